@@ -1,0 +1,22 @@
+/// Who a request comes from: an `api_keys` entry, as the rest of the gateway sees it.
+public struct Principal: Sendable, Equatable {
+    public var name: String
+    /// Model names this key may use; `nil` = all (`"*"`).
+    public var scopes: Set<String>?
+    public var limits: Limits
+    public var mayFallBack: Bool
+    public var fallbackTPM: Int?
+
+    public init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
+        self.name = entry.name
+        self.scopes = entry.scopes.contains("*") ? nil : Set(entry.scopes)
+        let own = entry.limits ?? Limits()
+        self.limits = Limits(
+            rpm: own.rpm ?? defaultLimits?.rpm,
+            tpm: own.tpm ?? defaultLimits?.tpm,
+            maxParallel: own.maxParallel ?? defaultLimits?.maxParallel
+        )
+        self.mayFallBack = entry.fallback
+        self.fallbackTPM = entry.fallbackTPM
+    }
+}

@@ -1,0 +1,48 @@
+import Yams
+
+/// Decodes the whole file, section by section, in the order that lets later sections check
+/// their references: backends before models (`backend:`), models before keys (`scopes:`).
+struct RelayConfigDecoder {
+    let reader: ConfigReader
+
+    static let knownKeys = [
+        "server", "log", "redis_url", "rate_limit_failure_mode", "default_max_tokens",
+        "backends", "models", "api_keys", "default_limits",
+    ]
+
+    func decode(_ root: Node?) -> RelayConfig {
+        // A file that is empty or only comments composes to no node at all: every default applies.
+        let rootField = root.map { ConfigField(node: $0, path: "") }
+        let fields = reader.fields(of: rootField, at: "", known: Self.knownKeys)
+
+        var config = RelayConfig()
+        config.server = ServerConfigDecoder(reader: reader).decode(fields["server"], at: fields.childPath("server"))
+        config.log = LogConfigDecoder(reader: reader).decode(fields["log"], at: fields.childPath("log"))
+        if let redisURL = reader.nullable(fields["redis_url"], { RedisURLValidator(reader: reader).validate($0) }) {
+            config.redisURL = redisURL
+        }
+        if let mode = fields["rate_limit_failure_mode"].flatMap({
+            reader.choice($0, named: "mode", as: RateLimitFailureMode.self)
+        }) {
+            config.rateLimitFailureMode = mode
+        }
+        if let maxTokens = fields["default_max_tokens"].flatMap({ reader.int($0, atLeast: 1) }) {
+            config.defaultMaxTokens = maxTokens
+        }
+
+        let backendEntries = reader.entries(of: fields["backends"])
+        let backendNames = Set(backendEntries.map(\.key))
+        config.backends = BackendConfigDecoder(reader: reader).decode(backendEntries)
+
+        let modelEntries = reader.entries(of: fields["models"])
+        let modelDecoder = ModelConfigDecoder(reader: reader, backendNames: backendNames)
+        config.models = modelDecoder.decode(modelEntries)
+
+        let keyDecoder = APIKeyConfigDecoder(reader: reader, modelNames: Set(modelEntries.map(\.key)))
+        config.apiKeys = fields["api_keys"].map { keyDecoder.decode($0) } ?? []
+        if let defaultLimits = reader.nullable(fields["default_limits"], { LimitsDecoder(reader: reader).decode($0) }) {
+            config.defaultLimits = defaultLimits
+        }
+        return config
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+
+/// Where log lines go: stdout by default, a closure in tests.
+///
+/// Lines are appended to a buffer under a lock and written by a background queue, so a request
+/// never waits for the terminal or a slow log collector; order is kept.
+public final class LogSink: Sendable {
+    private let pending = Mutex<[UInt8]>([])
+    private let queue = DispatchQueue(label: "relay.log")
+    private let write: @Sendable ([UInt8]) -> Void
+
+    public init(write: @escaping @Sendable ([UInt8]) -> Void) {
+        self.write = write
+    }
+
+    public static let standardOutput = LogSink { bytes in
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    /// Appends one line (a newline is added).
+    public func emit(_ line: [UInt8]) {
+        let wasEmpty = pending.withLock { buffer in
+            let wasEmpty = buffer.isEmpty
+            buffer += line
+            buffer.append(UInt8(ascii: "\n"))
+            return wasEmpty
+        }
+        if wasEmpty { queue.async { self.flush() } }
+    }
+
+    /// Writes everything emitted so far; called at exit so no line is lost.
+    public func flush() {
+        let bytes = pending.withLock { buffer in
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer
+        }
+        if !bytes.isEmpty { write(bytes) }
+    }
+
+    /// Waits for lines already handed to the background queue.
+    public func drain() {
+        queue.sync { self.flush() }
+    }
+}

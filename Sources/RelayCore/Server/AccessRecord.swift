@@ -1,0 +1,46 @@
+import NIOCore
+
+/// The facts of one request, gathered on its way through and written as its one access line.
+struct AccessRecord: Sendable {
+    let start = NIODeadline.now()
+    var requestID: String
+    var key = "anonymous"
+    var model = "unknown"
+    var backend = "none"
+    var upstreamModel: String?
+    var status = 0
+    var stream = false
+    var firstTokenAt: NIODeadline?
+    var usage: Usage?
+    var attempts = 0
+    var fallbackFrom: String?
+    var error: String?
+
+    init(requestID: String) {
+        self.requestID = requestID
+    }
+
+    func line(at end: NIODeadline = .now()) -> LogLine {
+        var line = LogLine(level: status >= 500 ? .error : .info, message: "request")
+        line.add("request_id", requestID)
+        line.add("key", key)
+        line.add("model", model)
+        line.add("backend", backend)
+        line.add("upstream_model", upstreamModel)
+        line.add("status", status)
+        line.add("stream", .bool(stream))
+        line.add("duration_ms", .double(Self.milliseconds(from: start, to: end)))
+        if let firstTokenAt { line.add("ttft_ms", .double(Self.milliseconds(from: start, to: firstTokenAt))) }
+        line.add("prompt_tokens", usage?.promptTokens)
+        line.add("completion_tokens", usage?.completionTokens)
+        if usage?.estimated == true { line.add("usage_estimated", .bool(true)) }
+        line.add("attempts", attempts)
+        line.add("fallback_from", fallbackFrom)
+        line.add("error", error)
+        return line
+    }
+
+    private static func milliseconds(from start: NIODeadline, to end: NIODeadline) -> Double {
+        (Double((end - start).nanoseconds) / 1000).rounded() / 1000
+    }
+}

@@ -1,0 +1,43 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The running gateway: the current config state, the limiter, readiness and logging, shared by
+/// every request.
+public final class Gateway: Sendable {
+    private let current: Mutex<GatewayState>
+    public let limiter: any RateLimiter
+    public let readiness = Readiness()
+    let sink: LogSink
+    let logFormat: LogFormat
+
+    public init(state: GatewayState, limiter: any RateLimiter = UnlimitedRateLimiter(), sink: LogSink) {
+        self.current = Mutex(state)
+        self.limiter = limiter
+        self.sink = sink
+        self.logFormat = state.config.log.format
+    }
+
+    /// The config state requests start with; a request keeps the one it started with.
+    public var state: GatewayState { current.withLock { $0 } }
+
+    func logAccess(_ record: AccessRecord) {
+        sink.emit(record.line().render(logFormat))
+    }
+
+    /// Headers every proxied response carries.
+    func decorate(_ fields: inout HTTPFields, record: AccessRecord) {
+        fields[.xRequestID] = record.requestID
+        fields[.xRelayBackend] = record.backend
+        fields[.xRelayAttempts] = String(record.attempts)
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = Self("x-request-id")!
+    static let xRelayBackend = Self("x-relay-backend")!
+    static let xRelayAttempts = Self("x-relay-attempts")!
+    static let xShouldRetry = Self("x-should-retry")!
+}

@@ -1,0 +1,109 @@
+import Hummingbird
+import NIOCore
+
+/// Routes each request to its handler and turns every error into one OpenAI-shaped answer.
+///
+/// A plain switch over method and path rather than a router: the gateway has a handful of
+/// fixed routes, and model ids in `/v1/models/{id}` may contain `/`.
+public struct GatewayResponder: HTTPResponder {
+    public typealias Context = RelayRequestContext
+    let gateway: Gateway
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.uri.path
+        switch (request.method, path) {
+        case (.get, "/healthz"):
+            return Self.json(.ok, Array("{\"status\":\"ok\"}".utf8))
+        case (.get, "/readyz"):
+            return readiness()
+        default:
+            break
+        }
+        var request = request
+        var record = AccessRecord(requestID: Self.requestID(request.headers[.xRequestID]))
+        let state = gateway.state
+        var response: Response
+        do throws(RelayError) {
+            response = try await route(&request, path: path, state: state, record: &record)
+        } catch {
+            record.status = Int(error.status.code)
+            record.error = error.message
+            response = Self.errorResponse(error)
+            gateway.decorate(&response.headers, record: record)
+            gateway.logAccess(record)
+            return response
+        }
+        // Streams log when their last byte is sent; everything else logs here.
+        if !record.stream || record.status != 200 {
+            record.status = Int(response.status.code)
+            gateway.logAccess(record)
+        }
+        return response
+    }
+
+    private func route(
+        _ request: inout Request,
+        path: String,
+        state: GatewayState,
+        record: inout AccessRecord
+    ) async throws(RelayError) -> Response {
+        if let endpoint = Endpoint(rawValue: path) {
+            guard request.method == .post else { throw .methodNotAllowed }
+            return try await ProxyHandler(gateway: gateway, state: state, endpoint: endpoint)
+                .handle(&request, record: &record)
+        }
+        if path == "/v1/models" || path.hasPrefix("/v1/models/") {
+            guard request.method == .get else { throw .methodNotAllowed }
+            var response = try ModelsHandler(state: state).handle(request, path: path, record: &record)
+            gateway.decorate(&response.headers, record: record)
+            return response
+        }
+        throw .routeNotFound(path: path)
+    }
+
+    static func errorResponse(_ error: RelayError) -> Response {
+        var response = json(error.status, error.body)
+        if case .rateLimited(_, let retryAfter, _) = error {
+            response.headers[.retryAfter] = String(retryAfter)
+        }
+        if error.shouldNotRetry { response.headers[.xShouldRetry] = "false" }
+        return response
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+
+    private func readiness() -> Response {
+        let draining = gateway.readiness.isDraining
+        let state = gateway.state
+        var body = "{\"status\":\"\(draining ? "draining" : "ready")\",\"backends\":{"
+        body += state.backends.keys.sorted().map { name in
+            let backend = state.backends[name]!
+            return "\(String(decoding: JSONString.encode(name), as: UTF8.self)):{\"in_flight\":\(backend.inFlight)}"
+        }.joined(separator: ",")
+        body += "},\"rate_limits\":\"in_process\"}"
+        return Self.json(draining ? .serviceUnavailable : .ok, Array(body.utf8))
+    }
+
+    /// The client's request id when it is a sane token, else a new random one.
+    static func requestID(_ offered: String?) -> String {
+        if let offered, !offered.isEmpty, offered.utf8.count <= 128,
+            offered.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        {
+            return offered
+        }
+        let high = UInt64.random(in: .min ... .max)
+        let low = UInt64.random(in: .min ... .max)
+        return "req_" + hex(high) + hex(low)
+    }
+
+    private static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

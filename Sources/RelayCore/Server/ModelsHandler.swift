@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `GET /v1/models` and `GET /v1/models/{id}`: only what the key's scopes allow, decided by
+/// the same `ModelPolicy` that guards model requests.
+struct ModelsHandler {
+    let state: GatewayState
+
+    func handle(_ request: Request, path: String, record: inout AccessRecord) throws(RelayError) -> Response {
+        guard let principal = state.authenticator.authenticate(authorization: request.headers[.authorization]) else {
+            throw .invalidAPIKey
+        }
+        record.key = principal.name
+        record.status = 200
+        if path == "/v1/models" {
+            let visible = state.modelNames.filter { ModelPolicy.allows(principal, model: $0) }
+            let data = visible.map(modelObject).joined(separator: [UInt8(ascii: ",")])
+            return GatewayResponder.json(.ok, Array("{\"object\":\"list\",\"data\":[".utf8) + data + Array("]}".utf8))
+        }
+        let id = String(path.dropFirst("/v1/models/".count)).removingPercentEncoding ?? ""
+        guard state.config.models[id] != nil else { throw .modelNotFound(model: id) }
+        record.model = id
+        guard ModelPolicy.allows(principal, model: id) else { throw .modelNotAllowed(model: id) }
+        return GatewayResponder.json(.ok, modelObject(id))
+    }
+
+    private func modelObject(_ name: String) -> [UInt8] {
+        Array("{\"id\":".utf8) + JSONString.encode(name)
+            + Array(",\"object\":\"model\",\"created\":\(state.loadedAt),\"owned_by\":\"relay\"}".utf8)
+    }
+}

@@ -1,0 +1,14 @@
+import Synchronization
+
+/// Whether the gateway should receive new traffic: `false` from the moment shutdown begins.
+public final class Readiness: Sendable {
+    private let draining = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    func startDraining() {
+        draining.store(true, ordering: .relaxed)
+    }
+}

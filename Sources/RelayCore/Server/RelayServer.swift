@@ -1,0 +1,97 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Runs the gateway: the HTTP server, graceful shutdown on SIGTERM/SIGINT, and the upstream
+/// clients' cleanup at exit.
+///
+/// ```swift
+/// try await RelayServer(config: config).run()
+/// ```
+public struct RelayServer: Sendable {
+    public let config: RelayConfig
+    public let gateway: Gateway
+    let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
+
+    public init(config: RelayConfig, sink: LogSink = .standardOutput) {
+        // One event loop group for the server and every upstream client: no hops between them.
+        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        self.config = config
+        self.eventLoopGroup = eventLoopGroup
+        self.gateway = Gateway(state: GatewayState(config: config, eventLoopGroup: eventLoopGroup), sink: sink)
+        var logger = Logger(label: "relay") { _ in
+            StructuredLogHandler(sink: sink, level: config.log.level, format: config.log.format)
+        }
+        logger.logLevel = config.log.level
+        self.logger = logger
+    }
+
+    /// Serves until a shutdown signal, then drains as `server.drain_delay_s` and
+    /// `server.shutdown_grace_s` say. `onListening` gets the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let drain = DrainService(readiness: gateway.readiness, drainDelay: config.server.drainDelay, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            // Services shut down in reverse order: the drain service first, then the server,
+            // which stops accepting and waits for requests in flight, streams included.
+            services: [.init(service: makeApplication(onListening: onListening)), .init(service: drain)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: quietLogger
+        )
+        configuration.maximumGracefulShutdownDuration = .seconds(config.server.drainDelay + config.server.shutdownGrace)
+        configuration.maximumCancellationDuration = .seconds(5)
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch {
+            logger.error("stopped with an error", metadata: ["error": "\(error)"])
+        }
+        await gateway.state.shutdown()
+        logger.info("stopped")
+        gateway.sink.drain()
+    }
+
+    func makeApplication(
+        onListening: @escaping @Sendable (Int) async -> Void
+    ) -> Application<GatewayResponder> {
+        let server = config.server
+        let logger = self.logger
+        return Application(
+            responder: GatewayResponder(gateway: gateway),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [BodyDeadlineHandler(timeout: TimeAmount(seconds: server.bodyTimeout))],
+                    // Nothing reaches the handlers until a request head is complete, so the idle
+                    // timeout is also the header deadline (and closes idle keep-alive connections).
+                    idleTimeout: TimeAmount(seconds: server.headerTimeout)
+                )
+            ),
+            configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? server.port
+                logger.info(
+                    "listening",
+                    metadata: ["address": "http://\(server.host):\(port)", "version": "\(RelayVersion.current)"]
+                )
+                await onListening(port)
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: quietLogger
+        )
+    }
+
+    /// Hummingbird's and the service group's own logs, above info only.
+    private var quietLogger: Logger {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return quiet
+    }
+}
+
+extension TimeAmount {
+    /// Config durations are fractional seconds.
+    init(seconds: Double) {
+        self = .nanoseconds(Int64(seconds * 1_000_000_000))
+    }
+}

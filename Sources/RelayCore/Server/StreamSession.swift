@@ -1,0 +1,57 @@
+import Hummingbird
+import Synchronization
+
+/// A stream whose response has been handed to the server: forwards the rest of it, then
+/// releases the backend slot, settles the tokens and writes the access line, exactly once.
+///
+/// If the server never runs the body (the client left before the status line could be
+/// written), the session is released unused and cleans up in `deinit` instead.
+final class StreamSession: Sendable {
+    private let exchange: UpstreamExchange
+    private let backend: Backend
+    private let gateway: Gateway
+    private let reservation: Reservation
+    /// Taken by whichever runs first: the body writer or `deinit`.
+    private let pending: Mutex<StreamForwarder.State?>
+
+    init(
+        exchange: UpstreamExchange,
+        backend: Backend,
+        gateway: Gateway,
+        reservation: Reservation,
+        state: StreamForwarder.State
+    ) {
+        self.exchange = exchange
+        self.backend = backend
+        self.gateway = gateway
+        self.reservation = reservation
+        self.pending = Mutex(state)
+    }
+
+    func run(_ writer: inout any ResponseBodyWriter) async throws {
+        guard var state = pending.withLock({ $0.take() }) else { return }
+        await StreamForwarder.forward(exchange, state: &state, writer: &writer)
+        let usage = finish(state)
+        await gateway.limiter.settle(reservation, usage: usage)
+        try await writer.finish(nil)
+    }
+
+    deinit {
+        guard var state = pending.withLock({ $0.take() }) else { return }
+        state.record.error = "client disconnected"
+        let usage = finish(state)
+        let (limiter, reservation) = (gateway.limiter, reservation)
+        Task { await limiter.settle(reservation, usage: usage) }
+    }
+
+    /// Ends the upstream call and logs; returns the usage to settle on. A client that left is
+    /// charged for what the upstream produced until then.
+    private func finish(_ state: StreamForwarder.State) -> Usage {
+        exchange.cancel()
+        backend.release()
+        var record = state.record
+        record.usage = state.relay.usage
+        gateway.logAccess(record)
+        return state.relay.usage
+    }
+}

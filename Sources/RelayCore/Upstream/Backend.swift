@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import NIOCore
+import Synchronization
+
+/// A configured backend at run time: its pooled HTTP client and its count of requests in flight.
+///
+/// One client per backend, because AsyncHTTPClient's timeouts and pool size are per client; the
+/// pool holds as many keep-alive connections as the backend's `max_concurrency`, so requests
+/// never queue inside the client.
+public final class Backend: Sendable {
+    public let config: BackendConfig
+    let client: HTTPClient
+    /// `Bearer <api_key>`, sent instead of the client's key.
+    let authorization: String?
+    private let inFlightCount = Atomic<Int>(0)
+
+    init(config: BackendConfig, eventLoopGroup: any EventLoopGroup) {
+        self.config = config
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: TimeAmount(seconds: config.connectTimeout), read: nil)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: config.maxConcurrency
+        )
+        // Retrying a refused connection until the connect timeout would only delay the fallback.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.httpVersion = .http1Only
+        configuration.decompression = .disabled
+        configuration.redirectConfiguration = .disallow
+        self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+        self.authorization = config.apiKey.map { "Bearer \($0)" }
+    }
+
+    public var name: String { config.name }
+
+    public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+
+    /// Takes a slot if the backend is below `max_concurrency`; `false` means it is busy.
+    func tryAcquire() -> Bool {
+        var current = inFlightCount.load(ordering: .relaxed)
+        while current < config.maxConcurrency {
+            let (exchanged, original) = inFlightCount.compareExchange(
+                expected: current,
+                desired: current + 1,
+                ordering: .relaxed
+            )
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func release() {
+        inFlightCount.subtract(1, ordering: .relaxed)
+    }
+
+    func url(for endpoint: Endpoint) -> String {
+        config.baseURL + endpoint.rawValue
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+}

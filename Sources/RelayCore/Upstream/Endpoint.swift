@@ -1,0 +1,9 @@
+/// The client-facing API calls Relay proxies.
+public enum Endpoint: String, Sendable, CaseIterable {
+    case chatCompletions = "/v1/chat/completions"
+    case completions = "/v1/completions"
+    case embeddings = "/v1/embeddings"
+
+    /// Whether the call can be streamed.
+    var streams: Bool { self != .embeddings }
+}

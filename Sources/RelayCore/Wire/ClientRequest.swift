@@ -1,0 +1,89 @@
+/// What Relay reads from a client's request body: the fields routing and limits need, their
+/// positions for rewriting, and nothing else.
+public struct ClientRequest: Sendable {
+    /// Top-level fields an upstream could read a second copy of: a duplicate is rejected.
+    static let fieldsThatMustBeUnique: Set<String> = [
+        "model", "stream", "max_tokens", "max_completion_tokens", "stream_options",
+    ]
+
+    public let object: JSONObject
+    public let model: String
+    public let stream: Bool
+    /// `max_completion_tokens` ?? `max_tokens`.
+    public let maxTokens: Int?
+    /// `stream_options.include_usage`: the client wants the usage chunk.
+    public let includeUsage: Bool
+    /// `encoding_format: "base64"` on embeddings.
+    public let wantsBase64: Bool
+    /// Bytes of the prompt-carrying field (`messages`, `prompt` or `input`), for the token estimate.
+    public let promptBytes: Int
+
+    /// Parses and checks a client body; every failure is a message for a 400.
+    public init(body: [UInt8]) throws(ClientRequestError) {
+        let object: JSONObject
+        do {
+            object = try JSONScanner.object(in: body)
+        } catch {
+            throw ClientRequestError(message: error.message, param: nil)
+        }
+        var seen: Set<String> = []
+        for member in object.members where Self.fieldsThatMustBeUnique.contains(member.key) {
+            guard seen.insert(member.key).inserted else {
+                throw ClientRequestError(message: "duplicate key \"\(member.key)\" in the body", param: member.key)
+            }
+        }
+        guard let modelMember = object.member("model") else {
+            throw ClientRequestError(message: "you must provide a model parameter", param: "model")
+        }
+        guard object.kind(of: modelMember.valueRange) == .string, let model = object.string("model") else {
+            throw ClientRequestError(message: "model must be a string", param: "model")
+        }
+        self.object = object
+        self.model = model
+        self.stream = try Self.optionalBool("stream", in: object) ?? false
+        let maxCompletion = try Self.optionalInt("max_completion_tokens", in: object)
+        let maxTokens = try Self.optionalInt("max_tokens", in: object)
+        self.maxTokens = maxCompletion ?? maxTokens
+        if let options = object.member("stream_options"), object.kind(of: options.valueRange) != .null {
+            guard let nested = object.object("stream_options") else {
+                throw ClientRequestError(message: "stream_options must be an object", param: "stream_options")
+            }
+            self.includeUsage = try Self.optionalBool("include_usage", in: nested) ?? false
+        } else {
+            self.includeUsage = false
+        }
+        if let format = object.member("encoding_format"), object.kind(of: format.valueRange) != .null {
+            guard let value = object.string("encoding_format") else {
+                throw ClientRequestError(message: "encoding_format must be a string", param: "encoding_format")
+            }
+            self.wantsBase64 = value == "base64"
+        } else {
+            self.wantsBase64 = false
+        }
+        let prompt = object.member("messages") ?? object.member("prompt") ?? object.member("input")
+        self.promptBytes = prompt?.valueRange.count ?? 0
+    }
+
+    private static func optionalBool(_ key: String, in object: JSONObject) throws(ClientRequestError) -> Bool? {
+        guard let member = object.member(key) else { return nil }
+        switch object.kind(of: member.valueRange) {
+        case .true: return true
+        case .false: return false
+        case .null: return nil
+        default: throw ClientRequestError(message: "\(key) must be a boolean", param: key)
+        }
+    }
+
+    private static func optionalInt(_ key: String, in object: JSONObject) throws(ClientRequestError) -> Int? {
+        guard let member = object.member(key), object.kind(of: member.valueRange) != .null else { return nil }
+        guard let value = object.int(key), value >= 0 else {
+            throw ClientRequestError(message: "\(key) must be a non-negative integer", param: key)
+        }
+        return value
+    }
+}
+
+public struct ClientRequestError: Error, Equatable {
+    public var message: String
+    public var param: String?
+}

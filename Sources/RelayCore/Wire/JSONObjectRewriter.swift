@@ -1,0 +1,65 @@
+/// Rebuilds a JSON object with some members replaced, dropped or added, copying every other
+/// member's key and value byte for byte.
+///
+/// Only the whitespace between top-level members changes; values are never re-serialised.
+///
+/// ```swift
+/// var rewriter = JSONObjectRewriter(object)
+/// rewriter.set("model", to: JSONString.encode("qwen2.5:7b"))
+/// rewriter.drop("top_k")
+/// let body = rewriter.bytes()
+/// ```
+public struct JSONObjectRewriter {
+    private let object: JSONObject
+    private var replacements: [String: [UInt8]] = [:]
+    private var dropped: Set<String> = []
+    private var appended: [(key: String, value: [UInt8])] = []
+
+    public init(_ object: JSONObject) {
+        self.object = object
+    }
+
+    /// Sets `key` to the raw JSON `value`: in place when present, appended otherwise.
+    public mutating func set(_ key: String, to value: [UInt8]) {
+        if object.member(key) != nil {
+            replacements[key] = value
+        } else if let index = appended.firstIndex(where: { $0.key == key }) {
+            appended[index].value = value
+        } else {
+            appended.append((key, value))
+        }
+    }
+
+    public mutating func drop(_ key: String) {
+        dropped.insert(key)
+    }
+
+    public var isUnchanged: Bool { replacements.isEmpty && dropped.isEmpty && appended.isEmpty }
+
+    public func bytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(object.bytes.count + appended.reduce(0) { $0 + $1.key.utf8.count + $1.value.count + 4 })
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for member in object.members where !dropped.contains(member.key) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: object.bytes[member.keyRange])
+            out.append(UInt8(ascii: ":"))
+            if let replacement = replacements[member.key] {
+                out.append(contentsOf: replacement)
+            } else {
+                out.append(contentsOf: object.bytes[member.valueRange])
+            }
+        }
+        for (key, value) in appended where !dropped.contains(key) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: JSONString.encode(key))
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: value)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}

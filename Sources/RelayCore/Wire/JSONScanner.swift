@@ -1,0 +1,281 @@
+/// A byte-level JSON reader that finds values without decoding the whole document.
+///
+/// Relay reads only the few fields it needs (`model`, `stream`, `max_tokens`, `usage`, ...) and
+/// passes everything else through byte for byte, so it needs value *positions*, not a tree.
+/// Nesting is tracked with an explicit stack bounded by `maxDepth`, so a deeply nested body
+/// costs a clear error instead of a stack overflow.
+///
+/// ```swift
+/// let object = try JSONScanner.object(in: bytes)
+/// if let model = object.member("model") { print(model.value) }
+/// ```
+public struct JSONScanner {
+    public static let defaultMaxDepth = 128
+
+    let bytes: [UInt8]
+    var index: Int
+    let end: Int
+    let maxDepth: Int
+
+    init(bytes: [UInt8], range: Range<Int>, maxDepth: Int = JSONScanner.defaultMaxDepth) {
+        self.bytes = bytes
+        self.index = range.lowerBound
+        self.end = range.upperBound
+        self.maxDepth = maxDepth
+    }
+
+    /// The members of the JSON object that `range` of `bytes` holds (all of `bytes` by default),
+    /// after checking that the whole range is one well-formed JSON object.
+    public static func object(
+        in bytes: [UInt8],
+        range: Range<Int>? = nil,
+        maxDepth: Int = JSONScanner.defaultMaxDepth
+    ) throws(JSONScanError) -> JSONObject {
+        var scanner = JSONScanner(bytes: bytes, range: range ?? 0..<bytes.count, maxDepth: maxDepth)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
+        let members = try scanner.readObjectMembers()
+        scanner.skipWhitespace()
+        guard scanner.index == scanner.end else { throw .trailingBytes }
+        return JSONObject(bytes: bytes, members: members)
+    }
+
+    /// The element ranges of the JSON array at `range`.
+    public static func arrayElements(
+        in bytes: [UInt8],
+        range: Range<Int>,
+        maxDepth: Int = JSONScanner.defaultMaxDepth
+    ) throws(JSONScanError) -> [Range<Int>] {
+        var scanner = JSONScanner(bytes: bytes, range: range, maxDepth: maxDepth)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "[") else { throw .unexpectedByte }
+        scanner.index += 1
+        var elements: [Range<Int>] = []
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "]") { return elements }
+        while true {
+            scanner.skipWhitespace()
+            let start = scanner.index
+            try scanner.skipValue(depth: 1)
+            elements.append(start..<scanner.index)
+            scanner.skipWhitespace()
+            switch scanner.next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "]"): return elements
+            default: throw .unexpectedByte
+            }
+        }
+    }
+
+    // MARK: Objects
+
+    /// Reads `{ ... }` at the current index and returns its top-level members.
+    mutating func readObjectMembers() throws(JSONScanError) -> [JSONMember] {
+        guard next() == UInt8(ascii: "{") else { throw .unexpectedByte }
+        var members: [JSONMember] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return members
+        }
+        while true {
+            skipWhitespace()
+            let keyStart = index
+            let key = try readString()
+            let keyEnd = index
+            skipWhitespace()
+            guard next() == UInt8(ascii: ":") else { throw .unexpectedByte }
+            skipWhitespace()
+            let valueStart = index
+            try skipValue(depth: 1)
+            members.append(JSONMember(key: key, keyRange: keyStart..<keyEnd, valueRange: valueStart..<index))
+            skipWhitespace()
+            switch next() {
+            case UInt8(ascii: ","): continue
+            case UInt8(ascii: "}"): return members
+            default: throw .unexpectedByte
+            }
+        }
+    }
+
+    // MARK: Values
+
+    /// Skips one value of any kind, checking its syntax. `depth` is the nesting level the value sits at.
+    mutating func skipValue(depth: Int) throws(JSONScanError) {
+        // Open containers, innermost last: `{` or `[`. Iterative so input can't exhaust the stack.
+        var open: [UInt8] = []
+        while true {
+            // Expecting a value.
+            skipWhitespace()
+            guard let byte = peek() else { throw .unexpectedEnd }
+            var closedImmediately = false
+            switch byte {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth + open.count < maxDepth else { throw .tooDeep }
+                index += 1
+                open.append(byte)
+                skipWhitespace()
+                let closer = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if peek() == closer {
+                    index += 1
+                    open.removeLast()
+                    closedImmediately = true
+                } else if byte == UInt8(ascii: "{") {
+                    try skipKeyAndColon()
+                    continue
+                } else {
+                    continue
+                }
+            case UInt8(ascii: "\""):
+                try skipString()
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                try skipNumber()
+            default:
+                throw .unexpectedByte
+            }
+            _ = closedImmediately
+            // After a value: close containers or move to the next element.
+            while true {
+                guard let container = open.last else { return }
+                skipWhitespace()
+                switch next() {
+                case UInt8(ascii: ","):
+                    if container == UInt8(ascii: "{") { try skipKeyAndColon() }
+                case UInt8(ascii: "}") where container == UInt8(ascii: "{"),
+                    UInt8(ascii: "]") where container == UInt8(ascii: "["):
+                    open.removeLast()
+                    continue
+                case nil:
+                    throw .unexpectedEnd
+                default:
+                    throw .unexpectedByte
+                }
+                break
+            }
+        }
+    }
+
+    private mutating func skipKeyAndColon() throws(JSONScanError) {
+        skipWhitespace()
+        try skipString()
+        skipWhitespace()
+        guard next() == UInt8(ascii: ":") else { throw .unexpectedByte }
+    }
+
+    /// Reads a string and decodes its escapes.
+    mutating func readString() throws(JSONScanError) -> String {
+        let start = index
+        try skipString()
+        return try JSONString.decode(bytes[(start + 1)..<(index - 1)])
+    }
+
+    mutating func skipString() throws(JSONScanError) {
+        guard next() == UInt8(ascii: "\"") else { throw .unexpectedByte }
+        while index < end {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return
+            case UInt8(ascii: "\\"):
+                guard index < end else { throw .unexpectedEnd }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"):
+                    guard end - index >= 4, bytes[index..<(index + 4)].allSatisfy(\.isHexDigit) else {
+                        throw .invalidEscape
+                    }
+                    index += 4
+                default:
+                    throw .invalidEscape
+                }
+            case 0..<0x20:
+                throw .controlCharacterInString
+            default:
+                break
+            }
+        }
+        throw .unexpectedEnd
+    }
+
+    private mutating func skipNumber() throws(JSONScanError) {
+        let start = index
+        while index < end {
+            switch bytes[index] {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                UInt8(ascii: "e"), UInt8(ascii: "E"):
+                index += 1
+            default:
+                guard index > start else { throw .unexpectedByte }
+                return
+            }
+        }
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONScanError) {
+        let count = literal.utf8CodeUnitCount
+        guard end - index >= count else { throw .unexpectedEnd }
+        let matches = literal.withUTF8Buffer { expected in
+            expected.indices.allSatisfy { bytes[index + $0] == expected[$0] }
+        }
+        guard matches else { throw .unexpectedByte }
+        index += count
+    }
+
+    // MARK: Bytes
+
+    mutating func skipWhitespace() {
+        while index < end {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1
+            default: return
+            }
+        }
+    }
+
+    func peek() -> UInt8? { index < end ? bytes[index] : nil }
+
+    mutating func next() -> UInt8? {
+        guard index < end else { return nil }
+        defer { index += 1 }
+        return bytes[index]
+    }
+}
+
+public enum JSONScanError: Error, Equatable {
+    case notAnObject
+    case unexpectedByte
+    case unexpectedEnd
+    case trailingBytes
+    case tooDeep
+    case controlCharacterInString
+    case invalidEscape
+
+    /// Said to the client in a 400.
+    public var message: String {
+        switch self {
+        case .notAnObject: "the body must be a JSON object"
+        case .unexpectedByte, .unexpectedEnd, .trailingBytes: "the body is not valid JSON"
+        case .tooDeep: "the body is nested too deeply"
+        case .controlCharacterInString: "the body is not valid JSON: control character in a string"
+        case .invalidEscape: "the body is not valid JSON: invalid escape in a string"
+        }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Rewrites a complete (non-streamed) OpenAI-API answer for the client: `model` back to the
+/// client's alias, and embeddings to base64 when the client asked for it and the upstream sent floats.
+public enum OpenAIResponseRewriter {
+    public struct Result {
+        public var body: [UInt8]
+        public var usage: Usage?
+    }
+
+    public static func rewrite(_ body: [UInt8], alias: String, embeddingsAsBase64: Bool) -> Result {
+        guard let object = try? JSONScanner.object(in: body) else { return Result(body: body, usage: nil) }
+        let usage = object.object("usage").flatMap(Usage.init)
+        var rewriter = JSONObjectRewriter(object)
+        if object.member("model") != nil { rewriter.set("model", to: JSONString.encode(alias)) }
+        if embeddingsAsBase64, let data = object.array("data") {
+            rewriter.set("data", to: base64Embeddings(body, elements: data))
+        }
+        return Result(body: rewriter.bytes(), usage: usage)
+    }
+
+    /// The `data` array with each float `embedding` replaced by base64 of little-endian float32s,
+    /// what OpenAI sends for `encoding_format: base64`.
+    private static func base64Embeddings(_ body: [UInt8], elements: [Range<Int>]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (position, range) in elements.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            guard let element = try? JSONScanner.object(in: body, range: range),
+                let floats = element.array("embedding")
+            else {
+                out += body[range]
+                continue
+            }
+            var packed = Data(capacity: floats.count * 4)
+            for floatRange in floats {
+                let value = Float(String(decoding: body[floatRange], as: UTF8.self)) ?? 0
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { packed.append(contentsOf: $0) }
+            }
+            var rewriter = JSONObjectRewriter(element)
+            rewriter.set("embedding", to: JSONString.encode(packed.base64EncodedString()))
+            out += rewriter.bytes()
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
+    }
+}

@@ -1,0 +1,90 @@
+/// Turns an upstream OpenAI-API event stream into the one the client asked for: `model` set back
+/// to the client's alias, the usage chunk removed when the client did not ask for it (Relay
+/// always asks upstream), and a usage chunk estimated by Relay when the upstream ignored the ask.
+public struct OpenAIStreamRelay: Sendable {
+    private let modelJSON: [UInt8]
+    private let clientWantsUsage: Bool
+    private let promptEstimate: Int
+
+    /// The usage the upstream reported, if it did.
+    public private(set) var reportedUsage: Usage?
+    public private(set) var sawDone = false
+    /// Set when the upstream sent an error event inside the stream.
+    public private(set) var sawError = false
+    private var contentChunks = 0
+    private var contentBytes = 0
+    private var lastID: [UInt8]?
+    private var lastObject: [UInt8]?
+    private var lastCreated: [UInt8]?
+
+    public init(alias: String, clientWantsUsage: Bool, promptEstimate: Int) {
+        self.modelJSON = JSONString.encode(alias)
+        self.clientWantsUsage = clientWantsUsage
+        self.promptEstimate = promptEstimate
+    }
+
+    /// The usage to settle on: the upstream's, else Relay's estimate of what was produced so far.
+    public var usage: Usage {
+        reportedUsage
+            ?? Usage(
+                promptTokens: promptEstimate,
+                completionTokens: max(contentChunks, TokenEstimate.tokens(forBytes: contentBytes)),
+                estimated: true
+            )
+    }
+
+    /// The bytes to send the client for one upstream event (empty: send nothing).
+    public mutating func translate(_ event: SSEFrameParser.Event, into out: inout [UInt8]) {
+        guard let data = event.data, !sawDone else { return }
+        if data.elementsEqual("[DONE]".utf8) {
+            sawDone = true
+            if clientWantsUsage, reportedUsage == nil { appendEstimatedUsageChunk(to: &out) }
+            Self.appendEvent(Array("[DONE]".utf8), to: &out)
+            return
+        }
+        guard let object = try? JSONScanner.object(in: data) else {
+            Self.appendEvent(data, to: &out)
+            return
+        }
+        if object.member("error") != nil { sawError = true }
+        lastID = object.member("id").map { Array(data[$0.valueRange]) } ?? lastID
+        lastObject = object.member("object").map { Array(data[$0.valueRange]) } ?? lastObject
+        lastCreated = object.member("created").map { Array(data[$0.valueRange]) } ?? lastCreated
+        countContent(object)
+        let choices = object.array("choices")
+        if let usageObject = object.object("usage"), let usage = Usage(usageObject) {
+            reportedUsage = usage
+            if choices?.isEmpty ?? true, !clientWantsUsage { return }
+        }
+        var rewriter = JSONObjectRewriter(object)
+        if object.member("model") != nil { rewriter.set("model", to: modelJSON) }
+        Self.appendEvent(rewriter.bytes(), to: &out)
+    }
+
+    private mutating func countContent(_ object: JSONObject) {
+        guard let first = object.array("choices")?.first,
+            let choice = try? JSONScanner.object(in: object.bytes, range: first)
+        else { return }
+        let text = choice.object("delta")?.member("content") ?? choice.member("text")
+        guard let text, text.valueRange.count > 2, object.bytes[text.valueRange.lowerBound] == UInt8(ascii: "\"")
+        else { return }
+        contentChunks += 1
+        contentBytes += text.valueRange.count - 2
+    }
+
+    private func appendEstimatedUsageChunk(to out: inout [UInt8]) {
+        var chunk: [UInt8] = Array("{\"id\":".utf8)
+        chunk += lastID ?? Array("\"relay-usage\"".utf8)
+        chunk += Array(",\"object\":".utf8) + (lastObject ?? Array("\"chat.completion.chunk\"".utf8))
+        chunk += Array(",\"created\":".utf8) + (lastCreated ?? Array("0".utf8))
+        chunk += Array(",\"model\":".utf8) + modelJSON
+        chunk += Array(",\"choices\":[],\"usage\":".utf8) + usage.json + [UInt8(ascii: "}")]
+        Self.appendEvent(chunk, to: &out)
+    }
+
+    static func appendEvent(_ data: [UInt8], to out: inout [UInt8]) {
+        out += Array("data: ".utf8)
+        out += data
+        out += [UInt8(ascii: "\n"), UInt8(ascii: "\n")]
+    }
+}

@@ -1,0 +1,117 @@
+import HTTPTypes
+import NIOCore
+
+/// Every way a request can end in an error, each mapped to one OpenAI-shaped answer.
+public enum RelayError: Error, Equatable {
+    case invalidRequest(message: String, param: String?)
+    case invalidAPIKey
+    case modelNotAllowed(model: String)
+    case modelNotFound(model: String)
+    case requestTooLarge(limit: Int)
+    case routeNotFound(path: String)
+    case rateLimited(limit: String, retryAfterSeconds: Int, canEverFit: Bool)
+    case methodNotAllowed
+    /// An upstream rejected the request itself (400, 413, 422): its message, with the alias put back.
+    case upstreamRejected(status: Int, message: String, param: String?)
+    /// The last target called failed.
+    case upstreamFailed(message: String, everyTargetTried: Bool)
+    /// No target could be called.
+    case upstreamUnavailable(message: String)
+    /// The last target called timed out.
+    case upstreamTimeout(message: String, everyTargetTried: Bool)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalidRequest: .badRequest
+        case .invalidAPIKey: .unauthorized
+        case .modelNotAllowed: .forbidden
+        case .modelNotFound, .routeNotFound: .notFound
+        case .requestTooLarge: .contentTooLarge
+        case .methodNotAllowed: .methodNotAllowed
+        case .rateLimited: .tooManyRequests
+        case .upstreamRejected(let status, _, _): HTTPResponse.Status(code: status)
+        case .upstreamFailed: .badGateway
+        case .upstreamUnavailable: .serviceUnavailable
+        case .upstreamTimeout: .gatewayTimeout
+        }
+    }
+
+    var type: String {
+        switch self {
+        case .invalidAPIKey, .invalidRequest, .modelNotFound, .requestTooLarge, .routeNotFound, .methodNotAllowed,
+            .upstreamRejected:
+            "invalid_request_error"
+        case .modelNotAllowed: "permission_error"
+        case .rateLimited: "rate_limit_error"
+        case .upstreamFailed, .upstreamUnavailable, .upstreamTimeout: "api_error"
+        }
+    }
+
+    var code: String? {
+        switch self {
+        case .invalidRequest, .upstreamRejected, .methodNotAllowed: nil
+        case .invalidAPIKey: "invalid_api_key"
+        case .modelNotAllowed: "model_not_allowed"
+        case .modelNotFound: "model_not_found"
+        case .requestTooLarge: "request_too_large"
+        case .routeNotFound: "unknown_url"
+        case .rateLimited: "rate_limit_exceeded"
+        case .upstreamFailed: "upstream_error"
+        case .upstreamUnavailable: "upstream_unavailable"
+        case .upstreamTimeout: "upstream_timeout"
+        }
+    }
+
+    var param: String? {
+        switch self {
+        case .invalidRequest(_, let param), .upstreamRejected(_, _, let param): param
+        case .modelNotAllowed, .modelNotFound: "model"
+        default: nil
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .invalidRequest(let message, _): message
+        case .invalidAPIKey: "Incorrect or missing API key. Send it as \"Authorization: Bearer <key>\"."
+        case .modelNotAllowed(let model): "This API key may not use the model \(Self.quoted(model))."
+        case .modelNotFound(let model): "The model \(Self.quoted(model)) does not exist."
+        case .requestTooLarge(let limit): "The request body is larger than the limit of \(limit) bytes."
+        case .routeNotFound(let path): "Unknown request URL: \(Self.quoted(path))."
+        case .methodNotAllowed: "Method not allowed for this URL."
+        case .rateLimited(let limit, let retryAfter, let canEverFit):
+            canEverFit
+                ? "Rate limit reached (\(limit)); retry in \(retryAfter)s."
+                : "This request is larger than the key's \(limit) limit allows; it can never be admitted."
+        case .upstreamRejected(_, let message, _): message
+        case .upstreamFailed(let message, _), .upstreamUnavailable(let message), .upstreamTimeout(let message, _):
+            message
+        }
+    }
+
+    /// Final 5xx answers after every target was tried tell SDKs not to retry and multiply load.
+    var shouldNotRetry: Bool {
+        switch self {
+        case .upstreamFailed(_, let everyTargetTried), .upstreamTimeout(_, let everyTargetTried): everyTargetTried
+        case .upstreamUnavailable: true
+        case .rateLimited(_, _, let canEverFit): !canEverFit
+        default: false
+        }
+    }
+
+    /// `{"error": {"message": ..., "type": ..., "param": ..., "code": ...}}`
+    public var body: [UInt8] {
+        var out: [UInt8] = Array("{\"error\":{\"message\":".utf8)
+        out += JSONString.encode(message)
+        out += Array(",\"type\":".utf8) + JSONString.encode(type)
+        out += Array(",\"param\":".utf8) + (param.map(JSONString.encode) ?? Array("null".utf8))
+        out += Array(",\"code\":".utf8) + (code.map(JSONString.encode) ?? Array("null".utf8))
+        out += Array("}}".utf8)
+        return out
+    }
+
+    /// Client input echoed in a message is cut short: a 10 KB model name makes no better error.
+    private static func quoted(_ value: String) -> String {
+        value.count > 200 ? "\(value.prefix(200))…" : value
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import RelayCore
+
+@main
+struct Relay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "An OpenAI-compatible gateway for self-hosted LLM servers, with cloud fallback.",
+        version: RelayVersion.current,
+        subcommands: [Serve.self, CheckConfig.self]
+    )
+}
+
+/// `--config`, shared by the commands that read a config file.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Config file (default: $RELAY_CONFIG, else ./relay.yaml).")
+    var config: String?
+
+    var path: String {
+        ConfigLoader.resolvePath(flag: config, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// The loaded config, or every problem printed to stderr and exit status 1.
+    func load() throws -> RelayConfig {
+        do {
+            return try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("\(path): invalid config\n\(error.description)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Testing
+
+@testable import RelayCore
+
+@Suite struct ClientRequestTests {
+    private func parse(_ text: String) throws(ClientRequestError) -> ClientRequest {
+        try ClientRequest(body: Array(text.utf8))
+    }
+
+    @Test func readsWhatRoutingAndLimitsNeed() throws {
+        let request = try parse(
+            #"{"messages":[{"role":"user","content":"hi"}],"stream":true,"max_tokens":5,"max_completion_tokens":7,"stream_options":{"include_usage":true},"model":"m"}"#
+        )
+        #expect(request.model == "m")
+        #expect(request.stream)
+        #expect(request.maxTokens == 7)
+        #expect(request.includeUsage)
+        #expect(request.promptBytes == #"[{"role":"user","content":"hi"}]"#.utf8.count)
+    }
+
+    @Test func defaultsWhenFieldsAreAbsentOrNull() throws {
+        let request = try parse(#"{"model":"m","stream":null,"max_tokens":null,"stream_options":null}"#)
+        #expect(!request.stream)
+        #expect(request.maxTokens == nil)
+        #expect(!request.includeUsage)
+    }
+
+    @Test(arguments: ["model", "stream", "max_tokens", "max_completion_tokens", "stream_options"])
+    func rejectsDuplicatedKeysAnUpstreamCouldReadTwice(_ key: String) {
+        let value = key == "model" ? "\"m\"" : key == "stream_options" ? "{}" : key == "stream" ? "true" : "1"
+        let body = "{\"model\":\"m\",\"\(key)\":\(value),\"\(key)\":\(value)}"
+        #expect(throws: ClientRequestError(message: "duplicate key \"\(key)\" in the body", param: key)) {
+            try parse(key == "model" ? "{\"model\":\"m\",\"model\":\"n\"}" : body)
+        }
+    }
+
+    @Test func duplicatesElsewhereAreTheClientsBusiness() throws {
+        #expect(try parse(#"{"model":"m","temperature":1,"temperature":2}"#).model == "m")
+    }
+
+    @Test func explainsWrongTypes() {
+        #expect(throws: ClientRequestError(message: "model must be a string", param: "model")) {
+            try parse(#"{"model":5}"#)
+        }
+        #expect(throws: ClientRequestError(message: "you must provide a model parameter", param: "model")) {
+            try parse(#"{"messages":[]}"#)
+        }
+        #expect(throws: ClientRequestError(message: "stream must be a boolean", param: "stream")) {
+            try parse(#"{"model":"m","stream":"yes"}"#)
+        }
+        #expect(throws: ClientRequestError(message: "max_tokens must be a non-negative integer", param: "max_tokens")) {
+            try parse(#"{"model":"m","max_tokens":1.5}"#)
+        }
+        #expect(throws: ClientRequestError(message: "the body is not valid JSON", param: nil)) {
+            try parse(#"{"model":"m""#)
+        }
+    }
+}

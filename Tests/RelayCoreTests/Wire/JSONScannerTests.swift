@@ -1,0 +1,50 @@
+import Testing
+
+@testable import RelayCore
+
+@Suite struct JSONScannerTests {
+    private func object(_ text: String) throws -> JSONObject {
+        try JSONScanner.object(in: Array(text.utf8))
+    }
+
+    @Test func findsTopLevelMembersWhereverTheyStand() throws {
+        let parsed = try object(#"{"messages":[{"model":"inner"}],"model":"qwen2.5","n":{"model":"x"}}"#)
+        #expect(parsed.members.map(\.key) == ["messages", "model", "n"])
+        #expect(parsed.string("model") == "qwen2.5")
+    }
+
+    @Test func decodesEscapesAndUnicode() throws {
+        let parsed = try object(#"{"model":"a\"b\\c\u00e9\ud83d\ude00\n"}"#)
+        #expect(parsed.string("model") == "a\"b\\cé😀\n")
+    }
+
+    @Test func readsTypedValues() throws {
+        let parsed = try object(#" { "stream" : true , "max_tokens": 12, "t": 0.5, "x": null, "o": {"k": [1, 2]} } "#)
+        #expect(parsed.bool("stream") == true)
+        #expect(parsed.int("max_tokens") == 12)
+        #expect(parsed.int("t") == nil)
+        #expect(parsed.object("o")?.array("k")?.count == 2)
+    }
+
+    @Test(arguments: [
+        "", "[]", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":tru}", "{\"a\":1} x", "{\"a\":\"\u{01}\"}",
+        "{\"a\":[1 2]}", "{\"a\":{\"b\":1]}", "{a:1}", "{\"a\":\"\\q\"}",
+    ])
+    func rejectsMalformedBodies(_ text: String) {
+        #expect(throws: JSONScanError.self) { try object(text) }
+    }
+
+    @Test func boundsTheDepthWithoutRecursion() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONScanError.tooDeep) { try object("{\"a\":\(deep)}") }
+        let fine = String(repeating: "[", count: 50) + String(repeating: "]", count: 50)
+        #expect((try? object("{\"a\":\(fine)}")) != nil)
+    }
+
+    @Test func encodesStringsThatRoundTrip() throws {
+        let value = "quote\" slash\\ newline\n tab\t bell\u{07} é"
+        let encoded = JSONString.encode(value)
+        let parsed = try JSONScanner.object(in: Array("{\"v\":".utf8) + encoded + [UInt8(ascii: "}")])
+        #expect(parsed.string("v") == value)
+    }
+}
