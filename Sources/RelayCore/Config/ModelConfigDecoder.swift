@@ -5,7 +5,7 @@ struct ModelConfigDecoder {
     /// not again by every model that uses it.
     let backendNames: Set<String>
 
-    static let knownKeys = ["backend", "upstream_model", "queue_timeout_s", "fallbacks"]
+    static let knownKeys = ["backend", "upstream_model", "queue_timeout_s", "deadline_s", "fallbacks"]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: ModelConfig] {
         var models: [String: ModelConfig] = [:]
@@ -27,6 +27,9 @@ struct ModelConfigDecoder {
         var model = ModelConfig(name: name, backends: backends ?? [], upstreamModel: upstreamModel ?? name)
         if let timeout = fields["queue_timeout_s"].flatMap({ reader.seconds($0, allowZero: true) }) {
             model.queueTimeout = timeout
+        }
+        if let deadline = fields["deadline_s"].flatMap({ reader.seconds($0, allowZero: false) }) {
+            model.deadline = deadline
         }
         if let fallbacks = fields["fallbacks"].flatMap({ decodeFallbacks($0, upstreamModel: model.upstreamModel) }) {
             model.fallbacks = fallbacks

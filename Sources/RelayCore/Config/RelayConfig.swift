@@ -151,6 +151,9 @@ public struct ModelConfig: Sendable, Equatable {
     public var backends: [String]
     public var upstreamModel: String
     public var queueTimeout: Double = 0
+    /// Bounds all attempts of one request together; `nil`: every target may use its own
+    /// timeout in turn.
+    public var deadline: Double?
     /// Tried in order when the backends fail or are busy (only for keys with `fallback: true`).
     public var fallbacks: [TargetConfig] = []
 

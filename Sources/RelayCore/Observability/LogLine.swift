@@ -10,6 +10,7 @@ public struct LogLine {
         case int(Int)
         case double(Double)
         case bool(Bool)
+        case strings([String])
     }
 
     public init(level: Logger.Level, message: String, date: Date = Date()) {
@@ -48,6 +49,10 @@ public struct LogLine {
             case .int(let int): out += Array(String(int).utf8)
             case .double(let double): out += Array((double.isFinite ? String(double) : "null").utf8)
             case .bool(let bool): out += Array((bool ? "true" : "false").utf8)
+            case .strings(let strings):
+                out.append(UInt8(ascii: "["))
+                out += Array(strings.map { JSONString.encode($0) }.joined(separator: [UInt8(ascii: ",")]))
+                out.append(UInt8(ascii: "]"))
             }
         }
         out.append(UInt8(ascii: "}"))
@@ -67,6 +72,9 @@ public struct LogLine {
             case (_, .int(let int)): parts.append("\(key)=\(int)")
             case (_, .double(let double)): parts.append("\(key)=\(double)")
             case (_, .bool(let bool)): parts.append("\(key)=\(bool)")
+            case (_, .strings(let strings)):
+                let joined = JSONString.encode(strings.joined(separator: "; "))
+                parts.append("\(key)=" + String(decoding: joined, as: UTF8.self))
             }
         }
         return Array(parts.joined(separator: " ").utf8)

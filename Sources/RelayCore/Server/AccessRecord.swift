@@ -14,7 +14,11 @@ struct AccessRecord: Sendable {
     var usage: Usage?
     var attempts = 0
     var fallbackFrom: String?
+    /// Each failed attempt and why Relay moved on from it.
+    var tried: [String] = []
     var error: String?
+    /// `x-ratelimit-*` for the response; not logged.
+    var rateLimitHeaders: [(name: String, value: String)] = []
 
     init(requestID: String) {
         self.requestID = requestID
@@ -36,6 +40,7 @@ struct AccessRecord: Sendable {
         if usage?.estimated == true { line.add("usage_estimated", .bool(true)) }
         line.add("attempts", attempts)
         line.add("fallback_from", fallbackFrom)
+        if !tried.isEmpty { line.add("failed_attempts", .strings(tried)) }
         line.add("error", error)
         return line
     }

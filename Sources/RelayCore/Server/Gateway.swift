@@ -9,19 +9,35 @@ import Synchronization
 public final class Gateway: Sendable {
     private let current: Mutex<GatewayState>
     public let limiter: any RateLimiter
+    /// Set when limits are shared through Redis: its health decides `/readyz` in `closed` mode.
+    let redisLimiter: RedisRateLimiter?
     public let readiness = Readiness()
     let sink: LogSink
     let logFormat: LogFormat
 
-    public init(state: GatewayState, limiter: any RateLimiter = UnlimitedRateLimiter(), sink: LogSink) {
+    public init(state: GatewayState, limiter: any RateLimiter, sink: LogSink) {
         self.current = Mutex(state)
         self.limiter = limiter
+        self.redisLimiter = limiter as? RedisRateLimiter
         self.sink = sink
         self.logFormat = state.config.log.format
     }
 
     /// The config state requests start with; a request keeps the one it started with.
     public var state: GatewayState { current.withLock { $0 } }
+
+    /// Where limits are kept, for `/readyz`.
+    var rateLimitStore: String {
+        guard let redisLimiter else { return "in_process" }
+        return redisLimiter.isDegraded ? "redis_unreachable" : "redis"
+    }
+
+    /// In `closed` mode an unreachable Redis refuses every request, so the replica is not ready.
+    var isReady: Bool {
+        guard !readiness.isDraining else { return false }
+        guard let redisLimiter, state.config.rateLimitFailureMode == .closed else { return true }
+        return !redisLimiter.isDegraded
+    }
 
     func logAccess(_ record: AccessRecord) {
         sink.emit(record.line().render(logFormat))
@@ -32,6 +48,9 @@ public final class Gateway: Sendable {
         fields[.xRequestID] = record.requestID
         fields[.xRelayBackend] = record.backend
         fields[.xRelayAttempts] = String(record.attempts)
+        for (name, value) in record.rateLimitHeaders {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
     }
 }
 

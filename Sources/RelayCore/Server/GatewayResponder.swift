@@ -63,8 +63,8 @@ public struct GatewayResponder: HTTPResponder {
 
     static func errorResponse(_ error: RelayError) -> Response {
         var response = json(error.status, error.body)
-        if case .rateLimited(_, let retryAfter, _) = error {
-            response.headers[.retryAfter] = String(retryAfter)
+        if case .rateLimited(let rejection) = error {
+            response.headers[.retryAfter] = String(rejection.retryAfterSeconds)
         }
         if error.shouldNotRetry { response.headers[.xShouldRetry] = "false" }
         return response
@@ -78,16 +78,28 @@ public struct GatewayResponder: HTTPResponder {
         )
     }
 
+    /// 503 while draining, or in `closed` mode while Redis is unreachable; backends never make
+    /// Relay unready, they are listed with their state.
     private func readiness() -> Response {
         let draining = gateway.readiness.isDraining
+        let ready = gateway.isReady
         let state = gateway.state
-        var body = "{\"status\":\"\(draining ? "draining" : "ready")\",\"backends\":{"
-        body += state.backends.keys.sorted().map { name in
-            let backend = state.backends[name]!
-            return "\(String(decoding: JSONString.encode(name), as: UTF8.self)):{\"in_flight\":\(backend.inFlight)}"
-        }.joined(separator: ",")
-        body += "},\"rate_limits\":\"in_process\"}"
-        return Self.json(draining ? .serviceUnavailable : .ok, Array(body.utf8))
+        let backends = state.backends.keys.sorted().compactMap { name -> String? in
+            guard let backend = state.backends[name] else { return nil }
+            let circuit =
+                switch backend.circuit.state {
+                case .closed: "up"
+                case .open: "circuit_open"
+                case .probing: "probing"
+                }
+            var fields = "\"state\":\"\(circuit)\",\"in_flight\":\(backend.inFlight)"
+            if let waiting = backend.waitingUpstream { fields += ",\"waiting\":\(waiting)" }
+            return "\(String(decoding: JSONString.encode(name), as: UTF8.self)):{\(fields)}"
+        }
+        let body =
+            "{\"status\":\"\(draining ? "draining" : ready ? "ready" : "not_ready")\","
+            + "\"backends\":{\(backends.joined(separator: ","))},\"rate_limits\":\"\(gateway.rateLimitStore)\"}"
+        return Self.json(ready ? .ok : .serviceUnavailable, Array(body.utf8))
     }
 
     /// The client's request id when it is a sane token, else a new random one.

@@ -27,14 +27,20 @@ struct ProxyHandler {
         let promptEstimate = TokenEstimate.tokens(forBytes: client.promptBytes)
         let reservation: Reservation
         switch await gateway.limiter.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
-        case .admitted(let admitted): reservation = admitted
-        case .rejected(let retryAfter, let canEverFit, let limit):
-            throw .rateLimited(limit: limit, retryAfterSeconds: retryAfter, canEverFit: canEverFit)
+        case .admitted(let admitted):
+            reservation = admitted
+            record.rateLimitHeaders = admitted.snapshot.headerFields
+        case .rejected(let rejection):
+            record.rateLimitHeaders = rejection.snapshot.headerFields
+            throw .rateLimited(rejection)
+        case .unavailable:
+            throw .rateLimiterUnavailable
         }
 
         let targets = TargetPlanner.targets(for: model, backends: state.backends, allowFallback: principal.mayFallBack)
         var call = Call(
             handler: self,
+            principal: principal,
             client: client,
             alias: model.name,
             headers: request.headers,
@@ -42,7 +48,7 @@ struct ProxyHandler {
             promptEstimate: promptEstimate
         )
         do {
-            return try await call.run(targets, record: &record)
+            return try await call.run(targets, model: model, record: &record)
         } catch {
             await gateway.limiter.settle(reservation, usage: nil)
             throw error
@@ -74,18 +80,20 @@ extension ProxyHandler {
     /// The attempts of one request over its targets, in order, until one answers.
     struct Call {
         let handler: ProxyHandler
+        let principal: Principal
         let client: ClientRequest
         let alias: String
         let headers: HTTPFields
         let reservation: Reservation
         let promptEstimate: Int
 
-        private var failures: [String] = []
         private var lastFailure: UpstreamFailure?
+        private var fallbackRejection: RateLimitRejection?
         private var firstCalled: String?
 
         init(
             handler: ProxyHandler,
+            principal: Principal,
             client: ClientRequest,
             alias: String,
             headers: HTTPFields,
@@ -93,6 +101,7 @@ extension ProxyHandler {
             promptEstimate: Int
         ) {
             self.handler = handler
+            self.principal = principal
             self.client = client
             self.alias = alias
             self.headers = headers
@@ -100,12 +109,65 @@ extension ProxyHandler {
             self.promptEstimate = promptEstimate
         }
 
-        mutating func run(_ targets: [Target], record: inout AccessRecord) async throws(RelayError) -> Response {
+        /// Tries the targets in order until one answers. A busy backend or one whose circuit is
+        /// open is skipped (not an attempt); when every own backend is busy, the request waits up
+        /// to the model's `queue_timeout_s` for a slot before it spills over to the fallbacks.
+        mutating func run(_ targets: [Target], model: ModelConfig, record: inout AccessRecord) async throws(RelayError)
+            -> Response
+        {
+            // One deadline bounds every attempt together: the model's deadline_s, else the sum of
+            // the targets' own timeouts (each may use its own in turn, and no more).
+            let streaming = client.stream && handler.endpoint.streams
+            let budget =
+                model.deadline
+                ?? targets.reduce(0) { total, target in
+                    let config = target.backend.config
+                    return total + (streaming ? config.firstByteTimeout : config.requestTimeout)
+                }
+            let deadline = NIODeadline.now() + TimeAmount(seconds: budget)
+            let ownCount = targets.prefix { !$0.isFallback }.count
             var skipped: [String] = []
-            for target in targets {
-                guard target.backend.tryAcquire() else {
-                    skipped.append("\(target.backend.name): busy")
+            var position = 0
+            while position < targets.count {
+                var target = targets[position]
+                position += 1
+                guard NIODeadline.now() < deadline else { break }
+                if !target.backend.tryAcquire() {
+                    let lastOwn = position == ownCount
+                    guard lastOwn, record.attempts == 0, model.queueTimeout > 0,
+                        let freed = await Self.waitForSlot(
+                            among: targets.prefix(ownCount),
+                            until: min(deadline, .now() + TimeAmount(seconds: model.queueTimeout))
+                        )
+                    else {
+                        skipped.append("\(target.backend.name): busy")
+                        continue
+                    }
+                    target = freed
+                }
+                guard target.backend.circuit.allowsRequest() else {
+                    target.backend.release()
+                    skipped.append("\(target.backend.name): circuit open")
                     continue
+                }
+                // Spending on fallback targets has its own budget, so a local outage cannot
+                // become an unbounded cloud bill.
+                var fallbackReservation: Reservation?
+                if target.isFallback {
+                    let estimate = reservation.tokens
+                    switch await handler.gateway.limiter.reserveFallback(principal, estimatedTokens: estimate) {
+                    case .admitted(let admitted):
+                        fallbackReservation = admitted
+                    case .rejected(let rejection):
+                        target.backend.release()
+                        fallbackRejection = rejection
+                        skipped.append("\(target.backend.name): fallback_tpm reached")
+                        continue
+                    case .unavailable:
+                        target.backend.release()
+                        skipped.append("\(target.backend.name): rate limiter unavailable")
+                        continue
+                    }
                 }
                 record.attempts += 1
                 record.backend = target.backend.name
@@ -116,46 +178,79 @@ extension ProxyHandler {
                     firstCalled = target.backend.name
                 }
                 do throws(AttemptError) {
-                    return try await attempt(target, record: &record)
+                    return try await attempt(
+                        target,
+                        fallbackReservation: fallbackReservation,
+                        deadline: deadline,
+                        record: &record
+                    )
                 } catch {
+                    if let fallbackReservation {
+                        await handler.gateway.limiter.settle(fallbackReservation, usage: nil)
+                    }
                     switch error {
                     case .final(let answer):
                         throw answer
                     case .failure(let failure):
                         target.backend.release()
+                        target.backend.circuit.recordFailure()
                         lastFailure = failure
-                        failures.append(failure.describe(backend: target.backend.name))
+                        record.tried.append(failure.describe(backend: target.backend.name))
                     }
                 }
             }
-            guard let lastFailure else {
-                throw .upstreamUnavailable(
-                    message: "No backend could take the request: \((skipped).joined(separator: "; "))."
-                )
+            if let fallbackRejection, lastFailure == nil || position >= targets.count {
+                throw .rateLimited(fallbackRejection)
             }
-            let message = "Every backend failed: \(failures.joined(separator: "; "))."
-            if lastFailure.isTimeout { throw .upstreamTimeout(message: message, everyTargetTried: true) }
-            throw .upstreamFailed(message: message, everyTargetTried: true)
+            guard let lastFailure else {
+                let reasons = skipped.isEmpty ? "the deadline passed" : skipped.joined(separator: "; ")
+                throw .upstreamUnavailable(message: "No backend could take the request: \(reasons).")
+            }
+            let everyTargetTried = position >= targets.count
+            let message = "Every backend called failed: \(record.tried.joined(separator: "; "))."
+            if lastFailure.isTimeout { throw .upstreamTimeout(message: message, everyTargetTried: everyTargetTried) }
+            throw .upstreamFailed(message: message, everyTargetTried: everyTargetTried)
+        }
+
+        /// Polls the model's own backends for a free slot until `deadline`.
+        private static func waitForSlot(among own: ArraySlice<Target>, until deadline: NIODeadline) async -> Target? {
+            while NIODeadline.now() < deadline {
+                let byLoad = own.sorted { $0.backend.inFlight < $1.backend.inFlight }
+                if let free = byLoad.first(where: { $0.backend.tryAcquire() }) { return free }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return nil
         }
 
         /// One call to one target. Returns the response to send, throws a failure that moves on
         /// to the next target, or a `RelayError` that ends the request (the upstream rejected it).
-        private func attempt(_ target: Target, record: inout AccessRecord) async throws(AttemptError)
-            -> Response
-        {
+        private func attempt(
+            _ target: Target,
+            fallbackReservation: Reservation?,
+            deadline: NIODeadline,
+            record: inout AccessRecord
+        ) async throws(AttemptError) -> Response {
             let backend = target.backend.config
             let streaming = client.stream && handler.endpoint.streams
-            let request = OpenAIUpstream.request(
-                endpoint: handler.endpoint,
-                client: client,
-                target: target,
-                clientHeaders: headers,
-                requestID: record.requestID
-            )
+            let dialect = UpstreamDialect(backend.type)
+            let request: HTTPClientRequest
+            do {
+                request = try dialect.request(
+                    endpoint: handler.endpoint,
+                    client: client,
+                    target: target,
+                    clientHeaders: headers,
+                    requestID: record.requestID
+                )
+            } catch {
+                target.backend.release()
+                throw .final(error)
+            }
+            let ownTimeout = TimeAmount(seconds: streaming ? backend.firstByteTimeout : backend.requestTimeout)
             let exchange = UpstreamExchange(
                 client: target.backend.client,
                 request: request,
-                timeout: TimeAmount(seconds: streaming ? backend.firstByteTimeout : backend.requestTimeout),
+                timeout: min(ownTimeout, deadline - .now()),
                 phase: streaming
                     ? "after \(Self.seconds(backend.firstByteTimeout)) waiting for the first event"
                     : "after \(Self.seconds(backend.requestTimeout)) waiting for the answer"
@@ -166,11 +261,12 @@ extension ProxyHandler {
                 }
                 switch status {
                 case 200..<300:
-                    break
+                    target.backend.circuit.recordSuccess()
                 case 400, 413, 422:
+                    target.backend.circuit.recordSuccess()
                     let body = try await exchange.collectBody(limit: ProxyHandler.maxUpstreamBody)
                     exchange.cancel()
-                    let (message, param) = OpenAIUpstream.errorMessage(
+                    let (message, param) = dialect.errorMessage(
                         body,
                         status: status,
                         upstreamModel: target.upstreamModel,
@@ -182,11 +278,20 @@ extension ProxyHandler {
                     exchange.cancel()
                     throw UpstreamFailure.status(status)
                 }
-                let responseHeaders = OpenAIUpstream.responseHeaders(upstreamHeaders)
+                let responseHeaders = UpstreamHeaders.response(upstreamHeaders)
                 if streaming {
+                    let translator = dialect.streamTranslator(
+                        endpoint: handler.endpoint,
+                        alias: alias,
+                        upstreamModel: target.upstreamModel,
+                        client: client,
+                        promptEstimate: promptEstimate
+                    )
                     return try await StreamForwarder.start(
                         exchange: exchange,
+                        translator: translator,
                         call: self,
+                        fallbackReservation: fallbackReservation,
                         target: target,
                         headers: responseHeaders,
                         record: &record
@@ -195,14 +300,13 @@ extension ProxyHandler {
                 let body = try await exchange.collectBody(limit: ProxyHandler.maxUpstreamBody)
                 exchange.cancel()
                 target.backend.release()
-                let rewritten = OpenAIResponseRewriter.rewrite(
-                    body,
-                    alias: alias,
-                    embeddingsAsBase64: handler.endpoint == .embeddings && client.wantsBase64
-                )
+                let rewritten = try dialect.answer(body, endpoint: handler.endpoint, alias: alias, client: client)
                 record.status = 200
                 record.usage = rewritten.usage
                 await handler.gateway.limiter.settle(reservation, usage: rewritten.usage)
+                if let fallbackReservation {
+                    await handler.gateway.limiter.settle(fallbackReservation, usage: rewritten.usage)
+                }
                 var fields = responseHeaders
                 fields[.contentType] = fields[.contentType] ?? "application/json"
                 handler.gateway.decorate(&fields, record: record)

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import RelayRedis
 import ServiceLifecycle
 
 /// Runs the gateway: the HTTP server, graceful shutdown on SIGTERM/SIGINT, and the upstream
@@ -14,6 +15,8 @@ public struct RelayServer: Sendable {
     public let config: RelayConfig
     public let gateway: Gateway
     let logger: Logger
+    /// The connection to Redis when limits are shared there.
+    let redis: RedisClient?
     let eventLoopGroup: any EventLoopGroup
 
     public init(config: RelayConfig, sink: LogSink = .standardOutput) {
@@ -21,12 +24,25 @@ public struct RelayServer: Sendable {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         self.config = config
         self.eventLoopGroup = eventLoopGroup
-        self.gateway = Gateway(state: GatewayState(config: config, eventLoopGroup: eventLoopGroup), sink: sink)
         var logger = Logger(label: "relay") { _ in
             StructuredLogHandler(sink: sink, level: config.log.level, format: config.log.format)
         }
         logger.logLevel = config.log.level
         self.logger = logger
+        let limiter: any RateLimiter
+        if let url = config.redisURL, let redisConfiguration = try? RedisConfiguration(url: url) {
+            let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: eventLoopGroup, logger: logger)
+            limiter = RedisRateLimiter(client: redis, failureMode: config.rateLimitFailureMode, logger: logger)
+            self.redis = redis
+        } else {
+            limiter = InProcessRateLimiter()
+            self.redis = nil
+        }
+        self.gateway = Gateway(
+            state: GatewayState(config: config, eventLoopGroup: eventLoopGroup),
+            limiter: limiter,
+            sink: sink
+        )
     }
 
     /// Serves until a shutdown signal, then drains as `server.drain_delay_s` and
@@ -36,7 +52,11 @@ public struct RelayServer: Sendable {
         var configuration = ServiceGroupConfiguration(
             // Services shut down in reverse order: the drain service first, then the server,
             // which stops accepting and waits for requests in flight, streams included.
-            services: [.init(service: makeApplication(onListening: onListening)), .init(service: drain)],
+            services: [
+                .init(service: HealthChecker(gateway: gateway, logger: logger)),
+                .init(service: makeApplication(onListening: onListening)),
+                .init(service: drain),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: quietLogger
         )
@@ -48,6 +68,7 @@ public struct RelayServer: Sendable {
             logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
         await gateway.state.shutdown()
+        await redis?.shutdown()
         logger.info("stopped")
         gateway.sink.drain()
     }

@@ -9,25 +9,26 @@ import NIOCore
 enum StreamForwarder {
     static func start(
         exchange: UpstreamExchange,
+        translator initial: any StreamTranslator,
         call: ProxyHandler.Call,
+        fallbackReservation: Reservation?,
         target: Target,
         headers upstreamHeaders: HTTPFields,
         record: inout AccessRecord
     ) async throws(UpstreamFailure) -> Response {
-        var parser = SSEFrameParser()
-        var relay = OpenAIStreamRelay(
-            alias: call.alias,
-            clientWantsUsage: call.client.includeUsage,
-            promptEstimate: call.promptEstimate
-        )
+        var translator = initial
         var first: [UInt8] = []
         while first.isEmpty {
             guard let event = try await exchange.next() else {
-                throw .broken("the stream ended before its first event")
+                translator.finish(into: &first)
+                if first.isEmpty { throw .broken("the stream ended before its first event") }
+                break
             }
             guard case .chunk(let buffer) = event else { continue }
-            for frame in parser.append(buffer) { relay.translate(frame, into: &first) }
+            translator.translate(buffer, into: &first)
         }
+        // An error as the very first event: nothing reached the client yet, so fall back.
+        if translator.sawError { throw .broken("the stream began with an error") }
         let backend = target.backend
         record.firstTokenAt = .now()
         record.status = 200
@@ -44,17 +45,18 @@ enum StreamForwarder {
             exchange: exchange,
             backend: backend,
             gateway: call.handler.gateway,
-            reservation: call.reservation,
-            state: State(parser: parser, relay: relay, first: first, record: record)
+            reservations: [call.reservation] + (fallbackReservation.map { [$0] } ?? []),
+            state: State(translator: translator, first: first, record: record)
         )
         return Response(status: .ok, headers: fields, body: ResponseBody { writer in try await session.run(&writer) })
     }
 
     struct State: Sendable {
-        var parser: SSEFrameParser
-        var relay: OpenAIStreamRelay
+        var translator: any StreamTranslator
         var first: [UInt8]
         var record: AccessRecord
+        /// The upstream failed after the first event: it counts against its circuit.
+        var upstreamFailed = false
     }
 
     static func forward(
@@ -66,28 +68,37 @@ enum StreamForwarder {
             state.record.error = "client disconnected"
             return
         }
-        while !state.relay.sawDone {
+        while !state.translator.isFinished {
             let event: UpstreamExchange.Event?
             do {
                 event = try await exchange.next()
             } catch {
                 let message = error.describe(backend: state.record.backend)
                 state.record.error = message
+                state.upstreamFailed = true
                 _ = await send(streamError(message), &writer)
                 return
             }
-            guard let event else { break }
-            guard case .chunk(let buffer) = event else { continue }
             var out: [UInt8] = []
-            for frame in state.parser.append(buffer) { state.relay.translate(frame, into: &out) }
+            if let event {
+                guard case .chunk(let buffer) = event else { continue }
+                state.translator.translate(buffer, into: &out)
+            } else {
+                state.translator.finish(into: &out)
+            }
             if !out.isEmpty, !(await send(out, &writer)) {
                 state.record.error = "client disconnected"
                 return
             }
+            if event == nil { break }
         }
-        if !state.relay.sawDone {
+        if state.translator.sawError {
+            state.record.error = "\(state.record.backend): error event inside the stream"
+            state.upstreamFailed = true
+        } else if !state.translator.isFinished {
             let message = "\(state.record.backend): the stream ended before [DONE]"
             state.record.error = message
+            state.upstreamFailed = true
             _ = await send(streamError(message), &writer)
         }
     }

@@ -10,7 +10,8 @@ final class StreamSession: Sendable {
     private let exchange: UpstreamExchange
     private let backend: Backend
     private let gateway: Gateway
-    private let reservation: Reservation
+    /// The key's reservation, and its fallback_tpm reservation when a fallback serves.
+    private let reservations: [Reservation]
     /// Taken by whichever runs first: the body writer or `deinit`.
     private let pending: Mutex<StreamForwarder.State?>
 
@@ -18,13 +19,13 @@ final class StreamSession: Sendable {
         exchange: UpstreamExchange,
         backend: Backend,
         gateway: Gateway,
-        reservation: Reservation,
+        reservations: [Reservation],
         state: StreamForwarder.State
     ) {
         self.exchange = exchange
         self.backend = backend
         self.gateway = gateway
-        self.reservation = reservation
+        self.reservations = reservations
         self.pending = Mutex(state)
     }
 
@@ -32,7 +33,7 @@ final class StreamSession: Sendable {
         guard var state = pending.withLock({ $0.take() }) else { return }
         await StreamForwarder.forward(exchange, state: &state, writer: &writer)
         let usage = finish(state)
-        await gateway.limiter.settle(reservation, usage: usage)
+        for reservation in reservations { await gateway.limiter.settle(reservation, usage: usage) }
         try await writer.finish(nil)
     }
 
@@ -40,8 +41,8 @@ final class StreamSession: Sendable {
         guard var state = pending.withLock({ $0.take() }) else { return }
         state.record.error = "client disconnected"
         let usage = finish(state)
-        let (limiter, reservation) = (gateway.limiter, reservation)
-        Task { await limiter.settle(reservation, usage: usage) }
+        let (limiter, reservations) = (gateway.limiter, reservations)
+        Task { for reservation in reservations { await limiter.settle(reservation, usage: usage) } }
     }
 
     /// Ends the upstream call and logs; returns the usage to settle on. A client that left is
@@ -49,9 +50,10 @@ final class StreamSession: Sendable {
     private func finish(_ state: StreamForwarder.State) -> Usage {
         exchange.cancel()
         backend.release()
+        if state.upstreamFailed { backend.circuit.recordFailure() }
         var record = state.record
-        record.usage = state.relay.usage
+        record.usage = state.translator.usage
         gateway.logAccess(record)
-        return state.relay.usage
+        return state.translator.usage
     }
 }

@@ -13,6 +13,9 @@ public final class Backend: Sendable {
     /// `Bearer <api_key>`, sent instead of the client's key.
     let authorization: String?
     private let inFlightCount = Atomic<Int>(0)
+    /// Requests queued inside the server, from its own `/metrics` (vLLM); -1 until known.
+    private let upstreamWaiting = Atomic<Int>(-1)
+    public let circuit: CircuitBreaker
 
     init(config: BackendConfig, eventLoopGroup: any EventLoopGroup) {
         self.config = config
@@ -29,14 +32,32 @@ public final class Backend: Sendable {
         configuration.redirectConfiguration = .disallow
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         self.authorization = config.apiKey.map { "Bearer \($0)" }
+        self.circuit = CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
     }
 
     public var name: String { config.name }
 
     public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
 
+    /// Requests waiting inside the server as it last reported them, if it does.
+    public var waitingUpstream: Int? {
+        let value = upstreamWaiting.load(ordering: .relaxed)
+        return value < 0 ? nil : value
+    }
+
+    func noteUpstreamWaiting(_ count: Int?) {
+        upstreamWaiting.store(count ?? -1, ordering: .relaxed)
+    }
+
+    /// Busy as the server itself reports it (`busy_when`), whatever this replica sends it.
+    public var isBusyUpstream: Bool {
+        guard let threshold = config.busyWhenWaiting, let waiting = waitingUpstream else { return false }
+        return waiting >= threshold
+    }
+
     /// Takes a slot if the backend is below `max_concurrency`; `false` means it is busy.
     func tryAcquire() -> Bool {
+        guard !isBusyUpstream else { return false }
         var current = inFlightCount.load(ordering: .relaxed)
         while current < config.maxConcurrency {
             let (exchanged, original) = inFlightCount.compareExchange(

@@ -87,3 +87,14 @@ public struct ClientRequestError: Error, Equatable {
     public var message: String
     public var param: String?
 }
+
+extension ClientRequest {
+    /// The same request without the given top-level fields (a backend's `drop_params`).
+    func dropping(_ fields: [String]) -> ClientRequest {
+        guard fields.contains(where: { object.member($0) != nil }) else { return self }
+        var rewriter = JSONObjectRewriter(object)
+        for field in fields where field != "model" { rewriter.drop(field) }
+        // The rewritten body is this body minus some members, so it parses as this one did.
+        return (try? ClientRequest(body: rewriter.bytes())) ?? self
+    }
+}

@@ -9,7 +9,9 @@ public enum RelayError: Error, Equatable {
     case modelNotFound(model: String)
     case requestTooLarge(limit: Int)
     case routeNotFound(path: String)
-    case rateLimited(limit: String, retryAfterSeconds: Int, canEverFit: Bool)
+    case rateLimited(RateLimitRejection)
+    /// Redis cannot be reached and `rate_limit_failure_mode` is `closed`.
+    case rateLimiterUnavailable
     case methodNotAllowed
     /// An upstream rejected the request itself (400, 413, 422): its message, with the alias put back.
     case upstreamRejected(status: Int, message: String, param: String?)
@@ -31,7 +33,7 @@ public enum RelayError: Error, Equatable {
         case .rateLimited: .tooManyRequests
         case .upstreamRejected(let status, _, _): HTTPResponse.Status(code: status)
         case .upstreamFailed: .badGateway
-        case .upstreamUnavailable: .serviceUnavailable
+        case .upstreamUnavailable, .rateLimiterUnavailable: .serviceUnavailable
         case .upstreamTimeout: .gatewayTimeout
         }
     }
@@ -43,7 +45,7 @@ public enum RelayError: Error, Equatable {
             "invalid_request_error"
         case .modelNotAllowed: "permission_error"
         case .rateLimited: "rate_limit_error"
-        case .upstreamFailed, .upstreamUnavailable, .upstreamTimeout: "api_error"
+        case .upstreamFailed, .upstreamUnavailable, .upstreamTimeout, .rateLimiterUnavailable: "api_error"
         }
     }
 
@@ -56,6 +58,7 @@ public enum RelayError: Error, Equatable {
         case .requestTooLarge: "request_too_large"
         case .routeNotFound: "unknown_url"
         case .rateLimited: "rate_limit_exceeded"
+        case .rateLimiterUnavailable: "rate_limiter_unavailable"
         case .upstreamFailed: "upstream_error"
         case .upstreamUnavailable: "upstream_unavailable"
         case .upstreamTimeout: "upstream_timeout"
@@ -79,10 +82,12 @@ public enum RelayError: Error, Equatable {
         case .requestTooLarge(let limit): "The request body is larger than the limit of \(limit) bytes."
         case .routeNotFound(let path): "Unknown request URL: \(Self.quoted(path))."
         case .methodNotAllowed: "Method not allowed for this URL."
-        case .rateLimited(let limit, let retryAfter, let canEverFit):
-            canEverFit
-                ? "Rate limit reached (\(limit)); retry in \(retryAfter)s."
-                : "This request is larger than the key's \(limit) limit allows; it can never be admitted."
+        case .rateLimited(let rejection):
+            rejection.canEverFit
+                ? "Rate limit reached (\(rejection.limit.rawValue)); retry in \(rejection.retryAfterSeconds)s."
+                : "This request is larger than the key's \(rejection.limit.rawValue) limit allows; it can never be admitted."
+        case .rateLimiterUnavailable:
+            "The rate limiter's store cannot be reached and the gateway is configured to refuse requests then."
         case .upstreamRejected(_, let message, _): message
         case .upstreamFailed(let message, _), .upstreamUnavailable(let message), .upstreamTimeout(let message, _):
             message
@@ -94,7 +99,7 @@ public enum RelayError: Error, Equatable {
         switch self {
         case .upstreamFailed(_, let everyTargetTried), .upstreamTimeout(_, let everyTargetTried): everyTargetTried
         case .upstreamUnavailable: true
-        case .rateLimited(_, _, let canEverFit): !canEverFit
+        case .rateLimited(let rejection): !rejection.canEverFit
         default: false
         }
     }

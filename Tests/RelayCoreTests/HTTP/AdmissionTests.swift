@@ -67,7 +67,7 @@ import Testing
             #expect(health.status == 200 && health.body == #"{"status":"ok"}"#)
             let ready = try await harness.send("/readyz", method: .GET, key: nil)
             #expect(ready.status == 200)
-            #expect(ready.body.contains(#""local":{"in_flight":0}"#))
+            #expect(ready.body.contains(#""local":{"state":"up","in_flight":0}"#))
             #expect(try await harness.send("/nope", method: .GET, key: nil).status == 404)
         }
     }

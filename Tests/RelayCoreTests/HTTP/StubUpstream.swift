@@ -24,6 +24,7 @@ final class StubUpstream: Sendable {
         let router = Router()
         router.post("/v1/chat/completions") { request, _ in try await self.chat(request) }
         router.post("/v1/embeddings") { request, _ in try await self.embeddings(request) }
+        router.post("/api/chat") { request, _ in try await self.ollamaChat(request) }
         return router
     }
 
@@ -47,6 +48,9 @@ final class StubUpstream: Sendable {
             )
         case "fail-404": return Self.json(.notFound, #"{"detail":"Not Found"}"#)
         case "fail-500": return Self.json(.internalServerError, #"{"error":"boom"}"#)
+        case "fail-429": return Self.json(.tooManyRequests, #"{"error":{"message":"slow down"}}"#)
+        case "empty-stream":
+            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init())
         case "slow-json":
             try await Task.sleep(for: .seconds(5))
         default: break
@@ -103,8 +107,45 @@ final class StubUpstream: Sendable {
     }
 
     // swift-format-ignore
+    /// Ollama's `/api/chat`: one JSON answer, or NDJSON lines when `stream` is not false.
+    private func ollamaChat(_ request: Request) async throws -> Response {
+        let body = try await record(request)
+        let model = body.string("model") ?? ""
+        if model == "missing-model" {
+            return Self.json(.notFound, #"{"error":"model \"missing-model\" not found, try pulling it first"}"#)
+        }
+        let done =
+            #"{"model":"\#(model)","created_at":"2024-07-22T20:33:28.123648Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":1,"prompt_eval_count":26,"eval_count":2}"#
+        guard body.bool("stream") == true else {
+            return Self.json(
+                .ok,
+                #"{"model":"\#(model)","created_at":"2024-07-22T20:33:28.123648Z","message":{"role":"assistant","content":"Hello there"},"done":true,"done_reason":"stop","prompt_eval_count":26,"eval_count":3}"#
+            )
+        }
+        let lines = ["Hel", "lo"].map {
+            #"{"model":"\#(model)","created_at":"2024-07-22T20:33:28.123648Z","message":{"role":"assistant","content":"\#($0)"},"done":false}"#
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/x-ndjson"],
+            body: ResponseBody { writer in
+                for line in lines + [done] {
+                    // Split each line across two writes, as TCP may.
+                    let bytes = Array((line + "\n").utf8)
+                    try await writer.write(ByteBuffer(bytes: bytes[..<(bytes.count / 2)]))
+                    try await writer.write(ByteBuffer(bytes: bytes[(bytes.count / 2)...]))
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
     static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
     }
 }
 

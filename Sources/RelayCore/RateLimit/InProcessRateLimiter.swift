@@ -1,0 +1,160 @@
+import Synchronization
+
+/// Keeps every key's limits in this process (SPEC §5, without `redis_url`).
+///
+/// `rpm`, `tpm` and `fallback_tpm` are sliding 60 s windows of per-second buckets (see
+/// `SlidingWindow`): in any 60 s span a key is never admitted more than its limit, and memory is
+/// a fixed 61 counters per window and key, whatever the traffic. Keys come from the config, so
+/// the map is bounded by the number of configured keys; an idle key's entry is dropped.
+/// Each decision is taken whole under one `Mutex` (never held across an `await`), so a
+/// concurrent burst is admitted exactly up to the limit.
+///
+/// ```swift
+/// let limiter = InProcessRateLimiter()
+/// if case .admitted(let reservation) = await limiter.reserve(principal, estimatedTokens: 300) {
+///     await limiter.settle(reservation, actualTokens: 120)  // refunds the 180 not used
+/// }
+/// ```
+public final class InProcessRateLimiter: RateLimiter {
+    private let clock: any RateLimitClock
+    private let keys = Mutex<[String: KeyWindows]>([:])
+
+    public init(clock: any RateLimitClock = SystemRateLimitClock()) {
+        self.clock = clock
+    }
+
+    /// Keys with state held right now (for tests and metrics): bounded by the configured keys.
+    public var trackedKeyCount: Int { keys.withLock { $0.count } }
+
+    public func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+        reserveNow(principal, estimatedTokens: estimatedTokens)
+    }
+
+    public func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+        reserveFallbackNow(principal, estimatedTokens: estimatedTokens)
+    }
+
+    public func settle(_ reservation: Reservation, actualTokens: Int?) async {
+        settleNow(reservation, actualTokens: actualTokens)
+    }
+
+    /// `reserve` without suspending, for callers that hold no task (the Redis limiter's fallback).
+    func reserveNow(_ principal: Principal, estimatedTokens: Int) -> RateLimitDecision {
+        let cost = max(0, estimatedTokens)
+        let now = clock.nowMilliseconds()
+        let limits = principal.limits
+        return withWindows(of: principal.name, at: now) { windows in
+            var checks: [(kind: RateLimitKind, fit: LimitFit)] = []
+            if let rpm = limits.rpm {
+                let wait = windows.requests.wait(toFit: 1, limit: rpm, atMilliseconds: now)
+                checks.append(
+                    (.rpm, LimitFit(wait: wait, resetMilliseconds: windows.requests.reset(atMilliseconds: now))))
+            }
+            if let tpm = limits.tpm {
+                let wait = windows.tokens.wait(toFit: cost, limit: tpm, atMilliseconds: now)
+                checks.append(
+                    (.tpm, LimitFit(wait: wait, resetMilliseconds: windows.tokens.reset(atMilliseconds: now))))
+            }
+            if let maxParallel = limits.maxParallel {
+                checks.append((.parallel, LimitFit(inFlight: windows.inFlight, maxParallel: maxParallel)))
+            }
+            let before = windows.snapshot(
+                requestLimit: limits.rpm,
+                tokenLimit: limits.tpm,
+                tokenWindow: windows.tokens,
+                at: now
+            )
+            if let rejection = AdmissionVerdict.rejection(checks, snapshot: before) { return .rejected(rejection) }
+
+            let second = SlidingWindow.second(ofMilliseconds: now)
+            if limits.rpm != nil { windows.requests.charge(1, atSecond: second) }
+            if limits.tpm != nil { windows.tokens.charge(cost, atSecond: second) }
+            if limits.maxParallel != nil { windows.inFlight += 1 }
+            let after = windows.snapshot(
+                requestLimit: limits.rpm,
+                tokenLimit: limits.tpm,
+                tokenWindow: windows.tokens,
+                at: now
+            )
+            return .admitted(
+                Reservation(
+                    key: principal.name,
+                    tokens: cost,
+                    pool: .primary,
+                    snapshot: after,
+                    ledger: .inProcess,
+                    windowSecond: second,
+                    chargedTokens: limits.tpm != nil ? cost : nil,
+                    slotID: limits.maxParallel != nil ? "in-process" : nil
+                )
+            )
+        }
+    }
+
+    func reserveFallbackNow(_ principal: Principal, estimatedTokens: Int) -> RateLimitDecision {
+        let cost = max(0, estimatedTokens)
+        guard let limit = principal.fallbackTPM else {
+            return .admitted(Reservation(unlimitedFor: principal.name, tokens: cost, pool: .fallback))
+        }
+        let now = clock.nowMilliseconds()
+        return withWindows(of: principal.name, at: now) { windows in
+            let window = windows.fallbackTokens
+            let fit = LimitFit(
+                wait: window.wait(toFit: cost, limit: limit, atMilliseconds: now),
+                resetMilliseconds: window.reset(atMilliseconds: now)
+            )
+            let before = windows.snapshot(requestLimit: nil, tokenLimit: limit, tokenWindow: window, at: now)
+            if let rejection = AdmissionVerdict.rejection([(.fallbackTPM, fit)], snapshot: before) {
+                return .rejected(rejection)
+            }
+            let second = SlidingWindow.second(ofMilliseconds: now)
+            windows.fallbackTokens.charge(cost, atSecond: second)
+            let after = windows.snapshot(
+                requestLimit: nil,
+                tokenLimit: limit,
+                tokenWindow: windows.fallbackTokens,
+                at: now
+            )
+            return .admitted(
+                Reservation(
+                    key: principal.name,
+                    tokens: cost,
+                    pool: .fallback,
+                    snapshot: after,
+                    ledger: .inProcess,
+                    windowSecond: second,
+                    chargedTokens: cost,
+                    slotID: nil
+                )
+            )
+        }
+    }
+
+    func settleNow(_ reservation: Reservation, actualTokens: Int?) {
+        guard reservation.ledger == .inProcess else { return }
+        let now = clock.nowMilliseconds()
+        withWindows(of: reservation.key, at: now) { windows in
+            if reservation.slotID != nil { windows.inFlight = max(0, windows.inFlight - 1) }
+            // Keys without a token limit at admission were charged nothing and owe nothing.
+            guard let charged = reservation.chargedTokens else { return }
+            let delta = max(0, actualTokens ?? 0) - charged
+            switch reservation.pool {
+            case .primary: windows.tokens.adjust(chargedAt: reservation.windowSecond, by: delta, atMilliseconds: now)
+            case .fallback:
+                windows.fallbackTokens.adjust(chargedAt: reservation.windowSecond, by: delta, atMilliseconds: now)
+            }
+        }
+    }
+
+    private func withWindows<Result>(
+        of key: String,
+        at now: Int64,
+        _ body: (inout KeyWindows) -> Result
+    ) -> Result {
+        keys.withLock { keys in
+            var windows = keys.removeValue(forKey: key) ?? KeyWindows()
+            defer { if !windows.isIdle(atMilliseconds: now) { keys[key] = windows } }
+            return body(&windows)
+        }
+    }
+}

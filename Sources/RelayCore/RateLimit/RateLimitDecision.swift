@@ -1,0 +1,38 @@
+/// The limiter's answer to one `reserve` or `reserveFallback`.
+public enum RateLimitDecision: Sendable, Equatable {
+    /// Go ahead; settle the reservation when the call ends.
+    case admitted(Reservation)
+    /// Over a limit: answer 429 `rate_limit_exceeded`.
+    case rejected(RateLimitRejection)
+    /// The shared store (Redis) cannot be reached and `rate_limit_failure_mode` is `closed`:
+    /// answer 503 without routing the request.
+    case unavailable
+}
+
+/// Which limit turned a request away, as `relay_rate_limited_total{limit=...}` names it.
+public enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
+    case rpm
+    case tpm
+    case parallel
+    case fallbackTPM = "fallback_tpm"
+}
+
+/// Why a request was turned away, and when to try again.
+public struct RateLimitRejection: Sendable, Equatable {
+    public var limit: RateLimitKind
+    /// Seconds until this request's cost fits the window (at least 1), for `retry-after`. For
+    /// `parallel` it is 1: a slot frees when another request ends, which no window predicts.
+    /// For a request that can never fit it is the time until the window is empty.
+    public var retryAfterSeconds: Int
+    /// `false` when the cost is larger than the limit itself: send `x-should-retry: false`.
+    public var canEverFit: Bool
+    /// The windows as they stand, for the `x-ratelimit-*` headers.
+    public var snapshot: RateLimitSnapshot
+
+    public init(limit: RateLimitKind, retryAfterSeconds: Int, canEverFit: Bool, snapshot: RateLimitSnapshot) {
+        self.limit = limit
+        self.retryAfterSeconds = retryAfterSeconds
+        self.canEverFit = canEverFit
+        self.snapshot = snapshot
+    }
+}

@@ -1,0 +1,97 @@
+import NIOCore
+import Synchronization
+
+/// Stops sending requests to a backend that keeps failing, and lets one probe through after a
+/// cooldown to find out whether it is back.
+///
+/// ```swift
+/// guard breaker.allowsRequest() else { skip }
+/// ok ? breaker.recordSuccess() : breaker.recordFailure()
+/// ```
+public final class CircuitBreaker: Sendable {
+    public enum State: Sendable, Equatable {
+        case closed
+        case open(until: NIODeadline)
+        /// The cooldown passed and one probe is out; everything else still skips the backend.
+        case probing
+    }
+
+    private struct Counters {
+        var state: State = .closed
+        var consecutiveFailures = 0
+    }
+
+    private let failureThreshold: Int
+    private let cooldown: TimeAmount
+    private let counters = Mutex(Counters())
+
+    public init(failures: Int, cooldownSeconds: Double) {
+        self.failureThreshold = failures
+        self.cooldown = TimeAmount(seconds: cooldownSeconds)
+    }
+
+    public var state: State { counters.withLock { $0.state } }
+
+    public var isOpen: Bool { state != .closed }
+
+    /// Whether a request may go to the backend now; after the cooldown, `true` once (the probe).
+    public func allowsRequest(now: NIODeadline = .now()) -> Bool {
+        counters.withLock { counters in
+            switch counters.state {
+            case .closed: return true
+            case .probing: return false
+            case .open(let until):
+                guard now >= until else { return false }
+                counters.state = .probing
+                return true
+            }
+        }
+    }
+
+    /// Returns `true` when this success closed an open circuit.
+    @discardableResult
+    public func recordSuccess() -> Bool {
+        counters.withLock { counters in
+            let wasOpen = counters.state != .closed
+            counters.state = .closed
+            counters.consecutiveFailures = 0
+            return wasOpen
+        }
+    }
+
+    /// Returns `true` when this failure opened the circuit (or opened it again after a failed probe).
+    @discardableResult
+    public func recordFailure(now: NIODeadline = .now()) -> Bool {
+        counters.withLock { counters in
+            counters.consecutiveFailures += 1
+            let trips = counters.state == .probing || counters.consecutiveFailures >= failureThreshold
+            guard trips else { return false }
+            counters.state = .open(until: now + cooldown)
+            return true
+        }
+    }
+
+    /// An active health check failed: the backend is down whatever the failure count says.
+    /// Returns `true` when this opened the circuit.
+    @discardableResult
+    public func trip(now: NIODeadline = .now()) -> Bool {
+        counters.withLock { counters in
+            let wasClosed = counters.state == .closed
+            if case .open(let until) = counters.state, until > now + cooldown { return false }
+            counters.state = .open(until: now + cooldown)
+            return wasClosed
+        }
+    }
+
+    /// An active health check passed: it serves as the probe once the cooldown is over.
+    /// Returns `true` when this closed the circuit.
+    @discardableResult
+    public func recordHealthy(now: NIODeadline = .now()) -> Bool {
+        counters.withLock { counters in
+            guard case .open(let until) = counters.state, now >= until else { return false }
+            counters.state = .closed
+            counters.consecutiveFailures = 0
+            return true
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// A complete (non-streamed) Ollama answer translated for the client, with the usage to
+/// settle the limiter on.
+public struct OllamaAnswer: Sendable, Equatable {
+    /// The OpenAI-shaped JSON body.
+    public var body: [UInt8]
+    public var usage: Usage
+}
+
+/// An Ollama answer that could not be translated: not JSON, not the expected shape, or an
+/// `{"error": ...}` sent with a success status. The backend is at fault (a 502 for the client).
+public struct OllamaAnswerError: Error, Equatable, Sendable {
+    /// For logs and the 502 message; Ollama's own error text when it sent one.
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    /// Reads the answer's top-level object, turning an Ollama error body into an error.
+    static func object(in body: [UInt8]) throws(OllamaAnswerError) -> JSONObject {
+        guard let object = try? JSONScanner.object(in: body) else {
+            throw OllamaAnswerError("the backend's answer is not a JSON object")
+        }
+        if let message = OllamaErrorMessage.message(of: object) { throw OllamaAnswerError(message) }
+        return object
+    }
+}

@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+
+/// Which headers cross Relay, in each direction, whatever the backend speaks.
+enum UpstreamHeaders {
+    /// Request headers that never leave Relay: credentials, hop-by-hop headers, and the ones
+    /// Relay sets itself. The client's organisation headers mean nothing with the backend's key.
+    static let requestHeadersNotForwarded: Set<String> = [
+        "authorization", "proxy-authorization", "host", "content-length", "accept-encoding", "connection",
+        "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect",
+        "x-request-id", "openai-organization", "openai-project",
+    ]
+
+    /// Response headers that never reach the client: hop-by-hop headers, the upstream's own rate
+    /// limits and cookies, and the ones Relay sets itself.
+    static let responseHeadersNotPassedBack: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+        "content-length", "set-cookie", "server", "date", "x-request-id",
+    ]
+
+    static func request(
+        url: String,
+        clientHeaders: HTTPFields,
+        backend: Backend,
+        requestID: String,
+        body: [UInt8]
+    ) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for field in clientHeaders where !requestHeadersNotForwarded.contains(field.name.canonicalName) {
+            request.headers.add(name: field.name.rawName, value: field.value)
+        }
+        request.headers.replaceOrAdd(name: "content-type", value: "application/json")
+        request.headers.add(name: "x-request-id", value: requestID)
+        if let authorization = backend.authorization {
+            request.headers.add(name: "authorization", value: authorization)
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
+    }
+
+    static func response(_ upstream: HTTPHeaders) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in upstream {
+            let lowercased = name.lowercased()
+            guard !responseHeadersNotPassedBack.contains(lowercased), !lowercased.hasPrefix("x-ratelimit-"),
+                let fieldName = HTTPField.Name(lowercased)
+            else { continue }
+            fields.append(HTTPField(name: fieldName, value: value))
+        }
+        return fields
+    }
+}

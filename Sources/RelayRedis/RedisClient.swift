@@ -1,0 +1,177 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A small pipelined Redis (RESP2) client: a few connections, used in turn.
+///
+/// Connections are opened on first use, one per slot, each on its own event loop, and
+/// authenticated and switched to the configured database before any command goes out. A dropped
+/// connection is reopened by the next command; failed attempts back off (doubling, capped) and,
+/// while one backs off, commands for that slot go to another open connection or fail at once
+/// with `.connectionFailed`, so a caller never queues behind a dead server.
+///
+/// ```swift
+/// let client = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:6379/0"), logger: logger)
+/// _ = try await client.send(["SET", "greeting", "hello"])
+/// let value = try await client.send(["GET", "greeting"]).string  // "hello"
+/// await client.shutdown()
+/// ```
+public final class RedisClient: Sendable {
+    public let configuration: RedisConfiguration
+    private let eventLoops: [any EventLoop]
+    private let slots: Mutex<[ConnectionSlot]>
+    private let nextSlot = Atomic<Int>(0)
+    private let isShutDown = Atomic<Bool>(false)
+    private let backoff: ReconnectBackoff
+    private let logger: Logger
+
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        let count = max(1, configuration.connectionCount)
+        self.eventLoops = (0..<count).map { _ in eventLoopGroup.next() }
+        self.slots = Mutex(Array(repeating: .idle(failures: 0, retryAt: nil, lastError: nil), count: count))
+        self.backoff = ReconnectBackoff(first: configuration.firstReconnectDelay, max: configuration.maxReconnectDelay)
+        self.logger = logger
+    }
+
+    /// Sends one command and waits for its reply. An error reply throws `.server(message)`.
+    public func send(_ arguments: [ByteBuffer]) async throws(RedisClientError) -> RESPValue {
+        let reply = try await sendKeepingErrors(arguments)
+        if case .error(let message) = reply { throw .server(message) }
+        return reply
+    }
+
+    public func send(_ arguments: [String]) async throws(RedisClientError) -> RESPValue {
+        try await send(arguments.map { ByteBuffer(string: $0) })
+    }
+
+    /// Closes every connection; later commands fail with `.shutDown`.
+    public func shutdown() async {
+        isShutDown.store(true, ordering: .sequentiallyConsistent)
+        let open = slots.withLock { slots in
+            defer { slots = slots.map { _ in .idle(failures: 0, retryAt: nil, lastError: .shutDown) } }
+            return slots
+        }
+        for slot in open {
+            switch slot {
+            case .connected(let connection): connection.close()
+            case .connecting(let future, _): future.whenSuccess { $0.close() }
+            case .idle: break
+            }
+        }
+        for slot in open {
+            if case .connected(let connection) = slot { try? await connection.channel.closeFuture.get() }
+        }
+    }
+
+    private func sendKeepingErrors(_ arguments: [ByteBuffer]) async throws(RedisClientError) -> RESPValue {
+        let connection = try await connection()
+        do {
+            return try await connection.send(arguments).get()
+        } catch let error as RedisClientError {
+            throw error
+        } catch {
+            throw .connectionClosed
+        }
+    }
+
+    /// An open connection: the next slot's, or another open one while the next is unavailable.
+    private func connection() async throws(RedisClientError) -> RedisConnection {
+        guard !isShutDown.load(ordering: .sequentiallyConsistent) else { throw .shutDown }
+        let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % eventLoops.count
+        let action = slots.withLock { slots in Self.action(for: index, in: &slots, eventLoop: eventLoops[index]) }
+        let future: EventLoopFuture<RedisConnection>
+        switch action {
+        case .use(let connection): return connection
+        case .fail(let error): throw error
+        case .wait(let pending): future = pending
+        case .connect(let promise, let failures):
+            future = promise.futureResult
+            startConnecting(slot: index, promise: promise, failures: failures)
+        }
+        do {
+            return try await future.get()
+        } catch let error as RedisClientError {
+            throw error
+        } catch {
+            throw .connectionFailed(String(describing: error))
+        }
+    }
+
+    private static func action(
+        for index: Int,
+        in slots: inout [ConnectionSlot],
+        eventLoop: any EventLoop
+    ) -> SlotAction {
+        switch slots[index] {
+        case .connected(let connection) where connection.isActive:
+            return .use(connection)
+        case .connecting(let future, _):
+            return openConnection(in: slots).map(SlotAction.use) ?? .wait(future)
+        case .connected:
+            // Closed since it was last used (the close callback may not have run yet).
+            slots[index] = .idle(failures: 0, retryAt: nil, lastError: nil)
+            return action(for: index, in: &slots, eventLoop: eventLoop)
+        case .idle(let failures, let retryAt, let lastError):
+            if let retryAt, retryAt > .now() {
+                return openConnection(in: slots).map(SlotAction.use)
+                    ?? .fail(lastError ?? .connectionFailed("waiting to reconnect"))
+            }
+            let promise = eventLoop.makePromise(of: RedisConnection.self)
+            slots[index] = .connecting(promise.futureResult, failures: failures)
+            return .connect(promise, failures: failures)
+        }
+    }
+
+    private static func openConnection(in slots: [ConnectionSlot]) -> RedisConnection? {
+        for case .connected(let connection) in slots where connection.isActive { return connection }
+        return nil
+    }
+
+    private func startConnecting(slot index: Int, promise: EventLoopPromise<RedisConnection>, failures: Int) {
+        let attempt = RedisConnection.connect(to: configuration, on: eventLoops[index])
+        attempt.whenComplete { result in
+            self.record(result, slot: index, failures: failures)
+        }
+        attempt.cascade(to: promise)
+    }
+
+    private func record(_ result: Result<RedisConnection, any Error>, slot index: Int, failures: Int) {
+        let shutDown = isShutDown.load(ordering: .sequentiallyConsistent)
+        switch result {
+        case .success(let connection):
+            if shutDown { return connection.close() }
+            slots.withLock { $0[index] = .connected(connection) }
+            if failures > 0 {
+                logger.info("Redis connection restored", metadata: ["redis_slot": "\(index)"])
+            }
+            connection.channel.closeFuture.whenComplete { _ in
+                self.slots.withLock { slots in
+                    if case .connected(let current) = slots[index], current === connection {
+                        slots[index] = .idle(failures: 0, retryAt: nil, lastError: nil)
+                    }
+                }
+            }
+        case .failure(let error):
+            guard !shutDown else { return }
+            let clientError = error as? RedisClientError ?? .connectionFailed(String(describing: error))
+            let delay = backoff.delay(afterFailures: failures + 1)
+            slots.withLock {
+                $0[index] = .idle(failures: failures + 1, retryAt: .now() + TimeAmount(delay), lastError: clientError)
+            }
+            logger.warning(
+                "Redis connection failed",
+                metadata: [
+                    "redis_host": "\(configuration.host):\(configuration.port)",
+                    "error": "\(clientError)",
+                    "retry_in": "\(delay)",
+                ]
+            )
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import NIOCore
+import NIOPosix
+
+/// One open, authenticated connection to Redis, with its database selected.
+final class RedisConnection: Sendable {
+    let channel: any Channel
+    private let commandTimeout: TimeAmount
+
+    private init(channel: any Channel, commandTimeout: TimeAmount) {
+        self.channel = channel
+        self.commandTimeout = commandTimeout
+    }
+
+    var isActive: Bool { channel.isActive }
+
+    /// Connects on `eventLoop`, then sends AUTH and SELECT when the configuration asks for them.
+    static func connect(
+        to configuration: RedisConfiguration,
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<RedisConnection> {
+        let commandTimeout = TimeAmount(configuration.commandTimeout)
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(RESPDecoder()),
+                        RedisConnectionHandler()
+                    )
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port)
+            .flatMap { channel in
+                let connection = RedisConnection(channel: channel, commandTimeout: commandTimeout)
+                return connection.prepare(configuration).map { connection }.flatMapErrorThrowing { error in
+                    channel.close(promise: nil)
+                    throw error
+                }
+            }
+    }
+
+    /// AUTH and SELECT, pipelined; a failure of either fails the connection.
+    private func prepare(_ configuration: RedisConfiguration) -> EventLoopFuture<Void> {
+        var commands: [[String]] = []
+        if let password = configuration.password {
+            commands.append(configuration.username.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+        }
+        if configuration.database != 0 {
+            commands.append(["SELECT", String(configuration.database)])
+        }
+        let replies = commands.map { send($0.map { ByteBuffer(string: $0) }) }
+        return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).flatMapThrowing { replies in
+            for case .error(let message) in replies {
+                throw RedisClientError.connectionFailed("Redis refused the connection setup: \(message)")
+            }
+        }
+    }
+
+    /// Sends one command; the future holds the reply, error replies included as `.error`.
+    func send(_ arguments: [ByteBuffer]) -> EventLoopFuture<RESPValue> {
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        var bytes = channel.allocator.buffer(capacity: 16 + arguments.reduce(0) { $0 + $1.readableBytes + 16 })
+        RESPCommandEncoder.encode(arguments, into: &bytes)
+        let request = RedisRequest(bytes: bytes, promise: promise, timeout: commandTimeout)
+        // A failed write also fails the command (completing a promise twice is a no-op in NIO).
+        channel.writeAndFlush(request).whenFailure { error in
+            promise.fail(error as? RedisClientError ?? .connectionClosed)
+        }
+        return promise.futureResult
+    }
+
+    func close() {
+        channel.close(promise: nil)
+    }
+}

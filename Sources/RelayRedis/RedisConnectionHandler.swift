@@ -1,0 +1,78 @@
+import NIOCore
+
+/// Matches the replies of one pipelined connection to its commands, first in, first out.
+///
+/// Commands are written as they come, without waiting for earlier answers; Redis answers in
+/// order, so each reply completes the oldest waiting promise. A command that times out closes
+/// the connection: a server that stopped answering one command is not trusted with the next
+/// (a half-open TCP connection looks exactly like this), and the client reconnects.
+final class RedisConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = RESPValue
+    typealias OutboundIn = RedisRequest
+    typealias OutboundOut = ByteBuffer
+
+    private struct Waiting {
+        var promise: EventLoopPromise<RESPValue>
+        var timeoutTask: Scheduled<Void>?
+    }
+
+    private var waiting = CircularBuffer<Waiting>()
+    private var closedError: RedisClientError?
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        if let closedError {
+            request.promise.fail(closedError)
+            promise?.fail(closedError)
+            return
+        }
+        let future = request.promise.futureResult
+        let timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) {
+            self.timeOut(future, context: context)
+        }
+        waiting.append(Waiting(promise: request.promise, timeoutTask: timeoutTask))
+        context.write(wrapOutboundOut(request.bytes), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let value = unwrapInboundIn(data)
+        guard let first = waiting.popFirst() else {
+            // A reply nobody asked for: the stream is out of step, nothing after it can be trusted.
+            failAll(.connectionClosed, context: context)
+            return
+        }
+        first.timeoutTask?.cancel()
+        first.promise.succeed(value)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(.connectionClosed, context: nil)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let decoding = error as? RESPDecodingError {
+            failAll(.protocolError(decoding), context: context)
+        } else {
+            failAll(.connectionClosed, context: context)
+        }
+    }
+
+    /// Fails the command that waited too long with `.timeout`, the others with `.connectionClosed`.
+    private func timeOut(_ future: EventLoopFuture<RESPValue>, context: ChannelHandlerContext) {
+        if let index = waiting.firstIndex(where: { $0.promise.futureResult === future }) {
+            waiting.remove(at: index).promise.fail(RedisClientError.timeout)
+        }
+        failAll(.connectionClosed, context: context)
+    }
+
+    /// Fails every waiting command with `error` and closes the connection.
+    private func failAll(_ error: RedisClientError, context: ChannelHandlerContext?) {
+        if closedError == nil { closedError = error }
+        while let next = waiting.popFirst() {
+            next.timeoutTask?.cancel()
+            next.promise.fail(error)
+        }
+        context?.close(promise: nil)
+    }
+}
