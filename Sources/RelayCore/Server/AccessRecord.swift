@@ -11,6 +11,10 @@ struct AccessRecord: Sendable {
     var status = 0
     var stream = false
     var firstTokenAt: NIODeadline?
+    /// Time spent waiting on upstreams, to tell Relay's own share of the request from theirs.
+    var upstreamTime = TimeAmount.zero
+    /// When Relay handed the response (or, for a stream, its first event) to the server.
+    var handedOverAt: NIODeadline?
     var usage: Usage?
     var attempts = 0
     var fallbackFrom: String?
@@ -24,6 +28,11 @@ struct AccessRecord: Sendable {
         self.requestID = requestID
     }
 
+    /// Relay's own time: everything until the response was handed over, less upstream time.
+    var overhead: TimeAmount? {
+        handedOverAt.map { max(.zero, ($0 - start) - upstreamTime) }
+    }
+
     func line(at end: NIODeadline = .now()) -> LogLine {
         var line = LogLine(level: status >= 500 ? .error : .info, message: "request")
         line.add("request_id", requestID)
@@ -35,6 +44,7 @@ struct AccessRecord: Sendable {
         line.add("stream", .bool(stream))
         line.add("duration_ms", .double(Self.milliseconds(from: start, to: end)))
         if let firstTokenAt { line.add("ttft_ms", .double(Self.milliseconds(from: start, to: firstTokenAt))) }
+        if let overhead { line.add("overhead_ms", .double(Double(overhead.nanoseconds / 1000) / 1000)) }
         line.add("prompt_tokens", usage?.promptTokens)
         line.add("completion_tokens", usage?.completionTokens)
         if usage?.estimated == true { line.add("usage_estimated", .bool(true)) }

@@ -12,6 +12,7 @@ public final class Gateway: Sendable {
     /// Set when limits are shared through Redis: its health decides `/readyz` in `closed` mode.
     let redisLimiter: RedisRateLimiter?
     public let readiness = Readiness()
+    public let metrics = RelayMetrics()
     let sink: LogSink
     let logFormat: LogFormat
 
@@ -39,8 +40,25 @@ public final class Gateway: Sendable {
         return !redisLimiter.isDegraded
     }
 
+    /// Ends a request's record: its one access line and its metrics.
     func logAccess(_ record: AccessRecord) {
-        sink.emit(record.line().render(logFormat))
+        let end = NIODeadline.now()
+        sink.emit(record.line(at: end).render(logFormat))
+        metrics.recordRequest(
+            model: record.model,
+            backend: record.backend,
+            key: record.key,
+            status: record.status,
+            duration: .nanoseconds((end - record.start).nanoseconds),
+            timeToFirstToken: record.firstTokenAt.map { .nanoseconds(($0 - record.start).nanoseconds) },
+            overhead: record.overhead.map { .nanoseconds($0.nanoseconds) },
+            usage: record.usage
+        )
+    }
+
+    /// `/metrics`: the Prometheus text exposition.
+    func metricsExposition() -> [UInt8] {
+        metrics.exposition(state: state, redisErrors: redisLimiter?.redisErrorCount ?? 0)
     }
 
     /// Headers every proxied response carries.
@@ -48,6 +66,9 @@ public final class Gateway: Sendable {
         fields[.xRequestID] = record.requestID
         fields[.xRelayBackend] = record.backend
         fields[.xRelayAttempts] = String(record.attempts)
+        if !record.stream, let overhead = record.overhead {
+            fields[.xRelayOverheadMS] = String(Double(overhead.nanoseconds / 1000) / 1000)
+        }
         for (name, value) in record.rateLimitHeaders {
             if let name = HTTPField.Name(name) { fields[name] = value }
         }
@@ -59,4 +80,5 @@ extension HTTPField.Name {
     static let xRelayBackend = Self("x-relay-backend")!
     static let xRelayAttempts = Self("x-relay-attempts")!
     static let xShouldRetry = Self("x-should-retry")!
+    static let xRelayOverheadMS = Self("x-relay-overhead-ms")!
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -15,7 +16,9 @@ public struct GatewayResponder: HTTPResponder {
         case (.get, "/healthz"):
             return Self.json(.ok, Array("{\"status\":\"ok\"}".utf8))
         case (.get, "/readyz"):
-            return readiness()
+            return gateway.state.config.server.adminPort == nil ? readiness() : readinessStatusOnly()
+        case (.get, gateway.state.config.server.metricsPath ?? "") where gateway.state.config.server.adminPort == nil:
+            return Self.metrics(gateway)
         default:
             break
         }
@@ -28,6 +31,7 @@ public struct GatewayResponder: HTTPResponder {
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
+            record.handedOverAt = .now()
             response = Self.errorResponse(error)
             gateway.decorate(&response.headers, record: record)
             gateway.logAccess(record)
@@ -36,6 +40,7 @@ public struct GatewayResponder: HTTPResponder {
         // Streams log when their last byte is sent; everything else logs here.
         if !record.stream || record.status != 200 {
             record.status = Int(response.status.code)
+            record.handedOverAt = record.handedOverAt ?? .now()
             gateway.logAccess(record)
         }
         return response
@@ -78,9 +83,25 @@ public struct GatewayResponder: HTTPResponder {
         )
     }
 
+    /// The Prometheus exposition.
+    static func metrics(_ gateway: Gateway) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: gateway.metricsExposition()))
+        )
+    }
+
+    /// With an admin port, the public `/readyz` tells only ready or not; the details are there.
+    private func readinessStatusOnly() -> Response {
+        let ready = gateway.isReady
+        return Self.json(
+            ready ? .ok : .serviceUnavailable, Array("{\"status\":\"\(ready ? "ready" : "not_ready")\"}".utf8))
+    }
+
     /// 503 while draining, or in `closed` mode while Redis is unreachable; backends never make
     /// Relay unready, they are listed with their state.
-    private func readiness() -> Response {
+    func readiness() -> Response {
         let draining = gateway.readiness.isDraining
         let ready = gateway.isReady
         let state = gateway.state
@@ -102,20 +123,13 @@ public struct GatewayResponder: HTTPResponder {
         return Self.json(ready ? .ok : .serviceUnavailable, Array(body.utf8))
     }
 
-    /// The client's request id when it is a sane token, else a new random one.
+    /// The client's request id when it is a sane token, else a new random UUID.
     static func requestID(_ offered: String?) -> String {
         if let offered, !offered.isEmpty, offered.utf8.count <= 128,
             offered.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         {
             return offered
         }
-        let high = UInt64.random(in: .min ... .max)
-        let low = UInt64.random(in: .min ... .max)
-        return "req_" + hex(high) + hex(low)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        return UUID().uuidString.lowercased()
     }
 }

@@ -32,6 +32,7 @@ struct ProxyHandler {
             record.rateLimitHeaders = admitted.snapshot.headerFields
         case .rejected(let rejection):
             record.rateLimitHeaders = rejection.snapshot.headerFields
+            gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit)
             throw .rateLimited(rejection)
         case .unavailable:
             throw .rateLimiterUnavailable
@@ -89,6 +90,8 @@ extension ProxyHandler {
 
         private var lastFailure: UpstreamFailure?
         private var fallbackRejection: RateLimitRejection?
+        /// The target Relay last moved on from, and why: counted as a fallback once another is called.
+        private var movedOn: (from: String, reason: String)?
         private var firstCalled: String?
 
         init(
@@ -141,6 +144,7 @@ extension ProxyHandler {
                         )
                     else {
                         skipped.append("\(target.backend.name): busy")
+                        movedOn = movedOn ?? (target.backend.name, "busy")
                         continue
                     }
                     target = freed
@@ -148,6 +152,7 @@ extension ProxyHandler {
                 guard target.backend.circuit.allowsRequest() else {
                     target.backend.release()
                     skipped.append("\(target.backend.name): circuit open")
+                    movedOn = movedOn ?? (target.backend.name, "circuit_open")
                     continue
                 }
                 // Spending on fallback targets has its own budget, so a local outage cannot
@@ -161,6 +166,7 @@ extension ProxyHandler {
                     case .rejected(let rejection):
                         target.backend.release()
                         fallbackRejection = rejection
+                        handler.gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit)
                         skipped.append("\(target.backend.name): fallback_tpm reached")
                         continue
                     case .unavailable:
@@ -170,6 +176,15 @@ extension ProxyHandler {
                     }
                 }
                 record.attempts += 1
+                if let movedOn {
+                    handler.gateway.metrics.recordFallback(
+                        model: alias,
+                        from: movedOn.from,
+                        to: target.backend.name,
+                        reason: movedOn.reason
+                    )
+                    self.movedOn = nil
+                }
                 record.backend = target.backend.name
                 record.upstreamModel = target.upstreamModel
                 if let firstCalled, firstCalled != target.backend.name {
@@ -196,6 +211,7 @@ extension ProxyHandler {
                         target.backend.circuit.recordFailure()
                         lastFailure = failure
                         record.tried.append(failure.describe(backend: target.backend.name))
+                        movedOn = (target.backend.name, failure.metricReason)
                     }
                 }
             }
@@ -230,6 +246,7 @@ extension ProxyHandler {
             deadline: NIODeadline,
             record: inout AccessRecord
         ) async throws(AttemptError) -> Response {
+            let started = NIODeadline.now()
             let backend = target.backend.config
             let streaming = client.stream && handler.endpoint.streams
             let dialect = UpstreamDialect(backend.type)
@@ -265,6 +282,7 @@ extension ProxyHandler {
                 case 400, 413, 422:
                     target.backend.circuit.recordSuccess()
                     let body = try await exchange.collectBody(limit: ProxyHandler.maxUpstreamBody)
+                    record.upstreamTime = record.upstreamTime + (.now() - started)
                     exchange.cancel()
                     let (message, param) = dialect.errorMessage(
                         body,
@@ -289,6 +307,7 @@ extension ProxyHandler {
                     )
                     return try await StreamForwarder.start(
                         exchange: exchange,
+                        started: started,
                         translator: translator,
                         call: self,
                         fallbackReservation: fallbackReservation,
@@ -298,6 +317,7 @@ extension ProxyHandler {
                     )
                 }
                 let body = try await exchange.collectBody(limit: ProxyHandler.maxUpstreamBody)
+                record.upstreamTime = record.upstreamTime + (.now() - started)
                 exchange.cancel()
                 target.backend.release()
                 let rewritten = try dialect.answer(body, endpoint: handler.endpoint, alias: alias, client: client)
@@ -309,16 +329,19 @@ extension ProxyHandler {
                 }
                 var fields = responseHeaders
                 fields[.contentType] = fields[.contentType] ?? "application/json"
+                record.handedOverAt = .now()
                 handler.gateway.decorate(&fields, record: record)
                 return Response(
                     status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: rewritten.body)))
             } catch let failure as UpstreamFailure {
                 exchange.cancel()
+                record.upstreamTime = record.upstreamTime + (.now() - started)
                 throw .failure(failure)
             } catch let error as AttemptError {
                 throw error
             } catch {
                 exchange.cancel()
+                record.upstreamTime = record.upstreamTime + (.now() - started)
                 throw .failure(.broken("\(error)"))
             }
         }

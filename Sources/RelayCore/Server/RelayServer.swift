@@ -49,14 +49,17 @@ public struct RelayServer: Sendable {
     /// `server.shutdown_grace_s` say. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let drain = DrainService(readiness: gateway.readiness, drainDelay: config.server.drainDelay, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: HealthChecker(gateway: gateway, logger: logger))
+        ]
+        if let adminPort = config.server.adminPort {
+            services.append(.init(service: makeAdminApplication(port: adminPort)))
+        }
+        // Services shut down in reverse order: the drain service first, then the server,
+        // which stops accepting and waits for requests in flight, streams included.
+        services += [.init(service: makeApplication(onListening: onListening)), .init(service: drain)]
         var configuration = ServiceGroupConfiguration(
-            // Services shut down in reverse order: the drain service first, then the server,
-            // which stops accepting and waits for requests in flight, streams included.
-            services: [
-                .init(service: HealthChecker(gateway: gateway, logger: logger)),
-                .init(service: makeApplication(onListening: onListening)),
-                .init(service: drain),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: quietLogger
         )
@@ -96,6 +99,22 @@ public struct RelayServer: Sendable {
                     metadata: ["address": "http://\(server.host):\(port)", "version": "\(RelayVersion.current)"]
                 )
                 await onListening(port)
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: quietLogger
+        )
+    }
+
+    /// `/metrics` and the detailed `/readyz` on `server.admin_port`.
+    func makeAdminApplication(port: Int) -> Application<AdminResponder> {
+        let logger = self.logger
+        let host = config.server.host
+        return Application(
+            responder: AdminResponder(gateway: gateway),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? port
+                logger.info("admin listening", metadata: ["address": "http://\(host):\(port)"])
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: quietLogger

@@ -9,6 +9,7 @@ import NIOCore
 enum StreamForwarder {
     static func start(
         exchange: UpstreamExchange,
+        started: NIODeadline,
         translator initial: any StreamTranslator,
         call: ProxyHandler.Call,
         fallbackReservation: Reservation?,
@@ -30,7 +31,9 @@ enum StreamForwarder {
         // An error as the very first event: nothing reached the client yet, so fall back.
         if translator.sawError { throw .broken("the stream began with an error") }
         let backend = target.backend
-        record.firstTokenAt = .now()
+        let firstEventAt = NIODeadline.now()
+        record.firstTokenAt = firstEventAt
+        record.upstreamTime = record.upstreamTime + (firstEventAt - started)
         record.status = 200
         exchange.extendDeadlineOnProgress(
             idle: TimeAmount(seconds: backend.config.idleTimeout),
@@ -40,6 +43,7 @@ enum StreamForwarder {
         var fields = upstreamHeaders
         fields[.contentType] = "text/event-stream"
         fields[.cacheControl] = "no-cache"
+        record.handedOverAt = .now()
         call.handler.gateway.decorate(&fields, record: record)
         let session = StreamSession(
             exchange: exchange,

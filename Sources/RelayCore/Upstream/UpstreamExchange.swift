@@ -25,6 +25,7 @@ final class UpstreamExchange: @unchecked Sendable {
 
     // Used by one task at a time: the request handler, then the response body writer it hands to.
     private var iterator: AsyncThrowingStream<Event, any Error>.AsyncIterator
+    private var receivedHead = false
     private let continuation: AsyncThrowingStream<Event, any Error>.Continuation
     private let task: Task<Void, Never>
     private let watch: Mutex<Watch>
@@ -55,7 +56,11 @@ final class UpstreamExchange: @unchecked Sendable {
     func next() async throws(UpstreamFailure) -> Event? {
         do {
             let event = try await iterator.next()
-            if case .chunk = event { noteProgress() }
+            switch event {
+            case .chunk: noteProgress()
+            case .head: receivedHead = true
+            case nil: break
+            }
             return event
         } catch let failure as UpstreamFailure {
             throw failure
@@ -66,7 +71,8 @@ final class UpstreamExchange: @unchecked Sendable {
         } catch is CancellationError {
             throw .broken("cancelled")
         } catch {
-            throw .connect(Self.shortReason(error))
+            // Once the head came, the connection worked: what failed is the answer.
+            throw receivedHead ? .broken(Self.shortReason(error)) : .connect(Self.shortReason(error))
         }
     }
 

@@ -10,6 +10,18 @@ public enum UpstreamFailure: Error, Equatable {
         return false
     }
 
+    /// The `reason` label of `relay_fallbacks_total`.
+    var metricReason: String {
+        switch self {
+        case .connect: "error"
+        case .timeout: "timeout"
+        case .status(let status) where status >= 500: "status_5xx"
+        case .status(let status) where status == 429: "status_429"
+        case .status: "status_4xx"
+        case .broken: "error"
+        }
+    }
+
     /// For messages and logs; names the backend, never its upstream model or key.
     func describe(backend: String) -> String {
         switch self {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -33,7 +34,11 @@ enum UpstreamHeaders {
             request.headers.add(name: field.name.rawName, value: field.value)
         }
         request.headers.replaceOrAdd(name: "content-type", value: "application/json")
-        request.headers.add(name: "x-request-id", value: requestID)
+        // Servers built on starlette-context (llama-cpp-python's) answer 400 to any
+        // x-request-id that is not a UUID, so other ids stay with Relay.
+        if UUID(uuidString: requestID) != nil {
+            request.headers.add(name: "x-request-id", value: requestID)
+        }
         if let authorization = backend.authorization {
             request.headers.add(name: "authorization", value: authorization)
         }

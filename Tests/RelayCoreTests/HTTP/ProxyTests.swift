@@ -13,13 +13,13 @@ import Testing
             let (status, headers, body) = try await harness.send(
                 "/v1/chat/completions",
                 body: Self.chat,
-                headers: [("x-request-id", "abc-123"), ("accept-encoding", "gzip")]
+                headers: [("x-request-id", "6f1c2a8e-52b4-4c1e-9a57-0d2f3b4c5d6e"), ("accept-encoding", "gzip")]
             )
             #expect(status == 200)
             let answer = try JSONScanner.object(in: Array(body.utf8))
             #expect(answer.string("model") == "chat")
             #expect(!body.contains("stub-chat"))
-            #expect(headers["x-request-id"].first == "abc-123")
+            #expect(headers["x-request-id"].first == "6f1c2a8e-52b4-4c1e-9a57-0d2f3b4c5d6e")
             #expect(headers["x-relay-backend"].first == "local")
             #expect(headers["x-relay-attempts"].first == "1")
 
@@ -28,7 +28,7 @@ import Testing
             #expect(sent.body == #"{"messages":[{"role":"user","content":"Say hello"}],"temperature":0.2,"model":"stub-chat"}"#)
             #expect(sent.headers[.authorization] == "Bearer upstream-secret")
             #expect(sent.headers[values: .acceptEncoding].isEmpty)
-            #expect(sent.headers[.xRequestID] == "abc-123")
+            #expect(sent.headers[.xRequestID] == "6f1c2a8e-52b4-4c1e-9a57-0d2f3b4c5d6e")
 
             let line = try #require(try await harness.lines.waitForAccessLines(1).first)
             // swift-format-ignore
@@ -87,7 +87,7 @@ import Testing
                 let body = #"{"model":"\#(model)","stream":true,"messages":[]}"#
                 let (status, _, text) = try await harness.send("/v1/chat/completions", body: body)
                 #expect(status == 200)
-                #expect(text.contains("Hel"))
+                #expect(text.hasPrefix(#"data: {"id":"chatcmpl-2","object":"chat.completion.chunk""#))
                 #expect(text.contains(#"data: {"error":{"message":"local: "#))
                 #expect(!text.contains("[DONE]"))
             }
@@ -134,6 +134,24 @@ import Testing
                 [Float(0.25), Float(-0.5)].flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
             #expect(body.contains(#""embedding":"\#(expected.base64EncodedString())""#))
             #expect(body.contains(#""model":"embed""#))
+        }
+    }
+}
+
+@Suite struct RequestIDTests {
+    @Test func keepsOnlyUUIDsForTheUpstream() async throws {
+        try await Harness.run { harness in
+            let (_, headers, _) = try await harness.send(
+                "/v1/chat/completions",
+                body: ProxyTests.chat,
+                headers: [("x-request-id", "client-trace-7")]
+            )
+            #expect(headers["x-request-id"].first == "client-trace-7")
+            #expect(try #require(harness.stub.requests.last).headers[.xRequestID] == nil)
+            let (_, generated, _) = try await harness.send("/v1/chat/completions", body: ProxyTests.chat)
+            let id = try #require(generated["x-request-id"].first)
+            #expect(UUID(uuidString: id) != nil)
+            #expect(try #require(harness.stub.requests.last).headers[.xRequestID] == id)
         }
     }
 }

