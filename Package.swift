@@ -29,6 +29,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The reference argon2 C library, for argon2id key hashes (Debian: libargon2-dev).
+        .systemLibrary(
+            name: "CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
         .target(
             name: "RelayRedis",
             dependencies: [
@@ -40,6 +46,7 @@ let package = Package(
         .target(
             name: "RelayCore",
             dependencies: [
+                "CArgon2",
                 "RelayRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

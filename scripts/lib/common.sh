@@ -47,11 +47,17 @@ run_logged() {
 }
 
 # ensure_apt CMD:PACKAGE...: installs the Debian packages whose command is missing
-# (apt-get update first, once). Nothing to do, nothing printed.
+# (apt-get update first, once). CMD may be an absolute path instead, for packages without a
+# command (headers): /usr/include/argon2.h:libargon2-dev. Nothing to do, nothing printed.
 ensure_apt() {
-    local missing=() pair
+    local missing=() pair probe
     for pair in "$@"; do
-        command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+        probe=${pair%%:*}
+        if [[ $probe == /* ]]; then
+            [[ -e $probe ]] || missing+=("${pair#*:}")
+        else
+            command -v "$probe" >/dev/null 2>&1 || missing+=("${pair#*:}")
+        fi
     done
     ((${#missing[@]})) || return 0
     command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get to install them"
@@ -66,7 +72,9 @@ ensure_apt() {
 # ensure_venv: .venv with Tests/python/requirements.txt installed. Skips pip when the
 # requirements are unchanged since the last successful install and the packages import.
 ensure_venv() {
-    ensure_apt python3:python3 g++:g++ make:make
+    # libargon2-dev: the C library the build links for argon2id key hashes (CArgon2 target);
+    # argon2: its CLI, to make test vectors by hand.
+    ensure_apt python3:python3 g++:g++ make:make /usr/include/argon2.h:libargon2-dev argon2:argon2
     if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
         ensure_apt_packages_always python3-venv
     fi

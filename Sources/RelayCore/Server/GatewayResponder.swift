@@ -27,7 +27,8 @@ public struct GatewayResponder: HTTPResponder {
         let state = gateway.state
         var response: Response
         do throws(RelayError) {
-            response = try await route(&request, path: path, state: state, record: &record)
+            response = try await route(
+                &request, path: path, state: state, clientAddress: context.remoteAddress, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
@@ -50,16 +51,20 @@ public struct GatewayResponder: HTTPResponder {
         _ request: inout Request,
         path: String,
         state: GatewayState,
+        clientAddress: SocketAddress?,
         record: inout AccessRecord
     ) async throws(RelayError) -> Response {
         if let endpoint = Endpoint(rawValue: path) {
             guard request.method == .post else { throw .methodNotAllowed }
-            return try await ProxyHandler(gateway: gateway, state: state, endpoint: endpoint)
-                .handle(&request, record: &record)
+            return try await ProxyHandler(
+                gateway: gateway, state: state, endpoint: endpoint, clientAddress: clientAddress
+            )
+            .handle(&request, record: &record)
         }
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw .methodNotAllowed }
-            var response = try ModelsHandler(state: state).handle(request, path: path, record: &record)
+            var response = try await ModelsHandler(state: state, clientAddress: clientAddress)
+                .handle(request, path: path, record: &record)
             gateway.decorate(&response.headers, record: record)
             return response
         }

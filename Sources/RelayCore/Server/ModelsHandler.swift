@@ -6,11 +6,13 @@ import NIOCore
 /// the same `ModelPolicy` that guards model requests.
 struct ModelsHandler {
     let state: GatewayState
+    /// The client's address, for throttling repeated wrong keys.
+    var clientAddress: SocketAddress?
 
-    func handle(_ request: Request, path: String, record: inout AccessRecord) throws(RelayError) -> Response {
-        guard let principal = state.authenticator.authenticate(authorization: request.headers[.authorization]) else {
-            throw .invalidAPIKey
-        }
+    func handle(_ request: Request, path: String, record: inout AccessRecord) async throws(RelayError) -> Response {
+        let authorization = request.headers[.authorization]
+        guard let principal = await state.authenticator.authenticate(authorization: authorization, from: clientAddress)
+        else { throw .invalidAPIKey }
         record.key = principal.name
         record.status = 200
         if path == "/v1/models" {

@@ -8,14 +8,16 @@ struct ProxyHandler {
     let gateway: Gateway
     let state: GatewayState
     let endpoint: Endpoint
+    /// The client's address, for throttling repeated wrong keys.
+    var clientAddress: SocketAddress?
 
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
 
     func handle(_ request: inout Request, record: inout AccessRecord) async throws(RelayError) -> Response {
-        guard let principal = state.authenticator.authenticate(authorization: request.headers[.authorization]) else {
-            throw .invalidAPIKey
-        }
+        let authorization = request.headers[.authorization]
+        guard let principal = await state.authenticator.authenticate(authorization: authorization, from: clientAddress)
+        else { throw .invalidAPIKey }
         record.key = principal.name
         let client = try await readBody(&request)
         guard let model = state.config.models[client.model] else { throw .modelNotFound(model: client.model) }
