@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import RelayCore
 
-@main
 struct Relay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay",

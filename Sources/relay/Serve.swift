@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RelayCore
 
 struct Serve: AsyncParsableCommand {
@@ -13,9 +14,16 @@ struct Serve: AsyncParsableCommand {
     var port: Int?
 
     func run() async throws {
+        try await serve()
+    }
+
+    /// Named apart from `run()` so that `main.swift` can call it without landing on the
+    /// synchronous `run()` every command also has.
+    func serve() async throws {
         var loaded = try config.load()
         if let host { loaded.server.host = host }
         if let port { loaded.server.port = port }
-        try await RelayServer(config: loaded).run()
+        let source = (path: config.path, environment: ProcessInfo.processInfo.environment)
+        try await RelayServer(config: loaded, configSource: source).run()
     }
 }

@@ -28,6 +28,7 @@ public struct StructuredLogHandler: LogHandler {
             case .stringConvertible(let number as Int): line.add(key, .int(number))
             case .stringConvertible(let number as Double): line.add(key, .double(number))
             case .stringConvertible(let flag as Bool): line.add(key, .bool(flag))
+            case .array(let values): line.add(key, .strings(values.map(\.description)))
             default: line.add(key, .string(value.description))
             }
         }

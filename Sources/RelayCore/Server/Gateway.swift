@@ -27,6 +27,14 @@ public final class Gateway: Sendable {
     /// The config state requests start with; a request keeps the one it started with.
     public var state: GatewayState { current.withLock { $0 } }
 
+    /// Swaps in a new state; returns the one it replaced.
+    func replaceState(_ next: GatewayState) -> GatewayState {
+        current.withLock { state in
+            defer { state = next }
+            return state
+        }
+    }
+
     /// Where limits are kept, for `/readyz`.
     var rateLimitStore: String {
         guard let redisLimiter else { return "in_process" }

@@ -14,15 +14,28 @@ public final class GatewayState: Sendable {
     /// When this config was loaded, as `created` in `/v1/models`.
     public let loadedAt: Int
 
-    public init(config: RelayConfig, eventLoopGroup: any EventLoopGroup) {
+    /// - Parameter previous: the state this one replaces on a reload: backends whose config is
+    ///   unchanged are kept whole (client, in-flight count, circuit), and a changed backend keeps
+    ///   its circuit when its circuit settings did not change.
+    public init(config: RelayConfig, eventLoopGroup: any EventLoopGroup, previous: GatewayState? = nil) {
         self.config = config
         self.authenticator = APIKeyAuthenticator(config: config)
-        self.backends = config.backends.mapValues { Backend(config: $0, eventLoopGroup: eventLoopGroup) }
+        self.backends = config.backends.mapValues { backendConfig in
+            let old = previous?.backends[backendConfig.name]
+            if let old, old.config == backendConfig { return old }
+            let circuit = old.flatMap { $0.config.circuit == backendConfig.circuit ? $0.circuit : nil }
+            return Backend(config: backendConfig, eventLoopGroup: eventLoopGroup, circuit: circuit)
+        }
         self.modelNames = config.models.keys.sorted()
         self.loadedAt = Int(Date().timeIntervalSince1970)
     }
 
     func shutdown() async {
         for backend in backends.values { await backend.shutdown() }
+    }
+
+    /// The backends of `previous` this state no longer uses.
+    func retired(from previous: GatewayState) -> [Backend] {
+        previous.backends.values.filter { old in backends[old.name] !== old }
     }
 }

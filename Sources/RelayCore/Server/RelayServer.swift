@@ -19,7 +19,15 @@ public struct RelayServer: Sendable {
     let redis: RedisClient?
     let eventLoopGroup: any EventLoopGroup
 
-    public init(config: RelayConfig, sink: LogSink = .standardOutput) {
+    /// Where the config came from, for reloads on SIGHUP; `nil` turns reloading off.
+    let configSource: (path: String, environment: [String: String])?
+
+    public init(
+        config: RelayConfig,
+        configSource: (path: String, environment: [String: String])? = nil,
+        sink: LogSink = .standardOutput
+    ) {
+        self.configSource = configSource
         // One event loop group for the server and every upstream client: no hops between them.
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         self.config = config
@@ -52,6 +60,16 @@ public struct RelayServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HealthChecker(gateway: gateway, logger: logger))
         ]
+        if let configSource {
+            let reloader = ConfigReloader(
+                path: configSource.path,
+                environment: configSource.environment,
+                gateway: gateway,
+                eventLoopGroup: eventLoopGroup,
+                logger: logger
+            )
+            services.append(.init(service: reloader))
+        }
         if let adminPort = config.server.adminPort {
             services.append(.init(service: makeAdminApplication(port: adminPort)))
         }

@@ -17,7 +17,9 @@ public final class Backend: Sendable {
     private let upstreamWaiting = Atomic<Int>(-1)
     public let circuit: CircuitBreaker
 
-    init(config: BackendConfig, eventLoopGroup: any EventLoopGroup) {
+    /// - Parameter circuit: the circuit of the backend this one replaces on a reload, so its
+    ///   state is kept by name.
+    init(config: BackendConfig, eventLoopGroup: any EventLoopGroup, circuit: CircuitBreaker? = nil) {
         self.config = config
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: TimeAmount(seconds: config.connectTimeout), read: nil)
@@ -32,7 +34,8 @@ public final class Backend: Sendable {
         configuration.redirectConfiguration = .disallow
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         self.authorization = config.apiKey.map { "Bearer \($0)" }
-        self.circuit = CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
+        self.circuit =
+            circuit ?? CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
     }
 
     public var name: String { config.name }
