@@ -35,8 +35,15 @@ public struct ClientRequest: Sendable {
         guard let modelMember = object.member("model") else {
             throw ClientRequestError(message: "you must provide a model parameter", param: "model")
         }
-        guard object.kind(of: modelMember.valueRange) == .string, let model = object.string("model") else {
+        guard object.kind(of: modelMember.valueRange) == .string else {
             throw ClientRequestError(message: "model must be a string", param: "model")
+        }
+        let model: String
+        do {
+            let quoted = modelMember.valueRange
+            model = try JSONString.decode(body[(quoted.lowerBound + 1)..<(quoted.upperBound - 1)])
+        } catch {
+            throw ClientRequestError(message: error.message, param: "model")
         }
         self.object = object
         self.model = model

@@ -260,6 +260,7 @@ public enum JSONScanError: Error, Equatable {
     case tooDeep
     case controlCharacterInString
     case invalidEscape
+    case invalidUTF8
 
     /// Said to the client in a 400.
     public var message: String {
@@ -269,6 +270,7 @@ public enum JSONScanError: Error, Equatable {
         case .tooDeep: "the body is nested too deeply"
         case .controlCharacterInString: "the body is not valid JSON: control character in a string"
         case .invalidEscape: "the body is not valid JSON: invalid escape in a string"
+        case .invalidUTF8: "the body is not valid UTF-8"
         }
     }
 }

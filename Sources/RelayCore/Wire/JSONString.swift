@@ -2,7 +2,11 @@
 public enum JSONString {
     /// Decodes the bytes between the quotes of a JSON string.
     static func decode(_ raw: ArraySlice<UInt8>) throws(JSONScanError) -> String {
-        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
+        guard raw.contains(UInt8(ascii: "\\")) else {
+            // Invalid UTF-8 is refused, not repaired: a repaired model name could match another.
+            guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
+            return text
+        }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var index = raw.startIndex
@@ -35,7 +39,8 @@ public enum JSONString {
                 throw .invalidEscape
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        guard let text = String(validating: out, as: UTF8.self) else { throw .invalidUTF8 }
+        return text
     }
 
     private static func hex4(_ raw: ArraySlice<UInt8>, _ index: inout Int) throws(JSONScanError) -> UInt32 {
