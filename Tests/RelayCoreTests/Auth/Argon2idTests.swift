@@ -53,3 +53,15 @@ struct Argon2idTests {
         }
     }
 }
+
+@Suite("argon2 thread pool verifier")
+struct Argon2ThreadPoolVerifierTests {
+    @Test func findsTheFirstMatchingHashOffTheCallersThread() async throws {
+        let parameters = Argon2id.Parameters(memoryKiB: 8, iterations: 1, parallelism: 1)
+        let right = try Argon2id.hash(Array("key".utf8), salt: Argon2id.randomSalt(), parameters: parameters)
+        let wrong = try Argon2id.hash(Array("other".utf8), salt: Argon2id.randomSalt(), parameters: parameters)
+        let verifier = Argon2ThreadPoolVerifier.shared
+        #expect(await verifier.firstMatch(for: Array("key".utf8), among: [wrong, right]) == 1)
+        #expect(await verifier.firstMatch(for: Array("nope".utf8), among: [wrong, right]) == nil)
+    }
+}
