@@ -109,7 +109,7 @@ import Testing
         // While it waits to reconnect, commands fail at once instead of trying again.
         let started = ContinuousClock.now
         await #expect(throws: RedisClientError.self) { try await client.send(["PING"]) }
-        #expect(ContinuousClock.now - started < .milliseconds(100))
+        #expect(ContinuousClock.now - started < .seconds(1))
         await client.shutdown()
         await #expect(throws: RedisClientError.shutDown) { try await client.send(["PING"]) }
     }

@@ -19,7 +19,7 @@ public final class GatewayState: Sendable {
     ///   its circuit when its circuit settings did not change.
     public init(config: RelayConfig, eventLoopGroup: any EventLoopGroup, previous: GatewayState? = nil) {
         self.config = config
-        self.authenticator = APIKeyAuthenticator(config: config)
+        self.authenticator = APIKeyAuthenticator(config: config, previous: previous?.authenticator)
         self.backends = config.backends.mapValues { backendConfig in
             let old = previous?.backends[backendConfig.name]
             if let old, old.config == backendConfig { return old }
