@@ -44,3 +44,31 @@ def test_sighup_swaps_in_a_valid_config_and_keeps_the_old_one_on_errors(stub, ke
     assert "chat-c" not in _model_ids(relay, keys.other)
     # No secret from the config reaches the log.
     assert keys.main not in "\n".join(relay.lines) and "upstream-secret" not in "\n".join(relay.lines)
+
+
+def test_a_removed_key_is_refused_after_reload_while_its_stream_in_flight_finishes(stub, keys, start_relay):
+    import http.client
+
+    config = standard_config(stub.base_url, keys)
+    relay = start_relay(config)
+    connection = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+    connection.request(
+        "POST", "/v1/chat/completions",
+        body=b'{"model":"chat-a","stream":true,"messages":[{"role":"user","content":"one two three four"}]}',
+        headers={"Authorization": f"Bearer {keys.main}", "Content-Type": "application/json",
+                 "x-stub-chunk-delay-ms": "200"},
+    )
+    in_flight = connection.getresponse()
+    assert in_flight.status == 200
+    first = in_flight.read1()
+
+    without_main = copy.deepcopy(config)
+    without_main["api_keys"] = [entry for entry in config["api_keys"] if entry["name"] != "test-main"]
+    relay.write_config(without_main)
+    relay.signal(signal.SIGHUP)
+    relay.wait_for_record(lambda record: record.get("msg") == "config_reloaded")
+
+    refused = raw_http.request("GET", relay.url("/v1/models"), headers={"Authorization": f"Bearer {keys.main}"})
+    assert refused.status == 401
+    assert (first + in_flight.read()).rstrip().endswith(b"data: [DONE]")
+    connection.close()
