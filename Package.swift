@@ -65,10 +65,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // A redis-server started and stopped by the tests, for both test targets.
+        .target(
+            name: "RelayTestSupport",
+            dependencies: [
+                "RelayRedis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RelayTestSupport"
+        ),
         .testTarget(
             name: "RelayRedisTests",
             dependencies: [
                 "RelayRedis",
+                "RelayTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -80,6 +90,7 @@ let package = Package(
             dependencies: [
                 "RelayCore",
                 "RelayRedis",
+                "RelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,6 @@
 import NIOCore
 import RelayRedis
+import RelayTestSupport
 import Testing
 
 @Suite struct RedisClientTests {

@@ -1,6 +1,7 @@
 import Logging
 import RelayCore
 import RelayRedis
+import RelayTestSupport
 import Testing
 
 @Suite struct RedisRateLimiterTests {

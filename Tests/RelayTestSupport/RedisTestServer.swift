@@ -10,12 +10,12 @@ import RelayRedis
 ///
 /// Tests that need no server of their own use `RedisTestServer.sharedURL()`: CI's
 /// `$RELAY_TEST_REDIS_URL` when set, else a server started here.
-final class RedisTestServer: @unchecked Sendable {
-    let port: Int
+public final class RedisTestServer: @unchecked Sendable {
+    public let port: Int
     private let extraArguments: [String]
     private var process: Process?
 
-    init(arguments: [String] = []) throws {
+    public init(arguments: [String] = []) throws {
         self.port = try Self.freePort()
         self.extraArguments = arguments
         try start()
@@ -23,9 +23,9 @@ final class RedisTestServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    func start() throws {
+    public func start() throws {
         let process = Process()
         // A shell watches over the server: it stops it when told to, and also when the test
         // process is gone, so a crashed or interrupted test run leaves no server behind. SIGKILL,
@@ -54,7 +54,7 @@ final class RedisTestServer: @unchecked Sendable {
         try waitUntilReady()
     }
 
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
@@ -70,7 +70,7 @@ final class RedisTestServer: @unchecked Sendable {
         throw TestServerError.didNotStart
     }
 
-    static func sharedURL() throws -> String {
+    public static func sharedURL() throws -> String {
         if let url = ProcessInfo.processInfo.environment["RELAY_TEST_REDIS_URL"], !url.isEmpty { return url }
         return try shared.get().url
     }
@@ -114,7 +114,7 @@ final class RedisTestServer: @unchecked Sendable {
 }
 
 /// A client for tests: short timeouts so a broken test fails fast.
-func testClient(url: String, configure: (inout RedisConfiguration) -> Void = { _ in }) throws -> RedisClient {
+public func testClient(url: String, configure: (inout RedisConfiguration) -> Void = { _ in }) throws -> RedisClient {
     var configuration = try RedisConfiguration(url: url)
     configuration.commandTimeout = .seconds(5)
     configuration.connectTimeout = .seconds(1)
