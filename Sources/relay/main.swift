@@ -2,8 +2,10 @@ import ArgumentParser
 import NIOCore
 import NIOPosix
 
-// Swift concurrency runs on NIO's event loops, so a request's task and its sockets share a
-// thread instead of hopping between two pools. It must happen before any task starts.
+// Run Swift concurrency on NIO's event loops, so a request's task and its sockets share a thread
+// instead of hopping between two pools; it must happen before any task starts. NIO finds the
+// runtime's hook with dlsym, which works with the dynamic Swift runtime only: a release binary
+// built with --static-swift-stdlib keeps the hook private, and this does nothing there.
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 do {
