@@ -12,19 +12,21 @@ public struct GatewayResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
+        // One read of the config state per request, used from routing to the last byte.
+        let state = gateway.state
+        let server = state.config.server
         switch (request.method, path) {
         case (.get, "/healthz"):
             return Self.json(.ok, Array("{\"status\":\"ok\"}".utf8))
         case (.get, "/readyz"):
-            return gateway.state.config.server.adminPort == nil ? readiness() : readinessStatusOnly()
-        case (.get, gateway.state.config.server.metricsPath ?? "") where gateway.state.config.server.adminPort == nil:
+            return server.adminPort == nil ? readiness() : readinessStatusOnly()
+        case (.get, server.metricsPath ?? "") where server.adminPort == nil:
             return Self.metrics(gateway)
         default:
             break
         }
         var request = request
         var record = AccessRecord(requestID: Self.requestID(request.headers[.xRequestID]))
-        let state = gateway.state
         var response: Response
         do throws(RelayError) {
             response = try await route(

@@ -34,8 +34,6 @@ public struct JSONObjectRewriter {
         dropped.insert(key)
     }
 
-    public var isUnchanged: Bool { replacements.isEmpty && dropped.isEmpty && appended.isEmpty }
-
     public func bytes() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(object.bytes.count + appended.reduce(0) { $0 + $1.key.utf8.count + $1.value.count + 4 })

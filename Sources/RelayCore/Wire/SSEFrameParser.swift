@@ -42,9 +42,6 @@ public struct SSEFrameParser: Sendable {
         return events
     }
 
-    /// Whether bytes of an unfinished event are still held (a stream cut mid-event).
-    public var hasPartialEvent: Bool { !partialLine.isEmpty || sawField }
-
     private mutating func endLine(_ line: [UInt8]) -> Event? {
         if line.isEmpty {
             defer {
