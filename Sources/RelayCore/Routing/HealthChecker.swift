@@ -3,8 +3,8 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Asks every backend with a `health_path` whether it is up, every `health_interval_s`, and
-/// reads vLLM's own queue length for `busy_when`.
+/// Asks every backend with a `health_path` whether it is up, every `health_interval_s`, reads
+/// vLLM's own queue length for `busy_when`, and which models an Ollama server has not pulled.
 ///
 /// A failed check opens the backend's circuit at once; a passed check closes it once the
 /// cooldown is over (it is the probe). It reads the gateway's current state on every round, so
@@ -39,7 +39,9 @@ struct HealthChecker: Service {
 
     private func check(_ backend: Backend) async {
         if let path = backend.config.healthPath {
-            let healthy = await get(backend, path: path) != nil
+            let answer = await get(backend, path: path)
+            let healthy = answer != nil
+            if backend.config.type == .ollama { notePulledModels(backend, tagsAnswer: answer) }
             if healthy {
                 if backend.circuit.recordHealthy() { log("circuit_closed", backend, reason: "health check passed") }
             } else if backend.circuit.trip() {
@@ -49,6 +51,24 @@ struct HealthChecker: Service {
         if backend.config.type == .vllm, backend.config.busyWhenWaiting != nil {
             let metrics = await get(backend, path: "/metrics")
             backend.noteUpstreamWaiting(metrics.flatMap(VLLMMetrics.requestsWaiting))
+        }
+    }
+
+    /// Records which of the models the config sends to an Ollama backend its `/api/tags` answer
+    /// lacks, so `/readyz` can name them and requests skip it for them. Nothing is known (and
+    /// nothing skipped) when the check failed or the health path answers something else.
+    private func notePulledModels(_ backend: Backend, tagsAnswer answer: String?) {
+        let wanted = OllamaModelCheck.upstreamModels(sentTo: backend.name, in: gateway.state.config)
+        let missing = answer.flatMap { OllamaModelCheck.notPulled(wanted, tagsAnswer: Array($0.utf8)) } ?? []
+        guard backend.noteModelsNotPulled(missing) else { return }
+        if missing.isEmpty {
+            guard answer != nil else { return }
+            logger.info("models_pulled", metadata: ["backend": "\(backend.name)"])
+        } else {
+            logger.warning(
+                "model_not_pulled",
+                metadata: ["backend": "\(backend.name)", "models": "\(missing.joined(separator: ", "))"]
+            )
         }
     }
 
@@ -75,11 +95,14 @@ struct HealthChecker: Service {
 
 /// Reads the queue length from vLLM's Prometheus exposition.
 enum VLLMMetrics {
-    /// The sum of `vllm:num_requests_waiting` over its series (one per model served), or `nil`
+    /// The sum of `vllm:num_requests_waiting` over its series (one per engine and model), or `nil`
     /// when the server does not expose it.
     static func requestsWaiting(_ exposition: String) -> Int? {
+        let name = "vllm:num_requests_waiting"
         var total: Double?
-        for line in exposition.split(separator: "\n") where line.hasPrefix("vllm:num_requests_waiting") {
+        for line in exposition.split(separator: "\n") where line.hasPrefix(name) {
+            // The name must end here: `vllm:num_requests_waiting_by_reason` counts the same queue.
+            guard let next = line.dropFirst(name.count).first, next == "{" || next == " " else { continue }
             guard let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { continue }
             total = (total ?? 0) + value
         }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One place a request can be sent: a backend and the model name it is sent there.
 public struct Target: Sendable {
     public let backend: Backend
@@ -6,9 +8,12 @@ public struct Target: Sendable {
     public let isFallback: Bool
 }
 
-/// Orders the targets to try for a model: its own backends, fewest requests in flight first,
-/// then its fallbacks in the configured order.
+/// Orders the targets to try for a model: its own backends, fewest requests in flight first
+/// (ties taking turns), then its fallbacks in the configured order.
 public enum TargetPlanner {
+    /// Which of a model's backends goes first among equally loaded ones; only ever incremented.
+    private static let rotation = Atomic<Int>(0)
+
     public static func targets(
         for model: ModelConfig,
         backends: [String: Backend],
@@ -18,10 +23,14 @@ public enum TargetPlanner {
             backends[name].map { Target(backend: $0, upstreamModel: model.upstreamModel, isFallback: false) }
         }
         if own.count > 1 {
-            // A stable sort keeps the configured order among equally loaded backends.
+            // Equally loaded backends take turns from a rotating start, so that light traffic
+            // (one request at a time, always a tie at zero) spreads evenly too.
+            let count = own.count
+            let start = rotation.wrappingAdd(1, ordering: .relaxed).oldValue % count
             own = own.enumerated().sorted { lhs, rhs in
                 let (left, right) = (lhs.element.backend.inFlight, rhs.element.backend.inFlight)
-                return left != right ? left < right : lhs.offset < rhs.offset
+                guard left == right else { return left < right }
+                return (lhs.offset - start + count) % count < (rhs.offset - start + count) % count
             }.map(\.element)
         }
         guard allowFallback else { return own }

@@ -134,6 +134,8 @@ public struct GatewayResponder: HTTPResponder {
                 }
             var fields = "\"state\":\"\(circuit)\",\"in_flight\":\(backend.inFlight)"
             if let waiting = backend.waitingUpstream { fields += ",\"waiting\":\(waiting)" }
+            let notPulled = backend.modelsNotPulled.map { String(decoding: JSONString.encode($0), as: UTF8.self) }
+            if !notPulled.isEmpty { fields += ",\"not_pulled\":[\(notPulled.joined(separator: ","))]" }
             return "\(String(decoding: JSONString.encode(name), as: UTF8.self)):{\(fields)}"
         }
         let body =

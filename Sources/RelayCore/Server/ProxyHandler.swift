@@ -137,6 +137,12 @@ extension ProxyHandler {
                 var target = targets[position]
                 position += 1
                 guard NIODeadline.now() < deadline else { break }
+                // An Ollama server whose last health check lacked the model would only answer 404.
+                if target.backend.lacksModel(target.upstreamModel) {
+                    skipped.append("\(target.backend.name): model not pulled")
+                    movedOn = movedOn ?? (target.backend.name, "not_pulled")
+                    continue
+                }
                 if !target.backend.tryAcquire() {
                     let lastOwn = position == ownCount
                     guard lastOwn, record.attempts == 0, model.queueTimeout > 0,
@@ -222,10 +228,11 @@ extension ProxyHandler {
             }
             guard let lastFailure else {
                 let reasons = skipped.isEmpty ? "the deadline passed" : skipped.joined(separator: "; ")
-                throw .upstreamUnavailable(message: "No backend could take the request: \(reasons).")
+                throw .upstreamUnavailable(
+                    message: "No backend could take the request for model \"\(alias)\": \(reasons).")
             }
             let everyTargetTried = position >= targets.count
-            let message = "Every backend called failed: \(record.tried.joined(separator: "; "))."
+            let message = "Every backend called for model \"\(alias)\" failed: \(record.tried.joined(separator: "; "))."
             if lastFailure.isTimeout { throw .upstreamTimeout(message: message, everyTargetTried: everyTargetTried) }
             throw .upstreamFailed(message: message, everyTargetTried: everyTargetTried)
         }

@@ -15,6 +15,10 @@ public final class Backend: Sendable {
     private let inFlightCount = Atomic<Int>(0)
     /// Requests queued inside the server, from its own `/metrics` (vLLM); -1 until known.
     private let upstreamWaiting = Atomic<Int>(-1)
+    /// Upstream models this (Ollama) server said it has not pulled, at its last health check.
+    private let notPulled = Mutex<[String]>([])
+    /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
+    private let someNotPulled = Atomic<Bool>(false)
     public let circuit: CircuitBreaker
 
     /// - Parameter circuit: the circuit of the backend this one replaces on a reload, so its
@@ -50,6 +54,26 @@ public final class Backend: Sendable {
 
     func noteUpstreamWaiting(_ count: Int?) {
         upstreamWaiting.store(count ?? -1, ordering: .relaxed)
+    }
+
+    /// The upstream models this server has not pulled, as its last health check found; empty when
+    /// all are there or nothing is known.
+    public var modelsNotPulled: [String] { notPulled.withLock { $0 } }
+
+    /// Whether the last health check found `model` missing here: a call would only get a 404.
+    func lacksModel(_ model: String) -> Bool {
+        guard someNotPulled.load(ordering: .relaxed) else { return false }
+        return notPulled.withLock { $0.contains(model) }
+    }
+
+    /// Records what the last health check found missing; `true` when that changed.
+    func noteModelsNotPulled(_ models: [String]) -> Bool {
+        notPulled.withLock { current in
+            guard current != models else { return false }
+            current = models
+            someNotPulled.store(!models.isEmpty, ordering: .relaxed)
+            return true
+        }
     }
 
     /// Busy as the server itself reports it (`busy_when`), whatever this replica sends it.
