@@ -4,6 +4,9 @@ import NIOCore
 struct AccessRecord: Sendable {
     let start = NIODeadline.now()
     var requestID: String
+    /// The client as `client_ip` reports it: the peer, or the address a trusted proxy forwarded.
+    var clientIP: IPAddress?
+    var trace: TraceContext?
     var key = "anonymous"
     var model = "unknown"
     var backend = "none"
@@ -36,6 +39,8 @@ struct AccessRecord: Sendable {
     func line(at end: NIODeadline = .now()) -> LogLine {
         var line = LogLine(level: status >= 500 ? .error : .info, message: "request")
         line.add("request_id", requestID)
+        line.add("client_ip", clientIP?.text)
+        line.add("trace_id", trace.map { String($0.traceID) })
         line.add("key", key)
         line.add("model", model)
         line.add("backend", backend)

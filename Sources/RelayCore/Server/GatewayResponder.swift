@@ -39,6 +39,7 @@ public struct GatewayResponder: HTTPResponder {
         }
         var request = request
         var record = AccessRecord(requestID: Self.requestID(request.headers[.xRequestID]))
+        record.noteOrigin(headers: request.headers, peer: context.remoteAddress, trusted: state.trustedProxies)
         var response: Response
         do throws(RelayError) {
             response = try await route(

@@ -13,6 +13,8 @@ public final class GatewayState: Sendable {
     public let modelNames: [String]
     /// When this config was loaded, as `created` in `/v1/models`.
     public let loadedAt: Int
+    /// `server.trusted_proxies`, parsed for `client_ip`.
+    let trustedProxies: TrustedProxies
 
     /// - Parameter previous: the state this one replaces on a reload: backends whose config is
     ///   unchanged are kept whole (client, in-flight count, circuit), and a changed backend keeps
@@ -28,6 +30,7 @@ public final class GatewayState: Sendable {
         }
         self.modelNames = config.models.keys.sorted()
         self.loadedAt = Int(Date().timeIntervalSince1970)
+        self.trustedProxies = TrustedProxies(config.server.trustedProxies)
     }
 
     func shutdown() async {

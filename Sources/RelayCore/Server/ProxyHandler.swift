@@ -266,7 +266,8 @@ extension ProxyHandler {
                     client: client,
                     target: target,
                     clientHeaders: headers,
-                    requestID: record.requestID
+                    requestID: record.requestID,
+                    trace: record.trace
                 )
             } catch {
                 target.backend.release()

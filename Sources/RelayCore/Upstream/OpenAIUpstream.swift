@@ -11,13 +11,15 @@ enum OpenAIUpstream {
         client: ClientRequest,
         target: Target,
         clientHeaders: HTTPFields,
-        requestID: String
+        requestID: String,
+        trace: TraceContext? = nil
     ) -> HTTPClientRequest {
         UpstreamHeaders.request(
             url: target.backend.url(for: endpoint),
             clientHeaders: clientHeaders,
             backend: target.backend,
             requestID: requestID,
+            trace: trace,
             body: body(endpoint: endpoint, client: client, target: target)
         )
     }

@@ -19,7 +19,8 @@ enum UpstreamDialect {
         client: ClientRequest,
         target: Target,
         clientHeaders: HTTPFields,
-        requestID: String
+        requestID: String,
+        trace: TraceContext? = nil
     ) throws(RelayError) -> HTTPClientRequest {
         switch self {
         case .openAI:
@@ -28,7 +29,8 @@ enum UpstreamDialect {
                 client: client,
                 target: target,
                 clientHeaders: clientHeaders,
-                requestID: requestID
+                requestID: requestID,
+                trace: trace
             )
         case .ollama:
             let body: [UInt8]
@@ -47,6 +49,7 @@ enum UpstreamDialect {
                 clientHeaders: clientHeaders,
                 backend: target.backend,
                 requestID: requestID,
+                trace: trace,
                 body: body
             )
         }

@@ -11,7 +11,7 @@ enum UpstreamHeaders {
     static let requestHeadersNotForwarded: Set<String> = [
         "authorization", "proxy-authorization", "host", "content-length", "accept-encoding", "connection",
         "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect",
-        "x-request-id", "openai-organization", "openai-project",
+        "x-request-id", "openai-organization", "openai-project", "traceparent",
     ]
 
     /// Response headers that never reach the client: hop-by-hop headers, the upstream's own rate
@@ -26,13 +26,18 @@ enum UpstreamHeaders {
         clientHeaders: HTTPFields,
         backend: Backend,
         requestID: String,
+        trace: TraceContext? = nil,
         body: [UInt8]
     ) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
+        let keepsTraceState = trace?.continued ?? true
         for field in clientHeaders where !requestHeadersNotForwarded.contains(field.name.canonicalName) {
+            if !keepsTraceState, field.name == .tracestate { continue }
             request.headers.add(name: field.name.rawName, value: field.value)
         }
+        if let trace { request.headers.add(name: "traceparent", value: trace.header) }
         request.headers.replaceOrAdd(name: "content-type", value: "application/json")
         // Servers built on starlette-context (llama-cpp-python's) answer 400 to any
         // x-request-id that is not a UUID, so other ids stay with Relay.

@@ -1,0 +1,20 @@
+import HTTPTypes
+import NIOCore
+
+extension AccessRecord {
+    /// Notes who sent the request (`client_ip`) and the trace it belongs to (`trace_id`; the
+    /// `traceparent` upstreams will see, with Relay's span as the parent).
+    mutating func noteOrigin(headers: HTTPFields, peer: SocketAddress?, trusted: TrustedProxies) {
+        let peerIP = peer.flatMap(IPAddress.init)
+        clientIP =
+            trusted.isEmpty
+            ? peerIP : ClientIP.resolve(peer: peerIP, forwardedFor: headers[.xForwardedFor], trusted: trusted)
+        trace = TraceContext(incoming: headers[.traceparent])
+    }
+}
+
+extension HTTPField.Name {
+    static let traceparent = Self("traceparent")!
+    static let tracestate = Self("tracestate")!
+    static let xForwardedFor = Self("x-forwarded-for")!
+}
