@@ -186,6 +186,15 @@ def test_a_tool_result_goes_back_to_ollama_with_arguments_as_an_object(sdk: open
     assert sent[2]["role"] == "tool" and sent[2]["content"] == "sunny"
 
 
+def test_image_parts_go_to_ollama_as_base64_images(sdk: openai.OpenAI, ollama: StubOllama) -> None:
+    pixel = base64.b64encode(b"\x89PNG\r\n\x1a\n a one-pixel image").decode()
+    sdk.chat.completions.create(model="qwen", messages=[{"role": "user", "content": [
+        {"type": "text", "text": "what is this"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{pixel}"}},
+    ]}])
+    assert ollama.last_request.json["messages"] == [{"role": "user", "content": "what is this", "images": [pixel]}]
+
+
 def test_json_object_mode_asks_ollama_for_json(sdk: openai.OpenAI, ollama: StubOllama) -> None:
     chat = sdk.chat.completions.create(model="qwen", messages=USER, response_format={"type": "json_object"})
     assert ollama.last_request.json["format"] == "json"
@@ -340,7 +349,7 @@ def _readyz(relay: RelayProcess) -> tuple[int, dict[str, Any]]:
     return response.status, response.json()
 
 
-def _wait_for(predicate, timeout_s: float = 5.0) -> None:
+def _wait_for(predicate, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -382,6 +391,9 @@ def test_readyz_names_models_not_pulled_and_requests_skip_the_backend(
         assert ask("llama").header("x-relay-backend") == "ollama", "the backend still serves what it has"
         assert server.api_requests("/api/chat")[-1].json["model"] == "llama3.2"
         assert len(server.api_requests()) == 1
+        metrics = raw_http.request("GET", relay.url("/metrics")).text
+        assert any('reason="not_pulled"' in line and 'model="qwen"' in line and float(line.rsplit(" ", 1)[1]) == 1
+                   for line in metrics.splitlines() if line.startswith("relay_fallbacks_total{")), metrics
 
         # `ollama pull qwen2.5:7b`: the next health check sees it and Ollama serves it again.
         server.pull("qwen2.5:7b")

@@ -41,7 +41,7 @@ def chat(relay: RelayProcess, key: str, model: str, **headers: str) -> raw_http.
                             headers={"authorization": f"Bearer {key}", **headers})
 
 
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+def wait_for(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not predicate():
         assert time.monotonic() < deadline, "condition not met in time"
