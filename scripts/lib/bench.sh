@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# Process figures for scripts/bench: CPU time and memory of a server and all its processes
+# (nginx's workers, LiteLLM's uvicorn workers). Source it, don't run it.
+
+CLK_TCK=$(getconf CLK_TCK)
+
+# tree_pids PID: PID and all its descendants, one a line.
+tree_pids() {
+    local pid=$1 child task children
+    [[ -d /proc/$pid ]] || return 0
+    echo "$pid"
+    for task in /proc/"$pid"/task/*; do
+        read -r -a children <"$task/children" 2>/dev/null || true
+        for child in "${children[@]}"; do
+            tree_pids "$child"
+        done
+    done
+}
+
+# cpu_seconds PID: user + system CPU seconds of PID and its descendants, so far.
+cpu_seconds() {
+    local ticks=0 pid stat rest
+    for pid in $(tree_pids "$1"); do
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        rest=${stat##*) } # the command name may hold spaces and parentheses: cut after the last ")"
+        read -r -a fields <<<"$rest"
+        ticks=$((ticks + fields[11] + fields[12])) # utime, stime (fields 14 and 15 of stat)
+    done
+    awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f\n", t / hz }'
+}
+
+# memory_mib FIELD PID: VmRSS or VmHWM (peak) of PID and its descendants together, in MiB.
+memory_mib() {
+    local field=$1 kib=0 pid value
+    for pid in $(tree_pids "$2"); do
+        value=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/status" 2>/dev/null)
+        kib=$((kib + ${value:-0}))
+    done
+    awk -v k="$kib" 'BEGIN { printf "%.1f\n", k / 1024 }'
+}
