@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A small pipelined Redis (RESP2) client: a few connections, used in turn.
@@ -25,6 +26,8 @@ public final class RedisClient: Sendable {
     private let isShutDown = Atomic<Bool>(false)
     private let backoff: ReconnectBackoff
     private let logger: Logger
+    /// For `rediss://`: the context every connection uses, or why it could not be built.
+    private let tlsContext: Result<NIOSSLContext, RedisClientError>?
 
     public init(
         configuration: RedisConfiguration,
@@ -37,6 +40,9 @@ public final class RedisClient: Sendable {
         self.slots = Mutex(Array(repeating: .idle(failures: 0, retryAt: nil, lastError: nil), count: count))
         self.backoff = ReconnectBackoff(first: configuration.firstReconnectDelay, max: configuration.maxReconnectDelay)
         self.logger = logger
+        self.tlsContext = configuration.tls.map { tls in
+            Result { try tls.makeContext() }.mapError { .connectionFailed("cannot set up TLS for Redis: \($0)") }
+        }
     }
 
     /// Sends one command and waits for its reply. An error reply throws `.server(message)`.
@@ -134,7 +140,13 @@ public final class RedisClient: Sendable {
     }
 
     private func startConnecting(slot index: Int, promise: EventLoopPromise<RedisConnection>, failures: Int) {
-        let attempt = RedisConnection.connect(to: configuration, on: eventLoops[index])
+        let attempt: EventLoopFuture<RedisConnection>
+        switch tlsContext {
+        case .failure(let error): attempt = eventLoops[index].makeFailedFuture(error)
+        case .success(let context):
+            attempt = RedisConnection.connect(to: configuration, tlsContext: context, on: eventLoops[index])
+        case nil: attempt = RedisConnection.connect(to: configuration, on: eventLoops[index])
+        }
         attempt.whenComplete { result in
             self.record(result, slot: index, failures: failures)
         }

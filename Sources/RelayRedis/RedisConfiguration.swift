@@ -19,6 +19,8 @@ public struct RedisConfiguration: Sendable, Equatable {
     /// Waits between failed connection attempts double from the first to the largest.
     public var firstReconnectDelay: Duration = .milliseconds(50)
     public var maxReconnectDelay: Duration = .seconds(2)
+    /// `nil`: plain TCP. Set by a `rediss://` URL.
+    public var tls: RedisTLSConfiguration? = nil
 
     public init(
         host: String = "127.0.0.1",
@@ -34,11 +36,15 @@ public struct RedisConfiguration: Sendable, Equatable {
         self.database = database
     }
 
-    /// Reads `redis://[user:pass@]host[:port][/db]`; user and password may be percent-encoded.
+    /// Reads `redis://[user:pass@]host[:port][/db]`, or `rediss://` for TLS with the system's
+    /// trust store; user and password may be percent-encoded.
     public init(url: String) throws(RedisURLError) {
-        guard url.hasPrefix("redis://") else { throw .unsupportedScheme }
-        var rest = Substring(url.dropFirst("redis://".count))
+        guard let scheme = ["redis://", "rediss://"].first(where: { url.hasPrefix($0) }) else {
+            throw .unsupportedScheme
+        }
+        var rest = Substring(url.dropFirst(scheme.count))
         self.init()
+        if scheme == "rediss://" { tls = RedisTLSConfiguration() }
         // The password may itself contain "@", so the host starts after the last one.
         if let at = rest.lastIndex(of: "@") {
             let userInfo = rest[..<at]

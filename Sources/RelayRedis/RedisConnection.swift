@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One open, authenticated connection to Redis, with its database selected.
 final class RedisConnection: Sendable {
@@ -13,17 +14,35 @@ final class RedisConnection: Sendable {
 
     var isActive: Bool { channel.isActive }
 
-    /// Connects on `eventLoop`, then sends AUTH and SELECT when the configuration asks for them.
+    /// Connects on `eventLoop` (through TLS when `tlsContext` is given, waiting for the
+    /// handshake), then sends AUTH and SELECT when the configuration asks for them.
     static func connect(
         to configuration: RedisConfiguration,
+        tlsContext: NIOSSLContext? = nil,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<RedisConnection> {
         let commandTimeout = TimeAmount(configuration.commandTimeout)
+        let handshake = tlsContext.map { _ in eventLoop.makePromise(of: Void.self) }
+        if let handshake {
+            // The handshake counts toward the connect timeout: a server that accepts and then
+            // stays silent must not hold the slot.
+            let deadline = eventLoop.scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
+                handshake.fail(RedisClientError.connectionFailed("TLS handshake with Redis timed out"))
+            }
+            handshake.futureResult.whenComplete { _ in deadline.cancel() }
+        }
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(configuration.connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext, let handshake {
+                        let serverName = RedisTLSConfiguration.serverName(for: configuration.host)
+                        try channel.pipeline.syncOperations.addHandlers(
+                            NIOSSLClientHandler(context: tlsContext, serverHostname: serverName),
+                            TLSHandshakeWaiter(promise: handshake)
+                        )
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         ByteToMessageHandler(RESPDecoder()),
                         RedisConnectionHandler()
@@ -33,7 +52,9 @@ final class RedisConnection: Sendable {
             .connect(host: configuration.host, port: configuration.port)
             .flatMap { channel in
                 let connection = RedisConnection(channel: channel, commandTimeout: commandTimeout)
-                return connection.prepare(configuration).map { connection }.flatMapErrorThrowing { error in
+                let secured = handshake?.futureResult ?? eventLoop.makeSucceededVoidFuture()
+                return secured.flatMap { connection.prepare(configuration) }.map { connection }.flatMapErrorThrowing {
+                    error in
                     channel.close(promise: nil)
                     throw error
                 }

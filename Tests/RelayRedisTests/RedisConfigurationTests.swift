@@ -33,8 +33,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("rediss://host", RedisURLError.unsupportedScheme),
-        ("http://host", .unsupportedScheme),
+        ("http://host", RedisURLError.unsupportedScheme),
         ("redis://", .invalidHost),
         ("redis://[::1", .invalidHost),
         ("redis://host:0", .invalidPort),

@@ -79,7 +79,7 @@ public final class RedisTestServer: @unchecked Sendable {
 
     enum TestServerError: Error { case didNotStart, noFreePort }
 
-    private static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketDescriptor >= 0 else { throw TestServerError.noFreePort }
         defer { close(socketDescriptor) }

@@ -5,7 +5,7 @@ struct BackendConfigDecoder {
     static let knownKeys = [
         "type", "base_url", "api_key", "max_concurrency", "connect_timeout_s", "first_byte_timeout_s",
         "request_timeout_s", "idle_timeout_s", "keep_alive", "options", "health_path", "health_interval_s",
-        "circuit", "busy_when", "drop_params",
+        "circuit", "busy_when", "drop_params", "ca_file",
     ]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: BackendConfig] {
@@ -42,6 +42,10 @@ struct BackendConfigDecoder {
         }
         if let circuit = fields["circuit"].map(decodeCircuit) { backend.circuit = circuit }
         if let dropParams = fields["drop_params"].flatMap({ reader.stringList($0) }) { backend.dropParams = dropParams }
+        if let bundle = reader.nullable(fields["ca_file"], reader.caBundle) { backend.caBundle = bundle }
+        if backend.caBundle != nil, let baseURL, !baseURL.lowercased().hasPrefix("https://") {
+            reader.report(fields.childPath("ca_file"), "only used with an https base_url")
+        }
 
         guard type != nil, baseURL != nil else { return nil }
         return backend

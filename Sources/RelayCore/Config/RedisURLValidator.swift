@@ -1,4 +1,4 @@
-/// Checks `redis_url`: `redis://[user:pass@]host[:port][/db]`.
+/// Checks `redis_url`: `redis://[user:pass@]host[:port][/db]`, or `rediss://` for TLS.
 ///
 /// Messages never include the URL: its password is a secret.
 struct RedisURLValidator {
@@ -16,11 +16,10 @@ struct RedisURLValidator {
     }
 
     static func problem(with url: String) -> String? {
-        if url.lowercased().hasPrefix("rediss://") {
-            return "TLS (rediss://) is not supported; use redis:// (e.g. through a local TLS tunnel)"
+        guard let scheme = ["redis://", "rediss://"].first(where: { url.hasPrefix($0) }) else {
+            return "expected \(shape)"
         }
-        guard url.hasPrefix("redis://") else { return "expected \(shape)" }
-        var rest = Substring(url.dropFirst("redis://".count))
+        var rest = Substring(url.dropFirst(scheme.count))
         // The password may itself contain "@", so the host starts after the last one.
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
         let hostAndPort = rest.prefix(while: { $0 != "/" })

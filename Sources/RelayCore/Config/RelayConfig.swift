@@ -9,6 +9,8 @@ public struct RelayConfig: Sendable, Equatable {
     public var log: LogConfig
     /// `nil`: rate limits are kept in process.
     public var redisURL: String?
+    /// Roots trusted for a `rediss://` server; `nil`: the system's trust store.
+    public var redisCABundle: CABundle? = nil
     public var rateLimitFailureMode: RateLimitFailureMode
     /// Tokens reserved for the completion when a request sets no max tokens.
     public var defaultMaxTokens: Int
@@ -60,8 +62,24 @@ public struct ServerConfig: Sendable, Equatable {
     public var metricsPath: String? = "/metrics"
     /// CIDRs (`10.0.0.0/8`, `::1/128`) whose `X-Forwarded-For` is believed.
     public var trustedProxies: [String] = []
+    /// `nil`: plain HTTP.
+    public var tls: ServerTLSConfig? = nil
 
     public init() {}
+}
+
+/// HTTPS on Relay's own listener. The files are read again on every reload (SIGHUP), so a
+/// renewed certificate at the same path is picked up without a restart.
+public struct ServerTLSConfig: Sendable, Equatable {
+    /// PEM: the server certificate first, then any intermediates.
+    public var certPath: String
+    /// PEM: the certificate's private key.
+    public var keyPath: String
+
+    public init(certPath: String, keyPath: String) {
+        self.certPath = certPath
+        self.keyPath = keyPath
+    }
 }
 
 public enum LogFormat: String, Sendable, Equatable, CaseIterable {
@@ -124,6 +142,8 @@ public struct BackendConfig: Sendable, Equatable {
     public var busyWhenWaiting: Int? = nil
     /// Top-level request fields removed before the request goes to this backend.
     public var dropParams: [String] = []
+    /// Roots trusted for an `https` base URL instead of the system's; read when the config is loaded.
+    public var caBundle: CABundle? = nil
 
     public init(name: String, type: BackendType, baseURL: String) {
         self.name = name

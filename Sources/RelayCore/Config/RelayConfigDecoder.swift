@@ -6,7 +6,7 @@ struct RelayConfigDecoder {
     let reader: ConfigReader
 
     static let knownKeys = [
-        "server", "log", "redis_url", "rate_limit_failure_mode", "default_max_tokens",
+        "server", "log", "redis_url", "redis_ca_file", "rate_limit_failure_mode", "default_max_tokens",
         "backends", "models", "api_keys", "default_limits",
     ]
 
@@ -20,6 +20,12 @@ struct RelayConfigDecoder {
         config.log = LogConfigDecoder(reader: reader).decode(fields["log"], at: fields.childPath("log"))
         if let redisURL = reader.nullable(fields["redis_url"], { RedisURLValidator(reader: reader).validate($0) }) {
             config.redisURL = redisURL
+        }
+        if let bundle = reader.nullable(fields["redis_ca_file"], reader.caBundle) { config.redisCABundle = bundle }
+        if let field = fields["redis_ca_file"], config.redisCABundle != nil,
+            config.redisURL.map({ !$0.lowercased().hasPrefix("rediss://") }) ?? true
+        {
+            reader.report(field.path, "only used with a rediss:// redis_url")
         }
         if let mode = fields["rate_limit_failure_mode"].flatMap({
             reader.choice($0, named: "mode", as: RateLimitFailureMode.self)

@@ -4,7 +4,7 @@ struct ServerConfigDecoder {
 
     static let knownKeys = [
         "host", "port", "admin_port", "max_body_bytes", "header_timeout_s", "body_timeout_s",
-        "drain_delay_s", "shutdown_grace_s", "metrics_path", "trusted_proxies",
+        "drain_delay_s", "shutdown_grace_s", "metrics_path", "trusted_proxies", "tls",
     ]
 
     /// Routes the gateway itself serves; a metrics path on one of them would shadow it.
@@ -31,6 +31,7 @@ struct ServerConfigDecoder {
         if let grace = fields["shutdown_grace_s"].flatMap({ reader.seconds($0) }) { server.shutdownGrace = grace }
         if let metricsPath = reader.nullable(fields["metrics_path"], metricsPath) { server.metricsPath = metricsPath }
         if let proxies = fields["trusted_proxies"].flatMap(trustedProxies) { server.trustedProxies = proxies }
+        if let tls = reader.nullable(fields["tls"], ServerTLSDecoder(reader: reader).decode) { server.tls = tls }
         return server
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -38,7 +39,8 @@ public struct RelayServer: Sendable {
         logger.logLevel = config.log.level
         self.logger = logger
         let limiter: any RateLimiter
-        if let url = config.redisURL, let redisConfiguration = try? RedisConfiguration(url: url) {
+        if let url = config.redisURL, var redisConfiguration = try? RedisConfiguration(url: url) {
+            redisConfiguration.tls?.trustRoots = config.redisCABundle?.certificates
             let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: eventLoopGroup, logger: logger)
             limiter = RedisRateLimiter(client: redis, failureMode: config.rateLimitFailureMode, logger: logger)
             self.redis = redis
@@ -57,6 +59,7 @@ public struct RelayServer: Sendable {
     /// `server.shutdown_grace_s` say. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let drain = DrainService(readiness: gateway.readiness, drainDelay: config.server.drainDelay, logger: logger)
+        let tlsContexts = try makeTLSContexts()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HealthChecker(gateway: gateway, logger: logger))
         ]
@@ -66,6 +69,7 @@ public struct RelayServer: Sendable {
                 environment: configSource.environment,
                 gateway: gateway,
                 eventLoopGroup: eventLoopGroup,
+                tlsContexts: tlsContexts,
                 logger: logger
             )
             services.append(.init(service: reloader))
@@ -75,7 +79,10 @@ public struct RelayServer: Sendable {
         }
         // Services shut down in reverse order: the drain service first, then the server,
         // which stops accepting and waits for requests in flight, streams included.
-        services += [.init(service: makeApplication(onListening: onListening)), .init(service: drain)]
+        services += [
+            .init(service: makeApplication(tlsContexts: tlsContexts, onListening: onListening)),
+            .init(service: drain),
+        ]
         var configuration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -95,32 +102,47 @@ public struct RelayServer: Sendable {
     }
 
     func makeApplication(
+        tlsContexts: TLSContextBox? = nil,
         onListening: @escaping @Sendable (Int) async -> Void
     ) -> Application<GatewayResponder> {
         let server = config.server
         let logger = self.logger
+        let scheme = tlsContexts == nil ? "http" : "https"
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [
+                BodyDeadlineHandler(timeout: TimeAmount(seconds: server.bodyTimeout)), ClientDisconnectHandler(),
+            ],
+            // Nothing reaches the handlers until a request head is complete (nor before the TLS
+            // handshake is), so the idle timeout is also the header deadline (and closes idle
+            // keep-alive connections).
+            idleTimeout: TimeAmount(seconds: server.headerTimeout)
+        )
         return Application(
             responder: GatewayResponder(gateway: gateway),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [BodyDeadlineHandler(timeout: TimeAmount(seconds: server.bodyTimeout))],
-                    // Nothing reaches the handlers until a request head is complete, so the idle
-                    // timeout is also the header deadline (and closes idle keep-alive connections).
-                    idleTimeout: TimeAmount(seconds: server.headerTimeout)
-                )
-            ),
+            server: tlsContexts.map { .reloadableTLS($0, http1: http1) } ?? .http1(configuration: http1),
             configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? server.port
                 logger.info(
                     "listening",
-                    metadata: ["address": "http://\(server.host):\(port)", "version": "\(RelayVersion.current)"]
+                    metadata: ["address": "\(scheme)://\(server.host):\(port)", "version": "\(RelayVersion.current)"]
                 )
                 await onListening(port)
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: quietLogger
         )
+    }
+
+    /// The listener's TLS context when `server.tls` is set; the files were checked at load, so this
+    /// fails only if they changed since.
+    func makeTLSContexts() throws -> TLSContextBox? {
+        guard let tls = config.server.tls else { return nil }
+        switch ServerTLSContext.make(tls) {
+        case .success(let context): return TLSContextBox(context)
+        case .failure(let failure):
+            throw ConfigError(problems: [ConfigProblem(path: "server.tls.\(failure.key)", message: failure.message)])
+        }
     }
 
     /// `/metrics` and the detailed `/readyz` on `server.admin_port`.

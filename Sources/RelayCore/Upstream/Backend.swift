@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// A configured backend at run time: its pooled HTTP client and its count of requests in flight.
@@ -36,6 +37,11 @@ public final class Backend: Sendable {
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
+        if let bundle = config.caBundle {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(bundle.certificates)
+            configuration.tlsConfiguration = tls
+        }
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
         self.authorization = config.apiKey.map { "Bearer \($0)" }
         self.circuit =

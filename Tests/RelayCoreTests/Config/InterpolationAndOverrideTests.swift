@@ -140,13 +140,13 @@ struct InterpolationAndOverrideTests {
                 "server: {port: 8080, admin_port: 9000}",
                 environment: [
                     "RELAY_PORT": "abc", "RELAY_LOG_LEVEL": "loud", "RELAY_LOG_FORMAT": "xml",
-                    "RELAY_REDIS_URL": "rediss://:pw@h",
+                    "RELAY_REDIS_URL": "rediss://:pw@h:0",
                 ]
             ) == [
                 #"env RELAY_PORT: expected an integer, got "abc""#,
                 #"env RELAY_LOG_LEVEL: unknown level "loud" (expected trace, debug, info, notice, warning, error or critical)"#,
                 #"env RELAY_LOG_FORMAT: unknown format "xml" (expected json or text)"#,
-                "env RELAY_REDIS_URL: TLS (rediss://) is not supported; use redis:// (e.g. through a local TLS tunnel)",
+                "env RELAY_REDIS_URL: port must be between 1 and 65535",
             ]
         )
         #expect(

@@ -77,7 +77,7 @@ struct KeyHashAndSecretTests {
         let yaml = """
             server:
               port: sk-SECRET-pasted-into-the-wrong-key-0123456789abcdef
-            redis_url: rediss://:SECRETPW@cache:6380
+            redis_url: rediss://:SECRETPW@cache:99999
             backends:
               a: {type: openai, base_url: "ftp://user:SECRETPW@h", api_key: [SECRET-in-a-list]}
               b: {type: vllm, base_url: "http://h", api_key: "${SECRET_REF"}

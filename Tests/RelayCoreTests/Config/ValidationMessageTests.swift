@@ -76,8 +76,8 @@ struct ValidationMessageTests {
             expected: [#"rate_limit_failure_mode: unknown mode "maybe" (expected open or closed)"#]),
         ProblemCase(yaml: "default_max_tokens: 0", expected: ["default_max_tokens: must be at least 1, got 0"]),
         ProblemCase(
-            yaml: "redis_url: rediss://:secret@cache:6380",
-            expected: ["redis_url: TLS (rediss://) is not supported; use redis:// (e.g. through a local TLS tunnel)"]
+            yaml: "redis_url: rediss://:secret@cache:0",
+            expected: ["redis_url: port must be between 1 and 65535"]
         ),
         ProblemCase(
             yaml: "redis_url: http://cache", expected: ["redis_url: expected redis://[user:pass@]host[:port][/db]"]),
