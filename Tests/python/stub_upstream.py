@@ -25,6 +25,27 @@ Behaviours on cue, by the upstream model name (so a config alias can point at th
 - ``break-after-<n>``: a stream that sends ``n`` content events, then drops the connection
   without ``[DONE]``.
 
+Faults on cue, by upstream model name (see test_upstream_faults.py):
+
+- ``reset-body``: a JSON answer whose connection is reset (TCP RST) halfway through the body.
+- ``reset-after-<n>``: a stream reset (TCP RST) after ``n`` content events.
+- ``bad-json``: 200 with a body that is not JSON (with a correct Content-Length).
+- ``bad-sse-first`` / ``bad-sse-later``: a stream whose first event (or one after the first
+  content event) is ``data: {not json``.
+- ``length-long``: a ``Content-Length`` 100 bytes longer than the body, then the connection closes.
+- ``length-short``: a ``Content-Length`` 10 bytes shorter than the body; the rest is still sent.
+- ``silent``: reads the request and never answers, until the peer closes the connection.
+- ``error-200``: 200 with an OpenAI error body (a stream: an error event first).
+- ``close-after-<n>``: closes its keep-alive connection after every ``n``-th answer on it,
+  without a ``Connection: close`` header (as a server with a request cap per connection does).
+
+And by stub setting: ``keepalive_idle_close_s`` closes a keep-alive connection that stays idle
+that long (the race of an idle close with the client reusing the connection).
+
+Every wait (delays, ``silent``) watches the socket: when the peer closes it, the time and the
+request's ``x-request-id`` go to ``peer_closes``, so a test can check how fast a gateway
+cancels an upstream call.
+
 And by request header (forwarded by the gateway like any other header):
 
 - ``x-stub-status: <code>``: answer with that status (same body as ``fail-<code>``).
@@ -45,7 +66,10 @@ import hashlib
 import http.server
 import json
 import re
+import select
 import socket
+import struct
+import sys
 import threading
 import time
 import uuid
@@ -118,6 +142,13 @@ class _Behaviour:
         self.break_after: int | None = None
         self.delay_s = 0.0
         self.chunk_delay_s = 0.0
+        self.fault: str | None = None
+        self.fault_after = 0
+        match = re.fullmatch(r"(reset-body|bad-json|bad-sse-first|bad-sse-later|length-long|length-short|silent"
+                             r"|error-200)|(reset-after|close-after)-(\d+)", model)
+        if match:
+            self.fault = match.group(1) or match.group(2)
+            self.fault_after = int(match.group(3) or 0)
         match = re.fullmatch(r"fail-(\d{3})", model)
         if match:
             self.fail_status = int(match.group(1))
@@ -142,6 +173,51 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass
+
+    def setup(self) -> None:
+        idle_close = self.server.stub.keepalive_idle_close_s
+        if idle_close:
+            # The socket timeout ends the wait for the next request on a kept-alive connection.
+            self.timeout = idle_close
+        super().setup()
+        # As uvicorn does: without it, Nagle's algorithm holds each small write (a stream's
+        # events) until the previous one is acknowledged, 40 ms with delayed ACKs.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.answers_on_connection = 0
+        with self.server.stub._lock:
+            self.server.stub.connections += 1
+
+    # ---- waiting and faults ---------------------------------------------------------------
+
+    def _wait(self, seconds: float) -> None:
+        """Sleeps, but notices the peer closing the connection (raises ``_PeerClosed``)."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.05))
+            if not readable:
+                continue
+            try:
+                peeked = self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                peeked = b""
+            if peeked == b"":
+                self.server.stub._note_peer_close(self._request_id)
+                self.close_connection = True
+                raise _PeerClosed()
+            time.sleep(remaining)  # pipelined bytes: nothing to watch for
+            return
+
+    def _reset(self) -> None:
+        """Ends the connection with a TCP RST (SO_LINGER 0), as a crashed server's kernel does."""
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
+    def _send_raw(self, status: int, body: bytes, length: int) -> None:
+        self._start(status, "application/json", None, length)
+        self.wfile.write(body)
+        self.wfile.flush()
 
     # ---- request reading ------------------------------------------------------------------
 
@@ -226,10 +302,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _send_events(self, events: list[Any], behaviour: _Behaviour) -> None:
         """An SSE stream over chunked encoding, one transfer chunk per event, as uvicorn does."""
         self._start(200, "text/event-stream; charset=utf-8", behaviour, None)
+        if behaviour.fault == "bad-sse-first":
+            self._write_chunk(b"data: {not json\n\n")
         sent_content = 0
         for event in events:
             if behaviour.chunk_delay_s:
-                time.sleep(behaviour.chunk_delay_s)
+                self._wait(behaviour.chunk_delay_s)
+            if behaviour.fault == "reset-after" and sent_content >= behaviour.fault_after:
+                if sent_content:
+                    # Let the events sent so far reach the client: a RST discards unread data.
+                    self._wait(0.2)
+                self._reset()
+                return
+            if behaviour.fault == "bad-sse-later" and sent_content == 1:
+                self._write_chunk(b"data: {not json\n\n")
             if behaviour.break_after is not None and sent_content >= behaviour.break_after:
                 # Drop the connection mid-stream: no terminating chunk, no [DONE].
                 self.wfile.flush()
@@ -279,14 +365,26 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         request = self._record()
         stub = self.server.stub
+        self._request_id = request.header("x-request-id")
+        self.fault_close_every = 0
         with stub._lock:
             stub.in_flight += 1
             stub.max_in_flight = max(stub.max_in_flight, stub.in_flight)
         try:
             self._post(request)
+        except _PeerClosed:
+            pass
+        except OSError:
+            # The peer went away while the answer was written.
+            self.close_connection = True
         finally:
             with stub._lock:
                 stub.in_flight -= 1
+        self.answers_on_connection += 1
+        if self.fault_close_every and self.answers_on_connection % self.fault_close_every == 0:
+            self.close_connection = True
+        if stub.keepalive_idle_close_s and not self.close_connection:
+            self.connection.settimeout(stub.keepalive_idle_close_s)
 
     def _post(self, request: RecordedRequest) -> None:
         path = request.path.split("?")[0]
@@ -301,13 +399,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                             "param": "model", "code": None}})
             return
         behaviour = _Behaviour(model, request)
+        self.fault_close_every = behaviour.fault_after if behaviour.fault == "close-after" else 0
         if behaviour.starlette_style and not _is_uuid(request.header("x-request-id")):
             self._start(400, "text/plain", None, 0)
             return
         if behaviour.delay_s:
-            time.sleep(behaviour.delay_s)
+            self._wait(behaviour.delay_s)
         if behaviour.fail_status is not None:
             self._send_error(behaviour.fail_status, model, behaviour)
+            return
+        if self._answer_fault(body, behaviour):
             return
         if path == "/v1/chat/completions":
             self._chat(body, behaviour)
@@ -317,6 +418,43 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._embeddings(body, behaviour)
         else:
             self._send_json(404, {"detail": "Not Found"})
+
+    def _answer_fault(self, body: dict, behaviour: _Behaviour) -> bool:
+        """Answers the faults that replace a whole answer; False for the others."""
+        fault = behaviour.fault
+        answer = json.dumps({"id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()),
+                             "model": behaviour.model,
+                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "partial"},
+                                          "finish_reason": "stop"}],
+                             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}},
+                            separators=(",", ":")).encode()
+        if fault == "silent":
+            self._wait(3600)
+        elif fault == "error-200" and body.get("stream"):
+            self._start(200, "text/event-stream; charset=utf-8", behaviour, None)
+            self._write_chunk(b'data: {"error":{"message":"bad thing for model %s","type":"server_error",'
+                              b'"param":null,"code":null}}\n\n' % behaviour.model.encode())
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        elif fault == "error-200":
+            self._send_error(200, behaviour.model, behaviour)
+        elif body.get("stream"):
+            return False
+        elif fault == "reset-body":
+            self._start(200, "application/json", None, len(answer))
+            self.wfile.write(answer[: len(answer) // 2])
+            self._reset()
+        elif fault == "bad-json":
+            truncated = b'{"id":"chatcmpl-fault","choices":[{"message":'
+            self._send_raw(200, truncated, len(truncated))
+        elif fault == "length-long":
+            self._send_raw(200, answer, len(answer) + 100)
+            self.close_connection = True
+        elif fault == "length-short":
+            self._send_raw(200, answer, len(answer) - 10)
+        else:
+            return False
+        return True
 
     def _chat(self, body: dict, behaviour: _Behaviour) -> None:
         messages = body.get("messages") or []
@@ -441,6 +579,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         )
 
 
+class _PeerClosed(Exception):
+    """The client closed the connection while the stub was waiting."""
+
+
 def _is_uuid(value: str | None) -> bool:
     if value is None:
         return True
@@ -488,6 +630,11 @@ class _Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     stub: "StubUpstream"
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client resetting its kept-alive connection is normal (a gateway shutting down).
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
 
 class StubUpstream:
     """The stub server: start it, point a backend at ``base_url``, inspect ``requests``."""
@@ -500,6 +647,12 @@ class StubUpstream:
         self.waiting = 0
         self.in_flight = 0
         self.max_in_flight = 0
+        #: Connections accepted so far.
+        self.connections = 0
+        #: ``(x-request-id, time.monotonic())`` for every request whose peer closed during a wait.
+        self.peer_closes: list[tuple[str | None, float]] = []
+        #: When set, a kept-alive connection idle this long is closed by the stub.
+        self.keepalive_idle_close_s: float | None = None
         self._server = _Server((host, port), _Handler)
         self._server.stub = self
         self._thread: threading.Thread | None = None
@@ -539,6 +692,12 @@ class StubUpstream:
             self.requests.clear()
             self.waiting = 0
             self.max_in_flight = self.in_flight
+            self.peer_closes.clear()
+            self.keepalive_idle_close_s = None
+
+    def _note_peer_close(self, request_id: str | None) -> None:
+        with self._lock:
+            self.peer_closes.append((request_id, time.monotonic()))
 
     @property
     def last_request(self) -> RecordedRequest:

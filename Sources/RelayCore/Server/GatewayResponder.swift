@@ -43,7 +43,8 @@ public struct GatewayResponder: HTTPResponder {
         var response: Response
         do throws(RelayError) {
             response = try await route(
-                &request, path: path, state: state, clientAddress: context.remoteAddress, record: &record)
+                &request, path: path, state: state, clientAddress: context.remoteAddress,
+                connection: context.channel, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
@@ -67,12 +68,14 @@ public struct GatewayResponder: HTTPResponder {
         path: String,
         state: GatewayState,
         clientAddress: SocketAddress?,
+        connection: any Channel,
         record: inout AccessRecord
     ) async throws(RelayError) -> Response {
         if let endpoint = Endpoint(rawValue: path) {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
-                gateway: gateway, state: state, endpoint: endpoint, clientAddress: clientAddress
+                gateway: gateway, state: state, endpoint: endpoint, clientAddress: clientAddress,
+                connection: connection
             )
             .handle(&request, record: &record)
         }

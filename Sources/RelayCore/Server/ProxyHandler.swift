@@ -10,6 +10,8 @@ struct ProxyHandler {
     let endpoint: Endpoint
     /// The client's address, for throttling repeated wrong keys.
     var clientAddress: SocketAddress?
+    /// The client's connection: a stream ends its upstream call as soon as the client leaves it.
+    var connection: (any Channel)?
 
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024

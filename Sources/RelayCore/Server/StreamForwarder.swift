@@ -47,6 +47,7 @@ enum StreamForwarder {
         call.handler.gateway.decorate(&fields, record: record)
         let session = StreamSession(
             exchange: exchange,
+            connection: call.handler.connection,
             backend: backend,
             gateway: call.handler.gateway,
             reservations: [call.reservation] + (fallbackReservation.map { [$0] } ?? []),
@@ -77,6 +78,10 @@ enum StreamForwarder {
             do {
                 event = try await exchange.next()
             } catch {
+                if exchange.clientLeft {
+                    state.record.error = "client disconnected"
+                    return
+                }
                 let message = error.describe(backend: state.record.backend)
                 state.record.error = message
                 state.upstreamFailed = true

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Synchronization
 
 /// A stream whose response has been handed to the server: forwards the rest of it, then
@@ -8,6 +9,7 @@ import Synchronization
 /// written), the session is released unused and cleans up in `deinit` instead.
 final class StreamSession: Sendable {
     private let exchange: UpstreamExchange
+    private let connection: (any Channel)?
     private let backend: Backend
     private let gateway: Gateway
     /// The key's reservation, and its fallback_tpm reservation when a fallback serves.
@@ -17,12 +19,14 @@ final class StreamSession: Sendable {
 
     init(
         exchange: UpstreamExchange,
+        connection: (any Channel)?,
         backend: Backend,
         gateway: Gateway,
         reservations: [Reservation],
         state: StreamForwarder.State
     ) {
         self.exchange = exchange
+        self.connection = connection
         self.backend = backend
         self.gateway = gateway
         self.reservations = reservations
@@ -31,7 +35,11 @@ final class StreamSession: Sendable {
 
     func run(_ writer: inout any ResponseBodyWriter) async throws {
         guard var state = pending.withLock({ $0.take() }) else { return }
+        // A client that leaves ends the upstream call at once, not at the next write to it.
+        let watch = await ClientConnectionWatch.of(connection)
+        watch?.onLeave { [exchange] in exchange.cancel(clientLeft: true) }
         await StreamForwarder.forward(exchange, state: &state, writer: &writer)
+        watch?.onLeave(nil)
         let usage = finish(state)
         for reservation in reservations { await gateway.limiter.settle(reservation, usage: usage) }
         try await writer.finish(nil)

@@ -30,7 +30,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
 
     mutating func finish(into out: inout [UInt8]) {}
 
-    var isFinished: Bool { relay.sawDone }
+    var isFinished: Bool { relay.sawDone || relay.sawMalformed }
     var sawError: Bool { relay.sawError }
     var usage: Usage { relay.usage }
 }

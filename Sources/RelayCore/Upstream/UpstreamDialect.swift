@@ -64,7 +64,7 @@ enum UpstreamDialect {
     ) throws(UpstreamFailure) -> (body: [UInt8], usage: Usage?) {
         switch self {
         case .openAI:
-            let rewritten = OpenAIResponseRewriter.rewrite(
+            let rewritten = try OpenAIResponseRewriter.rewrite(
                 body,
                 alias: alias,
                 embeddingsAsBase64: endpoint == .embeddings && client.wantsBase64

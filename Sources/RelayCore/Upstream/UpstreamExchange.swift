@@ -20,6 +20,7 @@ final class UpstreamExchange: @unchecked Sendable {
         var idle: TimeAmount?
         var phase: String
         var finished = false
+        var clientLeft = false
         var timer: Scheduled<Void>?
     }
 
@@ -39,7 +40,18 @@ final class UpstreamExchange: @unchecked Sendable {
         self.watch = Mutex(Watch(deadline: .now() + timeout, idle: nil, phase: phase))
         self.task = Task {
             do {
-                let response = try await client.execute(request, deadline: .distantFuture)
+                var response: HTTPClientResponse?
+                var resends = 0
+                while response == nil {
+                    do {
+                        response = try await client.execute(request, deadline: .distantFuture)
+                    } catch  where resends < 2 && Self.isClosedBeforeSending(error) {
+                        // A kept-alive connection the upstream closed just as it was reused (an
+                        // idle close racing the request): no answer began, so send it again.
+                        resends += 1
+                    }
+                }
+                guard let response else { return }
                 continuation.yield(.head(status: Int(response.status.code), headers: response.headers))
                 for try await chunk in response.body {
                     continuation.yield(.chunk(chunk))
@@ -87,6 +99,9 @@ final class UpstreamExchange: @unchecked Sendable {
         return body
     }
 
+    /// The call was ended because the client left (not the upstream's failure).
+    var clientLeft: Bool { watch.withLock { $0.clientLeft } }
+
     /// From now on the deadline is `idle` after the latest chunk, not a fixed point.
     func extendDeadlineOnProgress(idle: TimeAmount, phase: String) {
         let deadline = NIODeadline.now() + idle
@@ -103,9 +118,10 @@ final class UpstreamExchange: @unchecked Sendable {
 
     /// Ends the call: the upstream connection is closed if it is still open. Called once the
     /// answer is read too, so the timer does not keep the exchange alive.
-    func cancel() {
+    func cancel(clientLeft: Bool = false) {
         let timer = watch.withLock {
             $0.finished = true
+            $0.clientLeft = $0.clientLeft || clientLeft
             return $0.timer.take()
         }
         timer?.cancel()
@@ -140,6 +156,12 @@ final class UpstreamExchange: @unchecked Sendable {
             return $0.finished
         }
         if finished { timer.cancel() }
+    }
+
+    private static func isClosedBeforeSending(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if case ChannelError.ioOnClosedChannel? = error as? ChannelError { return true }
+        return false
     }
 
     private static func shortReason(_ error: any Error) -> String {

@@ -8,8 +8,17 @@ public enum OpenAIResponseRewriter {
         public var usage: Usage?
     }
 
-    public static func rewrite(_ body: [UInt8], alias: String, embeddingsAsBase64: Bool) -> Result {
-        guard let object = try? JSONScanner.object(in: body) else { return Result(body: body, usage: nil) }
+    /// - Throws: `.broken` for a body that is not a JSON object or is an error (some servers
+    ///   answer 200 with `{"error": …}`): neither is an answer to hand the client as a success.
+    public static func rewrite(
+        _ body: [UInt8],
+        alias: String,
+        embeddingsAsBase64: Bool
+    ) throws(UpstreamFailure) -> Result {
+        guard let object = try? JSONScanner.object(in: body) else {
+            throw .broken("unreadable answer: not a JSON object")
+        }
+        if object.member("error") != nil { throw .broken("answered 200 with an error") }
         let usage = object.object("usage").flatMap(Usage.init)
         var rewriter = JSONObjectRewriter(object)
         if object.member("model") != nil { rewriter.set("model", to: JSONString.encode(alias)) }

@@ -11,6 +11,8 @@ public struct OpenAIStreamRelay: Sendable {
     public private(set) var sawDone = false
     /// Set when the upstream sent an error event inside the stream.
     public private(set) var sawError = false
+    /// Set when the upstream sent an event whose data is not JSON: the stream ends there.
+    public private(set) var sawMalformed = false
     private var contentChunks = 0
     private var contentBytes = 0
     private var lastID: [UInt8]?
@@ -35,7 +37,7 @@ public struct OpenAIStreamRelay: Sendable {
 
     /// The bytes to send the client for one upstream event (empty: send nothing).
     public mutating func translate(_ event: SSEFrameParser.Event, into out: inout [UInt8]) {
-        guard let data = event.data, !sawDone else { return }
+        guard let data = event.data, !sawDone, !sawMalformed else { return }
         if data.elementsEqual("[DONE]".utf8) {
             sawDone = true
             if clientWantsUsage, reportedUsage == nil { appendEstimatedUsageChunk(to: &out) }
@@ -43,7 +45,12 @@ public struct OpenAIStreamRelay: Sendable {
             return
         }
         guard let object = try? JSONScanner.object(in: data) else {
-            Self.appendEvent(data, to: &out)
+            // An SDK would fail on it: end the stream with an error event instead (before the
+            // first event this makes Relay fall back).
+            sawMalformed = true
+            sawError = true
+            let message = "The upstream sent a stream event that is not JSON."
+            Self.appendEvent(RelayError.upstreamFailed(message: message, everyTargetTried: false).body, to: &out)
             return
         }
         if object.member("error") != nil { sawError = true }

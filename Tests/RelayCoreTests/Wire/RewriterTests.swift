@@ -54,7 +54,7 @@ import Testing
     @Test func turnsFloatEmbeddingsIntoBase64() throws {
         // swift-format-ignore
         let body = #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-1.25,3]}],"model":"up","usage":{"prompt_tokens":3,"total_tokens":3}}"#
-        let result = OpenAIResponseRewriter.rewrite(Array(body.utf8), alias: "alias", embeddingsAsBase64: true)
+        let result = try OpenAIResponseRewriter.rewrite(Array(body.utf8), alias: "alias", embeddingsAsBase64: true)
         let object = try JSONScanner.object(in: result.body)
         #expect(object.string("model") == "alias")
         #expect(result.usage == Usage(promptTokens: 3, completionTokens: 0))
