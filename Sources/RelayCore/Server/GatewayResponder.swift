@@ -137,6 +137,6 @@ public struct GatewayResponder: HTTPResponder {
         {
             return offered
         }
-        return UUID().uuidString.lowercased()
+        return UUIDText.random()
     }
 }

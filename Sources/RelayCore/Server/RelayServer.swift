@@ -101,7 +101,7 @@ public struct RelayServer: Sendable {
         let logger = self.logger
         return Application(
             responder: GatewayResponder(gateway: gateway),
-            server: .http1(
+            server: .eventLoopBoundHTTP1(
                 configuration: .init(
                     additionalChannelHandlers: [BodyDeadlineHandler(timeout: TimeAmount(seconds: server.bodyTimeout))],
                     // Nothing reaches the handlers until a request head is complete, so the idle
