@@ -38,25 +38,47 @@ public struct LogLine {
         }
     }
 
+    /// One buffer, written front to back: a line is built for every request.
     func json() -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        for (index, (key, value)) in fields.enumerated() {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
+        for index in fields.indices {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out += JSONString.encode(key)
+            JSONString.encode(fields[index].0, into: &out)
             out.append(UInt8(ascii: ":"))
-            switch value {
-            case .string(let string): out += JSONString.encode(string)
-            case .int(let int): out += Array(String(int).utf8)
-            case .double(let double): out += Array((double.isFinite ? String(double) : "null").utf8)
-            case .bool(let bool): out += Array((bool ? "true" : "false").utf8)
+            switch fields[index].1 {
+            case .string(let string): JSONString.encode(string, into: &out)
+            case .int(let int): Self.appendDecimal(int, to: &out)
+            case .double(let double): out += (double.isFinite ? String(double) : "null").utf8
+            case .bool(let bool): out += (bool ? "true" : "false").utf8
             case .strings(let strings):
                 out.append(UInt8(ascii: "["))
-                out += Array(strings.map { JSONString.encode($0) }.joined(separator: [UInt8(ascii: ",")]))
+                for (position, string) in strings.enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    JSONString.encode(string, into: &out)
+                }
                 out.append(UInt8(ascii: "]"))
             }
         }
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    /// `value` in decimal, without an intermediate String.
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, on the stack
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for position in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[position]) }
+        }
     }
 
     /// `ts level msg key=value …`, strings quoted only when they hold spaces or quotes.
@@ -81,15 +103,32 @@ public struct LogLine {
     }
 
     private static func timestamp(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970)
-        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
+        let since1970 = date.timeIntervalSince1970
+        var seconds = time_t(since1970)
+        let millis = Int((since1970 - Double(seconds)) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        // yyyy-mm-ddThh:mm:ss.mmmZ
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var index = 0
+            func put(_ value: Int, width: Int, then separator: UInt8) {
+                var value = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += width
+                text[index] = separator
+                index += 1
+            }
+            put(Int(parts.tm_year) + 1900, width: 4, then: UInt8(ascii: "-"))
+            put(Int(parts.tm_mon) + 1, width: 2, then: UInt8(ascii: "-"))
+            put(Int(parts.tm_mday), width: 2, then: UInt8(ascii: "T"))
+            put(Int(parts.tm_hour), width: 2, then: UInt8(ascii: ":"))
+            put(Int(parts.tm_min), width: 2, then: UInt8(ascii: ":"))
+            put(Int(parts.tm_sec), width: 2, then: UInt8(ascii: "."))
+            put(min(max(millis, 0), 999), width: 3, then: UInt8(ascii: "Z"))
+            return index
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 }

@@ -3,12 +3,14 @@ import Synchronization
 
 /// Where log lines go: stdout by default, a closure in tests.
 ///
-/// Lines are appended to a buffer under a lock and written by a background queue, so a request
-/// never waits for the terminal or a slow log collector; order is kept.
+/// Lines are appended to a buffer under a lock and written in batches by a background queue, so a
+/// request never waits for the terminal or a slow log collector; order is kept.
 public final class LogSink: Sendable {
     private let pending = Mutex<[UInt8]>([])
     private let queue = DispatchQueue(label: "relay.log")
     private let write: @Sendable ([UInt8]) -> Void
+    /// How long a line may wait for others to share its write.
+    static let batchDelay = DispatchTimeInterval.milliseconds(5)
 
     public init(write: @escaping @Sendable ([UInt8]) -> Void) {
         self.write = write
@@ -33,7 +35,9 @@ public final class LogSink: Sendable {
             buffer.append(UInt8(ascii: "\n"))
             return wasEmpty
         }
-        if wasEmpty { queue.async { self.flush() } }
+        // The first line of a batch schedules its write a little later, so a busy gateway writes
+        // many lines per system call and wakes the writer once per batch, not once per line.
+        if wasEmpty { queue.asyncAfter(deadline: .now() + Self.batchDelay) { self.flush() } }
     }
 
     /// Writes everything emitted so far; called at exit so no line is lost.

@@ -36,7 +36,31 @@ public final class RelayMetrics: Sendable {
             "relay_overhead_seconds": Self.overheadBuckets,
         ]
         self.factory = factory
+        self.overhead = Timer(label: "relay_overhead_seconds", factory: factory)
     }
+
+    /// The metric handles one kind of finished request records into, each made on first use
+    /// (a series appears in the exposition once it has been recorded into, as before caching).
+    private struct Series: Sendable {
+        var requests: CoreMetrics.Counter
+        var duration: CoreMetrics.Timer?
+        var timeToFirstToken: CoreMetrics.Timer?
+        var promptTokens: CoreMetrics.Counter?
+        var completionTokens: CoreMetrics.Counter?
+    }
+
+    private struct SeriesKey: Hashable {
+        let model: String
+        let backend: String
+        let key: String
+        let status: Int
+    }
+
+    /// Handles by labels: looking a series up in the registry by name and labels costs more
+    /// than the rest of the recording. Bounded, as the labels come from the config.
+    private let series = Mutex<[SeriesKey: Series]>([:])
+    private static let maxCachedSeries = 10_000
+    private let overhead: CoreMetrics.Timer
 
     /// Everything one finished request contributes.
     func recordRequest(
@@ -49,31 +73,54 @@ public final class RelayMetrics: Sendable {
         overhead: Duration?,
         usage: Usage?
     ) {
-        Counter(
-            label: "relay_requests_total",
-            dimensions: [("model", model), ("backend", backend), ("key", key), ("status", String(status))],
-            factory: factory
-        ).increment()
-        guard backend != "none" else {
-            if let overhead { Timer(label: "relay_overhead_seconds", factory: factory).record(duration: overhead) }
-            return
-        }
-        let modelAndBackend = [("model", model), ("backend", backend)]
-        Timer(label: "relay_request_duration_seconds", dimensions: modelAndBackend, factory: factory).record(
-            duration: duration)
-        if let timeToFirstToken {
-            Timer(label: "relay_time_to_first_token_seconds", dimensions: modelAndBackend, factory: factory)
-                .record(duration: timeToFirstToken)
-        }
-        if let overhead { Timer(label: "relay_overhead_seconds", factory: factory).record(duration: overhead) }
-        if let usage {
-            for (kind, count) in [("prompt", usage.promptTokens), ("completion", usage.completionTokens)]
-            where count > 0 {
-                Counter(
+        let seriesKey = SeriesKey(model: model, backend: backend, key: key, status: status)
+        let known = series.withLock { $0[seriesKey] }
+        var handles =
+            known
+            ?? Series(
+                requests: Counter(
+                    label: "relay_requests_total",
+                    dimensions: [("model", model), ("backend", backend), ("key", key), ("status", String(status))],
+                    factory: factory
+                )
+            )
+        var made = known == nil
+        handles.requests.increment()
+        if let overhead { self.overhead.record(duration: overhead) }
+        if backend != "none" {
+            let modelAndBackend = [("model", model), ("backend", backend)]
+            func timer(_ handle: inout CoreMetrics.Timer?, _ label: String) -> CoreMetrics.Timer {
+                if let handle { return handle }
+                made = true
+                let new = Timer(label: label, dimensions: modelAndBackend, factory: factory)
+                handle = new
+                return new
+            }
+            func tokens(_ handle: inout CoreMetrics.Counter?, _ kind: String) -> CoreMetrics.Counter {
+                if let handle { return handle }
+                made = true
+                let new = Counter(
                     label: "relay_tokens_total",
                     dimensions: [("model", model), ("key", key), ("kind", kind)],
                     factory: factory
-                ).increment(by: count)
+                )
+                handle = new
+                return new
+            }
+            timer(&handles.duration, "relay_request_duration_seconds").record(duration: duration)
+            if let timeToFirstToken {
+                timer(&handles.timeToFirstToken, "relay_time_to_first_token_seconds").record(duration: timeToFirstToken)
+            }
+            if let usage, usage.promptTokens > 0 {
+                tokens(&handles.promptTokens, "prompt").increment(by: usage.promptTokens)
+            }
+            if let usage, usage.completionTokens > 0 {
+                tokens(&handles.completionTokens, "completion").increment(by: usage.completionTokens)
+            }
+        }
+        if made {
+            series.withLock { cache in
+                if cache.count < Self.maxCachedSeries || cache[seriesKey] != nil { cache[seriesKey] = handles }
             }
         }
     }

@@ -155,6 +155,6 @@ public struct GatewayResponder: HTTPResponder {
         {
             return offered
         }
-        return UUID().uuidString.lowercased()
+        return UUIDText.random()
     }
 }

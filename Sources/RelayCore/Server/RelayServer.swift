@@ -119,7 +119,7 @@ public struct RelayServer: Sendable {
         )
         return Application(
             responder: GatewayResponder(gateway: gateway),
-            server: tlsContexts.map { .reloadableTLS($0, http1: http1) } ?? .http1(configuration: http1),
+            server: tlsContexts.map { .reloadableTLS($0, http1: http1) } ?? .eventLoopBoundHTTP1(configuration: http1),
             configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? server.port

@@ -31,7 +31,9 @@ extension HTTPServerBuilder {
     {
         .init { responder in
             ReloadableTLSChannel(
-                base: HTTP1Channel(responder: responder, configuration: configuration),
+                base: EventLoopBoundHTTP1Channel(
+                    http1: HTTP1Channel(responder: responder, configuration: configuration)
+                ),
                 contexts: contexts
             )
         }

@@ -38,7 +38,9 @@ final class UpstreamExchange: @unchecked Sendable {
         self.continuation = continuation
         self.eventLoop = client.eventLoopGroup.any()
         self.watch = Mutex(Watch(deadline: .now() + timeout, idle: nil, phase: phase))
-        self.task = Task {
+        // The call runs on the same event loop as the request that made it (`any()` is the
+        // current loop when called from one), so its events reach the request without a hop.
+        self.task = Task(executorPreference: EventLoopExecutor(eventLoop)) {
             do {
                 var response: HTTPClientResponse?
                 var resends = 0

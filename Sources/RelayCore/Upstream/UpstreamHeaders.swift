@@ -41,7 +41,7 @@ enum UpstreamHeaders {
         request.headers.replaceOrAdd(name: "content-type", value: "application/json")
         // Servers built on starlette-context (llama-cpp-python's) answer 400 to any
         // x-request-id that is not a UUID, so other ids stay with Relay.
-        if UUID(uuidString: requestID) != nil {
+        if UUIDText.isUUID(requestID) {
             request.headers.add(name: "x-request-id", value: requestID)
         }
         if let authorization = backend.authorization {

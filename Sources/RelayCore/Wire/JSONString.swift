@@ -3,6 +3,8 @@ public enum JSONString {
     /// Decodes the bytes between the quotes of a JSON string.
     static func decode(_ raw: ArraySlice<UInt8>) throws(JSONScanError) -> String {
         guard raw.contains(UInt8(ascii: "\\")) else {
+            // ASCII needs no validation (and the generic validating initialiser is slow).
+            if raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
             // Invalid UTF-8 is refused, not repaired: a repaired model name could match another.
             guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidUTF8 }
             return text
@@ -63,22 +65,39 @@ public enum JSONString {
 
     /// `value` as a JSON string literal, quotes included.
     public static func encode(_ value: String) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
+        var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count + 2)
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 0x0A: out.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
+        encode(value, into: &out)
+        return out
+    }
+
+    /// Appends `value` as a JSON string literal, quotes included: plain text is copied whole,
+    /// byte by byte work is only for the rare string that needs escapes.
+    public static func encode(_ value: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    out.append(92)
+                    out.append(byte)
+                case 0x0A, 0x0D, 0x09:
+                    out.append(92)
+                    out.append(byte == 0x0A ? UInt8(ascii: "n") : byte == 0x0D ? UInt8(ascii: "r") : UInt8(ascii: "t"))
+                case 0..<0x20:
+                    let hex: StaticString = "0123456789abcdef"
+                    out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48])
+                    out.append(hex.utf8Start[Int(byte >> 4)])
+                    out.append(hex.utf8Start[Int(byte & 0xF)])
+                default: out.append(byte)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))
-        return out
     }
 }

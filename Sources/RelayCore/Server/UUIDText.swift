@@ -1,0 +1,56 @@
+/// UUIDs as text, for request ids, without Foundation: its `UUID()` opens `/dev/urandom` on
+/// every call on Linux and `UUID(uuidString:)` goes through `sscanf`, both once per request.
+enum UUIDText {
+    /// A random (version 4) UUID in lowercase, from the system generator (`getrandom`).
+    static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var high = generator.next() as UInt64
+        var low = generator.next() as UInt64
+        high = (high & ~0xF000) | 0x4000  // version 4
+        low = (low & ~(0xC000 << 48)) | (0x8000 << 48)  // variant 10xx
+        return String(unsafeUninitializedCapacity: 36) { text in
+            let digits: StaticString = "0123456789abcdef"
+            var index = 0
+            func put(_ value: UInt64, nibbles: Int) {
+                for shift in stride(from: (nibbles - 1) * 4, through: 0, by: -4) {
+                    text[index] = digits.utf8Start[Int((value >> UInt64(shift)) & 0xF)]
+                    index += 1
+                }
+            }
+            func dash() {
+                text[index] = UInt8(ascii: "-")
+                index += 1
+            }
+            put(high >> 32, nibbles: 8)
+            dash()
+            put((high >> 16) & 0xFFFF, nibbles: 4)
+            dash()
+            put(high & 0xFFFF, nibbles: 4)
+            dash()
+            put(low >> 48, nibbles: 4)
+            dash()
+            put(low & 0xFFFF_FFFF_FFFF, nibbles: 12)
+            return index
+        }
+    }
+
+    /// Whether `text` has a UUID's shape: 8-4-4-4-12 hexadecimal digits.
+    static func isUUID(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return false }
+        for (index, byte) in utf8.enumerated() {
+            switch index {
+            case 8, 13, 18, 23:
+                guard byte == UInt8(ascii: "-") else { return false }
+            default:
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                    UInt8(ascii: "A")...UInt8(ascii: "F"):
+                    continue
+                default: return false
+                }
+            }
+        }
+        return true
+    }
+}
