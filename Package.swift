@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "relay", targets: ["relay"]),
         .library(name: "RelayCore", targets: ["RelayCore"]),
+        // For the benchmark package (Benchmarks/), which measures the Redis limiter with its client.
+        .library(name: "RelayRedis", targets: ["RelayRedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
