@@ -39,6 +39,9 @@ def faults_config(stub_url: str, keys: Keys) -> dict:
     config["models"]["closing-ok"] = {"backend": "closing", "upstream_model": "stub-chat-1"}
     for every in (1, 3, 1_000_000):
         config["models"][f"close-after-{every}"] = {"backend": "closing", "upstream_model": f"close-after-{every}"}
+        config["models"][f"fb-close-after-{every}"] = {
+            "backend": "closing", "upstream_model": f"close-after-{every}",
+            "fallbacks": [{"backend": "spare", "upstream_model": "stub-chat-1"}]}
     for fault in FAULTS:
         config["models"][f"f-{fault}"] = {"backend": "faulty", "upstream_model": fault}
         config["models"][f"fb-{fault}"] = {"backend": "faulty", "upstream_model": fault,
@@ -144,20 +147,28 @@ def test_a_fault_before_the_first_byte_falls_back(relay, stub, keys, fault, stre
 @pytest.mark.parametrize("every", [1, 3])
 def test_keep_alive_connections_closed_by_the_upstream_under_load_lose_no_request(relay, stub, keys, every):
     """The upstream closes its connection after every n-th answer without saying so; 6 clients
-    at once, no fallback. A request sent on a connection as it closes is sent again once (no
-    answer had begun), so none fails, and the pool keeps working."""
+    at once. A request sent on a connection as it closes is sent again (at most twice; no
+    answer had begun): without a fallback nearly all succeed and the rest are clean 502s, with
+    one all succeed; the pool keeps working."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(i: int) -> tuple[int, str]:
-        answer = _chat(relay, keys.other, f"close-after-{every}", stream=i % 2 == 0)
-        return answer.status, answer.text[:200]
+    def run(model: str) -> list[tuple[int, str]]:
+        def one(i: int) -> tuple[int, str]:
+            answer = _chat(relay, keys.other, model, stream=i % 2 == 0)
+            return answer.status, answer.text[:300]
 
-    # Fewer clients than the backend's max_concurrency: a stream's slot is released just after
-    # its last byte, so a client quicker than that could find the backend busy (a 503).
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(one, range(200)))
-    failed = [result for result in results if result[0] != 200]
-    assert failed == [], f"{len(failed)} of 200 failed, e.g. {failed[:3]}"
+        # Fewer clients than the backend's max_concurrency: a stream's slot is released just
+        # after its last byte, so a client quicker than that could find the backend busy.
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            return list(pool.map(one, range(200)))
+
+    alone = run(f"close-after-{every}")
+    failed = [(status, text) for status, text in alone if status != 200]
+    assert all(status == 502 and '"code":"upstream_error"' in text for status, text in failed), failed[:3]
+    # On an idle machine none fails; a heavily loaded one can race a close three times running.
+    assert len(failed) <= 5, f"{len(failed)} of 200 failed, e.g. {failed[:3]}"
+    with_fallback = run(f"fb-close-after-{every}")
+    assert [status for status, _ in with_fallback] == [200] * 200, [r for r in with_fallback if r[0] != 200][:3]
     _assert_pool_recovered(relay, keys, backend="closing")
 
 
@@ -170,8 +181,8 @@ def test_an_idle_close_racing_a_reuse_loses_no_request(relay, stub, keys):
         for i in range(60):
             time.sleep(0.04 + (i % 5) * 0.005)
             answer = _chat(relay, keys.other, "close-after-1000000", stream=False)
-            statuses.append(answer.status)
-        assert statuses == [200] * 60
+            statuses.append((answer.status, answer.text[:300]))
+        assert [status for status, _ in statuses] == [200] * 60, [s for s in statuses if s[0] != 200]
     finally:
         stub.keepalive_idle_close_s = None
     _assert_pool_recovered(relay, keys, backend="closing")

@@ -70,6 +70,9 @@ struct ProxyHandler {
             buffer = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw .requestTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // What the body's collect throws for a body without Content-Length (chunked).
+            throw .requestTooLarge(limit: limit)
         } catch {
             throw .invalidRequest(message: "The request body could not be read.", param: nil)
         }
