@@ -1,0 +1,49 @@
+// swift-tools-version:6.2
+// libFuzzer targets for the parsers that read outside bytes. Built only by scripts/fuzz:
+//
+//   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address --scratch-path .build-fuzz
+//
+// Only the Swift code is instrumented (-Xswiftc): the C in the dependencies (libyaml,
+// BoringSSL) is not Relay's and costs build time only.
+//
+// The Fuzzed* library targets are symlinks to the real source files in ../Sources, so the fuzzers
+// run Relay's own code while compiling only the parsers and what they import, not the server.
+import PackageDescription
+
+let package = Package(
+    name: "relay-fuzz",
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // libFuzzer's driver, started by each target's main.swift (see FuzzSupport).
+        .systemLibrary(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        // Request-body scanner and rewriter, SSE framer, NDJSON line splitter, Ollama stream translator.
+        .target(name: "FuzzedWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // The RESP2 reply parser of the Redis client.
+        .target(name: "FuzzedRESP", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // The whole config loader (Sources/RelayCore/Config).
+        .target(
+            name: "FuzzedConfig",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(name: "FuzzClientRequest", dependencies: ["FuzzedWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzSSEFrames", dependencies: ["FuzzedWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzNDJSONLines", dependencies: ["FuzzedWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzOllamaStream", dependencies: ["FuzzedWire", "FuzzSupport"]),
+        .executableTarget(
+            name: "FuzzRESPParser",
+            dependencies: ["FuzzedRESP", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(name: "FuzzConfigLoader", dependencies: ["FuzzedConfig", "FuzzSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

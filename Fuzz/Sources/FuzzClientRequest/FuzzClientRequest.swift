@@ -1,0 +1,74 @@
+// The client request body: JSONScanner, JSONString, ClientRequest, JSONObjectRewriter.
+//
+// Every input either parses or is refused with a message; a parsed body, rewritten the way
+// the proxy rewrites it (another model, a dropped field), parses again to the same members in
+// the same order with the same value bytes, except the new model and the dropped field.
+@testable import FuzzedWire
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzClientRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let body = Array(UnsafeBufferPointer(start: data, count: size))
+    let request: ClientRequest
+    do {
+        request = try ClientRequest(body: body)
+    } catch {
+        check(!error.message.isEmpty, "a refusal without a message")
+        return 0
+    }
+    readEveryMember(of: request.object)
+    checkModelRoundTrip(request.model)
+    checkRewrite(request)
+    return 0
+}
+
+/// The typed accessors on every member: none may trap, whatever the value holds.
+private func readEveryMember(of object: JSONObject) {
+    for member in object.members {
+        _ = object.kind(of: member.valueRange)
+        _ = object.string(member.key)
+        _ = object.int(member.key)
+        _ = object.bool(member.key)
+        if let nested = object.object(member.key) { readEveryMember(of: nested) }
+        _ = object.array(member.key)
+    }
+}
+
+/// The model name survives being written back as a JSON string literal.
+private func checkModelRoundTrip(_ model: String) {
+    let literal = JSONString.encode(model)
+    let decoded = try? JSONString.decode(literal[1..<(literal.count - 1)])
+    check(decoded == model, "model \(model.debugDescription) does not survive encode/decode")
+}
+
+private func checkRewrite(_ request: ClientRequest) {
+    let object = request.object
+    let newModel = request.model + "\u{0}\"\\é"
+    let dropped = object.members.first { $0.key != "model" }?.key
+    var rewriter = JSONObjectRewriter(object)
+    rewriter.set("model", to: JSONString.encode(newModel))
+    if let dropped { rewriter.drop(dropped) }
+    let rewritten: ClientRequest
+    do {
+        rewritten = try ClientRequest(body: rewriter.bytes())
+    } catch {
+        fail("the rewritten body does not parse: \(error.message)")
+    }
+    check(rewritten.model == newModel, "the rewritten model is \(rewritten.model.debugDescription)")
+    let expected = object.members.filter { $0.key != dropped }
+    check(rewritten.object.members.map(\.key) == expected.map(\.key), "the rewritten body has other keys")
+    for (old, new) in zip(expected, rewritten.object.members) where old.key != "model" {
+        check(
+            object.bytes[old.valueRange] == rewritten.object.bytes[new.valueRange],
+            "the value of \(old.key.debugDescription) changed in the rewrite"
+        )
+    }
+    check(rewritten.stream == request.stream || dropped == "stream", "stream changed in the rewrite")
+}
+
+private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fail(message()) }
+}
+
+private func fail(_ message: String) -> Never {
+    fatalError("FuzzClientRequest: \(message)")
+}

@@ -1,0 +1,1 @@
+../../../Sources/RelayRedis/RESPParser.swift

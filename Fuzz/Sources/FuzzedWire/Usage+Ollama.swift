@@ -1,0 +1,1 @@
+../../../Sources/RelayCore/Upstream/Ollama/Usage+Ollama.swift
