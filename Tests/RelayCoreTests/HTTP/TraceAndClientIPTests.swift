@@ -67,6 +67,20 @@ import Testing
         }
     }
 
+    @Test func ollamaBackendsGetTheTraceToo() async throws {
+        try await Harness.run(configure: OllamaProxyTests.useOllama) { harness in
+            let (status, _, _) = try await harness.send(
+                "/v1/chat/completions", body: #"{"model":"qwen","messages":[{"role":"user","content":"hi"}]}"#,
+                headers: [("traceparent", Self.incoming), ("tracestate", "vendor=opaque")])
+            #expect(status == 200)
+            #expect(harness.stub.requests.last?.path == "/api/chat")
+            let sent = try #require(Self.upstreamHeader(harness, "traceparent").first)
+            #expect(sent.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") && sent.hasSuffix("-01"))
+            #expect(!sent.contains("00f067aa0ba902b7"))
+            #expect(Self.upstreamHeader(harness, "tracestate") == ["vendor=opaque"])
+        }
+    }
+
     @Test func errorsCarryClientAndTraceToo() async throws {
         try await Harness.run { harness in
             let (status, _, _) = try await harness.send(
