@@ -86,6 +86,10 @@ public struct ClientRequest: Sendable {
         guard let value = object.int(key), value >= 0 else {
             throw ClientRequestError(message: "\(key) must be a non-negative integer", param: key)
         }
+        // Token budgets are added up for the limiter: an absurd one must not overflow the sum.
+        guard value <= Usage.maxCount else {
+            throw ClientRequestError(message: "\(key) must be at most \(Usage.maxCount)", param: key)
+        }
         return value
     }
 }

@@ -5,17 +5,21 @@ public struct Usage: Sendable, Equatable {
     /// `true` when Relay estimated the counts because the upstream did not report them.
     public var estimated: Bool = false
 
+    /// The largest count kept. Counts come from the upstream's JSON: one past any model's context,
+    /// or a negative one, is a broken upstream, and clamping it keeps the sums made of counts
+    /// (`total_tokens`, the limiter's windows) from overflowing, which would stop the process.
+    public static let maxCount = Int(UInt32.max)
+
     public init(promptTokens: Int, completionTokens: Int, estimated: Bool = false) {
-        self.promptTokens = promptTokens
-        self.completionTokens = completionTokens
+        self.promptTokens = min(max(promptTokens, 0), Self.maxCount)
+        self.completionTokens = min(max(completionTokens, 0), Self.maxCount)
         self.estimated = estimated
     }
 
     /// Reads an OpenAI `usage` object.
     init?(_ object: JSONObject) {
         guard let prompt = object.int("prompt_tokens") else { return nil }
-        self.promptTokens = prompt
-        self.completionTokens = object.int("completion_tokens") ?? 0
+        self.init(promptTokens: prompt, completionTokens: object.int("completion_tokens") ?? 0)
     }
 
     /// The OpenAI `usage` object.
