@@ -165,8 +165,9 @@ def test_keep_alive_connections_closed_by_the_upstream_under_load_lose_no_reques
     alone = run(f"close-after-{every}")
     failed = [(status, text) for status, text in alone if status != 200]
     assert all(status == 502 and '"code":"upstream_error"' in text for status, text in failed), failed[:3]
-    # On an idle machine none fails; a heavily loaded one can race a close three times running.
-    assert len(failed) <= 5, f"{len(failed)} of 200 failed, e.g. {failed[:3]}"
+    # Few fail; on a heavily loaded machine a request can race a close three times running
+    # (up to 8 of 200 seen at a load average of 20; about 80 without the re-send).
+    assert len(failed) <= 20, f"{len(failed)} of 200 failed, e.g. {failed[:3]}"
     with_fallback = run(f"fb-close-after-{every}")
     assert [status for status, _ in with_fallback] == [200] * 200, [r for r in with_fallback if r[0] != 200][:3]
     _assert_pool_recovered(relay, keys, backend="closing")

@@ -80,7 +80,13 @@ struct HealthChecker: Service {
         }
         let timeout = TimeAmount(seconds: min(backend.config.healthInterval, 5) + backend.config.connectTimeout)
         do {
-            let response = try await backend.client.execute(request, timeout: timeout)
+            let response: HTTPClientResponse
+            do {
+                response = try await backend.client.execute(request, timeout: timeout)
+            } catch  where UpstreamExchange.isClosedBeforeSending(error) {
+                // A kept-alive connection the server closed as it was reused: not the server down.
+                response = try await backend.client.execute(request, timeout: timeout)
+            }
             let body = try await response.body.collect(upTo: 4 << 20)
             return (200..<300).contains(response.status.code) ? String(buffer: body) : nil
         } catch {

@@ -160,7 +160,8 @@ final class UpstreamExchange: @unchecked Sendable {
         if finished { timer.cancel() }
     }
 
-    private static func isClosedBeforeSending(_ error: any Error) -> Bool {
+    /// The upstream closed a kept-alive connection as it was reused: no answer began on it.
+    static func isClosedBeforeSending(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
         if case ChannelError.ioOnClosedChannel? = error as? ChannelError { return true }
         return false
