@@ -231,6 +231,16 @@ def main() -> None:
                     fmt_num(run["wall_s"], 1),
                 ]
             )
+    direct_levels = {int(r["c"]): json.load(open(r["file"]))["stalled"] for r in rows
+                     if r["kind"] == "ramp" and r["target"] == "direct"}
+    direct_stalls = sorted(level for level, n in direct_levels.items() if n)
+    direct_caveat = (
+        f" **In this run even the direct streams stalled at {direct_stalls[0]:,}:** at that level the machine"
+        " (shared with other work) could not keep the stub and the client on time, so that level and those above"
+        " it say nothing about the proxies."
+        if direct_stalls
+        else ""
+    )
     sections.append(
         f"### Concurrent streams (all opened within 1 s, each 1.6 s long; a stall is a gap over {meta['stall_ms']} ms"
         " or a stream that does not end with `[DONE]`)\n\n"
@@ -242,6 +252,7 @@ def main() -> None:
         + "\n\nMost streams held with none stalling: "
         + ", ".join(f"{NAMES[t]} **{held[t]:,}**" if held[t] else f"{NAMES[t]} none of the levels" for t in targets)
         + ". A target stops at its first level with a stall."
+        + direct_caveat
     )
 
     variant_rows = []
@@ -373,7 +384,7 @@ page (`scripts/bench`; `BENCH_QUICK=1` for a 2-minute smoke run; options in the 
   shared: other work ran beside the benchmark, so every cell ran {meta['repeat']} times, interleaved
   across the targets, and each figure is the median of those runs. Compare the columns of one run,
   not figures across runs.
-- Versions: {versions.get('nginx')}, wrk {versions.get('wrk')}, LiteLLM {versions.get('litellm')},
+- Versions: {versions.get('nginx')}, {versions.get('wrk')}, LiteLLM {versions.get('litellm')},
   Redis {versions.get('redis')}, gcc {versions.get('gcc')}.
 
 ## Method
