@@ -20,10 +20,10 @@ struct Serve: AsyncParsableCommand {
     /// Named apart from `run()` so that `main.swift` can call it without landing on the
     /// synchronous `run()` every command also has.
     func serve() async throws {
+        let source = ConfigSource(
+            path: config.path, environment: ProcessInfo.processInfo.environment, host: host, port: port)
         var loaded = try config.load()
-        if let host { loaded.server.host = host }
-        if let port { loaded.server.port = port }
-        let source = (path: config.path, environment: ProcessInfo.processInfo.environment)
+        source.applyCommandLine(to: &loaded)
         try await RelayServer(config: loaded, configSource: source).run()
     }
 }

@@ -12,8 +12,7 @@ import UnixSignals
 /// closed once their requests in flight are done. With `server.tls` on, the certificate and key
 /// are read again and new connections use them (turning TLS on or off needs a restart).
 struct ConfigReloader: Service {
-    let path: String
-    let environment: [String: String]
+    let source: ConfigSource
     let gateway: Gateway
     let eventLoopGroup: any EventLoopGroup
     /// The listener's TLS context, when it has one.
@@ -30,11 +29,11 @@ struct ConfigReloader: Service {
     func reload() async {
         let config: RelayConfig
         do {
-            config = try ConfigLoader.load(path: path, environment: environment)
+            config = try source.load()
         } catch {
             logger.error(
                 "reload_failed",
-                metadata: ["path": "\(path)", "problems": .array(error.problems.map { "\($0)" })]
+                metadata: ["path": "\(source.path)", "problems": .array(error.problems.map { "\($0)" })]
             )
             return
         }
@@ -78,7 +77,7 @@ struct ConfigReloader: Service {
         case .failure(let failure):
             logger.error(
                 "reload_failed",
-                metadata: ["path": "\(path)", "problems": ["server.tls.\(failure.key): \(failure.message)"]]
+                metadata: ["path": "\(source.path)", "problems": ["server.tls.\(failure.key): \(failure.message)"]]
             )
             return false
         }

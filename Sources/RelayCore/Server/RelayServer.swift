@@ -21,11 +21,11 @@ public struct RelayServer: Sendable {
     let eventLoopGroup: any EventLoopGroup
 
     /// Where the config came from, for reloads on SIGHUP; `nil` turns reloading off.
-    let configSource: (path: String, environment: [String: String])?
+    let configSource: ConfigSource?
 
     public init(
         config: RelayConfig,
-        configSource: (path: String, environment: [String: String])? = nil,
+        configSource: ConfigSource? = nil,
         sink: LogSink = .standardOutput
     ) {
         self.configSource = configSource
@@ -65,8 +65,7 @@ public struct RelayServer: Sendable {
         ]
         if let configSource {
             let reloader = ConfigReloader(
-                path: configSource.path,
-                environment: configSource.environment,
+                source: configSource,
                 gateway: gateway,
                 eventLoopGroup: eventLoopGroup,
                 tlsContexts: tlsContexts,
