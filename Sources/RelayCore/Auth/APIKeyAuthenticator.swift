@@ -112,6 +112,11 @@ public struct APIKeyAuthenticator: Sendable {
     /// The principal for an `Authorization` header value, or `nil` for a missing, unknown or
     /// refused key.
     public func authenticate(authorization: String?, from clientAddress: SocketAddress? = nil) async -> Principal? {
+        await authenticate(authorization: authorization, client: ClientAddressKey(clientAddress))
+    }
+
+    /// `client`: whom failed keys are counted against (see ``FailedKeyThrottle``).
+    func authenticate(authorization: String?, client: ClientAddressKey) async -> Principal? {
         guard let authorization, let key = Self.bearerToken(authorization), !key.isEmpty,
             key.utf8.count <= limits.maximumKeyBytes
         else { return nil }
@@ -121,7 +126,6 @@ public struct APIKeyAuthenticator: Sendable {
 
         let candidates = argon2Candidates(for: key)
         guard !candidates.isEmpty else { return nil }
-        let client = ClientAddressKey(clientAddress)
         let hashes = candidates.map { argon2Entries[$0].phc }
         let outcome = await memory.verify(
             digest,

@@ -33,6 +33,21 @@ struct ClientAddressKey: Hashable, Sendable {
         }
     }
 
+    /// The same key from the client's address as Relay resolved it (behind trusted proxies, the
+    /// address they forwarded), so clients behind one proxy are not throttled together.
+    init(_ address: IPAddress) {
+        if address.isV4 {
+            self.text = "4:" + Self.hex(address.low, digits: 8)
+        } else {
+            self.text = "6:" + Self.hex(address.high, digits: 16)
+        }
+    }
+
+    private static func hex(_ value: UInt64, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
     private static func hex(_ bytes: [UInt8]) -> String {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }

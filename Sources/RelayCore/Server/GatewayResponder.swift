@@ -43,7 +43,8 @@ public struct GatewayResponder: HTTPResponder {
         var response: Response
         do throws(RelayError) {
             response = try await route(
-                &request, path: path, state: state, clientAddress: context.remoteAddress,
+                &request, path: path, state: state,
+                client: record.clientIP.map(ClientAddressKey.init) ?? ClientAddressKey(context.remoteAddress),
                 connection: context.channel, record: &record)
         } catch {
             record.status = Int(error.status.code)
@@ -67,21 +68,21 @@ public struct GatewayResponder: HTTPResponder {
         _ request: inout Request,
         path: String,
         state: GatewayState,
-        clientAddress: SocketAddress?,
+        client: ClientAddressKey,
         connection: any Channel,
         record: inout AccessRecord
     ) async throws(RelayError) -> Response {
         if let endpoint = Endpoint(rawValue: path) {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
-                gateway: gateway, state: state, endpoint: endpoint, clientAddress: clientAddress,
+                gateway: gateway, state: state, endpoint: endpoint, client: client,
                 connection: connection
             )
             .handle(&request, record: &record)
         }
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw .methodNotAllowed }
-            var response = try await ModelsHandler(state: state, clientAddress: clientAddress)
+            var response = try await ModelsHandler(state: state, client: client)
                 .handle(request, path: path, record: &record)
             gateway.decorate(&response.headers, record: record)
             return response

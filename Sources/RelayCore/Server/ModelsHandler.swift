@@ -7,11 +7,11 @@ import NIOCore
 struct ModelsHandler {
     let state: GatewayState
     /// The client's address, for throttling repeated wrong keys.
-    var clientAddress: SocketAddress?
+    var client: ClientAddressKey
 
     func handle(_ request: Request, path: String, record: inout AccessRecord) async throws(RelayError) -> Response {
         let authorization = request.headers[.authorization]
-        guard let principal = await state.authenticator.authenticate(authorization: authorization, from: clientAddress)
+        guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
         record.status = 200

@@ -9,7 +9,7 @@ struct ProxyHandler {
     let state: GatewayState
     let endpoint: Endpoint
     /// The client's address, for throttling repeated wrong keys.
-    var clientAddress: SocketAddress?
+    var client: ClientAddressKey
     /// The client's connection: a stream ends its upstream call as soon as the client leaves it.
     var connection: (any Channel)?
 
@@ -18,7 +18,7 @@ struct ProxyHandler {
 
     func handle(_ request: inout Request, record: inout AccessRecord) async throws(RelayError) -> Response {
         let authorization = request.headers[.authorization]
-        guard let principal = await state.authenticator.authenticate(authorization: authorization, from: clientAddress)
+        guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
         let client = try await readBody(&request)

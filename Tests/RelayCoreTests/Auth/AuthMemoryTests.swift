@@ -65,4 +65,10 @@ struct AuthMemoryTests {
         #expect(try key("2001:db8:1:2::1") != key("2001:db8:1:3::1"))
         #expect(ClientAddressKey(nil) == .unknown)
     }
+
+    @Test(arguments: ["192.0.2.7", "::ffff:192.0.2.7", "2001:db8:1:2::1", "10.0.0.1", "::1"])
+    func forwardedAddressesGetTheSameKeysAsPeers(_ ip: String) throws {
+        let resolved = try #require(IPAddress(ip))
+        #expect(ClientAddressKey(resolved) == ClientAddressKey(try SocketAddress(ipAddress: ip, port: 9)))
+    }
 }
