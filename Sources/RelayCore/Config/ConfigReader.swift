@@ -157,15 +157,15 @@ final class ConfigReader {
     func int(_ field: ConfigField, atLeast minimum: Int, atMost maximum: Int? = nil) -> Int? {
         guard let node = interpolated(field) else { return nil }
         guard node.tagName == .int, let value = node.int else {
-            report(field.path, "expected an integer, got \(describe(node))")
+            report(field.path, "expected an integer, got \(describe(field.node))")
             return nil
         }
         if let maximum, !(minimum...maximum).contains(value) {
-            report(field.path, "must be between \(minimum) and \(maximum), got \(value)")
+            report(field.path, "must be between \(minimum) and \(maximum), got \(shown(field, "\(value)"))")
             return nil
         }
         guard value >= minimum else {
-            report(field.path, "must be at least \(minimum), got \(value)")
+            report(field.path, "must be at least \(minimum), got \(shown(field, "\(value)"))")
             return nil
         }
         return value
@@ -175,15 +175,15 @@ final class ConfigReader {
     func seconds(_ field: ConfigField, allowZero: Bool = false) -> Double? {
         guard let node = interpolated(field) else { return nil }
         guard node.tagName == .int || node.tagName == .float, let value = node.float, value.isFinite else {
-            report(field.path, "expected a number of seconds, got \(describe(node))")
+            report(field.path, "expected a number of seconds, got \(describe(field.node))")
             return nil
         }
         if allowZero, value < 0 {
-            report(field.path, "must be 0 or more, got \(node.scalar?.string ?? "")")
+            report(field.path, "must be 0 or more, got \(shown(field, node.scalar?.string ?? ""))")
             return nil
         }
         if !allowZero, value <= 0 {
-            report(field.path, "must be greater than 0, got \(node.scalar?.string ?? "")")
+            report(field.path, "must be greater than 0, got \(shown(field, node.scalar?.string ?? ""))")
             return nil
         }
         return value
@@ -192,7 +192,7 @@ final class ConfigReader {
     func bool(_ field: ConfigField) -> Bool? {
         guard let node = interpolated(field) else { return nil }
         guard node.tagName == .bool, let value = node.bool else {
-            report(field.path, "expected true or false, got \(describe(node))")
+            report(field.path, "expected true or false, got \(describe(field.node))")
             return nil
         }
         return value
@@ -207,7 +207,7 @@ final class ConfigReader {
         guard let text = string(field) else { return nil }
         if let value = Value(rawValue: text) { return value }
         let expected = Value.allCases.map(\.rawValue)
-        report(field.path, "unknown \(what) \"\(text)\" (expected \(EnglishList.or(expected)))")
+        report(field.path, "unknown \(what) \(shown(field, "\"\(text)\"")) (expected \(EnglishList.or(expected)))")
         return nil
     }
 
@@ -239,6 +239,12 @@ final class ConfigReader {
             return Node(expansion.text, Tag(.implicit), .plain)
         }
         return Node(expansion.text, Tag(.str), scalar.style)
+    }
+
+    /// A value as a message shows it: as written in the file when it came from `${VAR}`, so a
+    /// value from the environment (a secret, perhaps) is named by its variable, never repeated.
+    func shown(_ field: ConfigField, _ value: String) -> String {
+        field.node.scalar?.string.contains("${") == true ? describe(field.node) : value
     }
 
     /// How a wrong value is shown in a message. Collections are never dumped and long strings

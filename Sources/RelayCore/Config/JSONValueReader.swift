@@ -32,7 +32,7 @@ struct JSONValueReader {
         case .int: return node.int.map { .int($0) } ?? node.float.map { .double($0) }
         case .float:
             guard let number = node.float, number.isFinite else {
-                reader.report(field.path, "expected a finite number, got \(reader.describe(node))")
+                reader.report(field.path, "expected a finite number, got \(reader.describe(field.node))")
                 return nil
             }
             return .double(number)

@@ -13,11 +13,12 @@ struct OllamaKeepAlive {
         if node.tagName == .int, let seconds = node.int { return "\(seconds)s" }
         guard node.tagName == .str, let text = node.scalar?.string else {
             reader.report(
-                field.path, "expected a duration such as \"5m\" or whole seconds, got \(reader.describe(node))")
+                field.path, "expected a duration such as \"5m\" or whole seconds, got \(reader.describe(field.node))")
             return nil
         }
         guard Self.isGoDuration(text) else {
-            reader.report(field.path, "expected a duration such as \"5m\", \"1h30m\" or \"-1s\", got \"\(text)\"")
+            let shown = reader.shown(field, "\"\(text)\"")
+            reader.report(field.path, "expected a duration such as \"5m\", \"1h30m\" or \"-1s\", got \(shown)")
             return nil
         }
         return text

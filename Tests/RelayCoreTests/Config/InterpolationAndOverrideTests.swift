@@ -35,7 +35,7 @@ struct InterpolationAndOverrideTests {
         #expect(try parseValid("server:\n  port: ${PORT}", environment: ["PORT": "8181"]).server.port == 8181)
         #expect(
             problemLines("server:\n  port: \"${PORT}\"", environment: ["PORT": "8181"])
-                == [#"server.port: expected an integer, got "8181""#]
+                == [#"server.port: expected an integer, got "${PORT}""#]
         )
     }
 

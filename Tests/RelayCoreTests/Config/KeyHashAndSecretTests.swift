@@ -100,4 +100,31 @@ struct KeyHashAndSecretTests {
         let redis = problemLines("redis_url: redis://:SECRETPW@cache:notaport")
         #expect(redis == ["redis_url: port must be between 1 and 65535"])
     }
+
+    /// A value from the environment is named by its variable in messages, never repeated.
+    @Test func interpolatedValuesAreNotRepeatedInMessages() {
+        let yaml = """
+            server:
+              port: ${PORT}
+              drain_delay_s: ${DELAY}
+            log:
+              format: ${FORMAT}
+            backends:
+              b:
+                type: vllm
+                base_url: http://h
+                max_concurrency: 2${TOKEN}
+            models:
+              m: {backend: b}
+            api_keys:
+              - {name: k, hash: "sha256:\(String(repeating: "ab", count: 32))", scopes: [m]}
+            """
+        let environment = ["PORT": "99999", "DELAY": "-5", "FORMAT": "SECRET-format", "TOKEN": "SECRET-token"]
+        let found = problemLines(yaml, environment: environment)
+        #expect(found.count == 4, "\(found)")
+        for line in found {
+            #expect(!line.contains("SECRET") && !line.contains("99999") && !line.contains("-5"), "\(line)")
+            #expect(line.contains("${"), "\(line)")
+        }
+    }
 }
