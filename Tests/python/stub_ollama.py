@@ -47,6 +47,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from stub_server import ServedInBackground
 from stub_upstream import RecordedRequest
 
 __all__ = ["StubOllama", "go_json", "ollama_embedding"]
@@ -326,8 +327,10 @@ class _Server(http.server.ThreadingHTTPServer):
     stub: "StubOllama"
 
 
-class StubOllama:
+class StubOllama(ServedInBackground):
     """The stub server: start it, point a `type: ollama` backend at ``base_url``."""
+
+    _thread_name = "stub-ollama"
 
     def __init__(self, pulled: list[str], host: str = "127.0.0.1", port: int = 0):
         self._lock = threading.Lock()
@@ -335,28 +338,6 @@ class StubOllama:
         self.requests: list[RecordedRequest] = []
         self._server = _Server((host, port), _Handler)
         self._server.stub = self
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> "StubOllama":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stub-ollama", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "StubOllama":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def is_pulled(self, model: str) -> bool:
         """Ollama reads a name without a tag as ``:latest``."""

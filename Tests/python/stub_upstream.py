@@ -76,6 +76,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from stub_server import ServedInBackground
+
 __all__ = ["StubUpstream", "RecordedRequest", "embedding_for", "decode_base64_embedding"]
 
 EMBEDDING_DIM = 8
@@ -636,8 +638,10 @@ class _Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class StubUpstream:
+class StubUpstream(ServedInBackground):
     """The stub server: start it, point a backend at ``base_url``, inspect ``requests``."""
+
+    _thread_name = "stub-upstream"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, models: list[str] | None = None):
         self._lock = threading.Lock()
@@ -655,32 +659,10 @@ class StubUpstream:
         self.keepalive_idle_close_s: float | None = None
         self._server = _Server((host, port), _Handler)
         self._server.stub = self
-        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         return self._server.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "StubUpstream":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stub-upstream", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "StubUpstream":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
