@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -21,7 +22,7 @@ import Synchronization
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let eventLoops: [any EventLoop]
-    private let slots: Mutex<[ConnectionSlot]>
+    private let slots: NIOLockedValueBox<[ConnectionSlot]>
     private let nextSlot = Atomic<Int>(0)
     private let isShutDown = Atomic<Bool>(false)
     private let backoff: ReconnectBackoff
@@ -37,7 +38,7 @@ public final class RedisClient: Sendable {
         self.configuration = configuration
         let count = max(1, configuration.connectionCount)
         self.eventLoops = (0..<count).map { _ in eventLoopGroup.next() }
-        self.slots = Mutex(Array(repeating: .idle(failures: 0, retryAt: nil, lastError: nil), count: count))
+        self.slots = NIOLockedValueBox(Array(repeating: .idle(failures: 0, retryAt: nil, lastError: nil), count: count))
         self.backoff = ReconnectBackoff(first: configuration.firstReconnectDelay, max: configuration.maxReconnectDelay)
         self.logger = logger
         self.tlsContext = configuration.tls.map { tls in
@@ -59,7 +60,7 @@ public final class RedisClient: Sendable {
     /// Closes every connection; later commands fail with `.shutDown`.
     public func shutdown() async {
         isShutDown.store(true, ordering: .sequentiallyConsistent)
-        let open = slots.withLock { slots in
+        let open = slots.withLockedValue { slots in
             defer { slots = slots.map { _ in .idle(failures: 0, retryAt: nil, lastError: .shutDown) } }
             return slots
         }
@@ -90,7 +91,8 @@ public final class RedisClient: Sendable {
     private func connection() async throws(RedisClientError) -> RedisConnection {
         guard !isShutDown.load(ordering: .sequentiallyConsistent) else { throw .shutDown }
         let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % eventLoops.count
-        let action = slots.withLock { slots in Self.action(for: index, in: &slots, eventLoop: eventLoops[index]) }
+        let action = slots.withLockedValue { slots in Self.action(for: index, in: &slots, eventLoop: eventLoops[index])
+        }
         let future: EventLoopFuture<RedisConnection>
         switch action {
         case .use(let connection): return connection
@@ -158,12 +160,12 @@ public final class RedisClient: Sendable {
         switch result {
         case .success(let connection):
             if shutDown { return connection.close() }
-            slots.withLock { $0[index] = .connected(connection) }
+            slots.withLockedValue { $0[index] = .connected(connection) }
             if failures > 0 {
                 logger.info("Redis connection restored", metadata: ["redis_slot": "\(index)"])
             }
             connection.channel.closeFuture.whenComplete { _ in
-                self.slots.withLock { slots in
+                self.slots.withLockedValue { slots in
                     if case .connected(let current) = slots[index], current === connection {
                         slots[index] = .idle(failures: 0, retryAt: nil, lastError: nil)
                     }
@@ -173,7 +175,7 @@ public final class RedisClient: Sendable {
             guard !shutDown else { return }
             let clientError = error as? RedisClientError ?? .connectionFailed(String(describing: error))
             let delay = backoff.delay(afterFailures: failures + 1)
-            slots.withLock {
+            slots.withLockedValue {
                 $0[index] = .idle(failures: failures + 1, retryAt: .now() + TimeAmount(delay), lastError: clientError)
             }
             logger.warning(

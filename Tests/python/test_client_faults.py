@@ -64,13 +64,8 @@ def test_a_client_leaving_mid_stream_ends_the_upstream_call_frees_its_slot_and_p
     busy = _chat(relay, leaver)
     assert busy.status == 429, busy.text
 
-    left_at = time.monotonic()
-    connection.sock.close()
-    connection.close()
-
     # The upstream sees its connection closed (a real server would stop generating) within 1 s.
-    closed_at = _peer_close(stub, request_id, within_s=1.5)
-    assert closed_at - left_at < 1.0, f"upstream closed {closed_at - left_at:.2f}s after the client left"
+    _leave_and_see_the_upstream_closed(connection, stub, request_id)
     line = relay.wait_for_access_line(request_id)
     assert line["status"] == 200 and line["error"] == "client disconnected"
     produced = line["completion_tokens"]
@@ -91,6 +86,15 @@ def test_a_client_leaving_mid_stream_ends_the_upstream_call_frees_its_slot_and_p
     assert int(answer.header("x-ratelimit-remaining-requests")) == 1000 - 2
 
 
+def _leave_and_see_the_upstream_closed(connection, stub, request_id: str) -> None:
+    """Closes the client's connection; the stub must see its own closed less than 1 s later."""
+    left_at = time.monotonic()
+    connection.sock.close()
+    connection.close()
+    closed_at = _peer_close(stub, request_id, within_s=2.0)
+    assert closed_at - left_at < 1.0, f"upstream closed {closed_at - left_at:.2f}s after the client left"
+
+
 def _peer_close(stub, request_id: str, within_s: float) -> float:
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
@@ -99,3 +103,29 @@ def _peer_close(stub, request_id: str, within_s: float) -> float:
                 return at
         time.sleep(0.01)
     raise AssertionError(f"the upstream never saw request {request_id}'s connection close")
+
+
+def test_a_client_leaving_before_a_whole_answer_ends_the_upstream_call_and_pays_nothing(limited, stub):
+    """A non-streamed answer the client no longer waits for: the upstream call ends at once, no
+    other backend is tried for nobody, and the key gets its whole reservation back (nothing
+    reached the client, and what the upstream made is unknown)."""
+    relay, leaver, fresh = limited
+    request_id = str(uuid.uuid4())
+    connection = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+    body = {"model": "chat-a", "max_tokens": 100, "messages": [{"role": "user", "content": WORDS}]}
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(body).encode(),
+                       headers={"Authorization": f"Bearer {leaver}", "Content-Type": "application/json",
+                                "x-request-id": request_id, "x-stub-delay-ms": "5000"})
+    time.sleep(0.5)  # the upstream is working on it
+    before = len(stub.api_requests())
+    _leave_and_see_the_upstream_closed(connection, stub, request_id)
+    line = relay.wait_for_access_line(request_id)
+    assert line["status"] == 499 and line["error"] == "client disconnected", line
+    assert line["attempts"] == 1 and len(stub.api_requests()) == before, "a target was tried again for nobody"
+
+    # The slot is free and nothing was charged: the next request sees the same tokens left as
+    # the same request on a key with no history.
+    answer = _chat(relay, leaver)
+    reference = _chat(relay, fresh)
+    assert answer.status == 200 and reference.status == 200, answer.text
+    assert answer.header("x-ratelimit-remaining-tokens") == reference.header("x-ratelimit-remaining-tokens")

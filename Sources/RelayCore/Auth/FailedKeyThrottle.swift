@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Limits how much argon2 work wrong keys from one client address may cost: a token bucket of
 /// argon2 runs per address, paid for by checks that found no match.
@@ -39,7 +39,7 @@ public final class FailedKeyThrottle: Sendable {
 
     let policy: Policy
     private let clock: any RateLimitClock
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init(policy: Policy = Policy(), clock: any RateLimitClock = SystemRateLimitClock()) {
         self.policy = policy
@@ -51,7 +51,7 @@ public final class FailedKeyThrottle: Sendable {
     /// so concurrent requests from one address cannot all start on one balance.
     func reserve(_ client: ClientAddressKey, runs: Int) -> Bool {
         let now = clock.nowMilliseconds()
-        return state.withLock { state in
+        return state.withLockedValue { state in
             var bucket: Bucket
             if let existing = state.buckets[client] {
                 bucket = refilled(existing, now: now)
@@ -72,7 +72,7 @@ public final class FailedKeyThrottle: Sendable {
     /// Gives back what a check that succeeded reserved: only failures cost.
     func refund(_ client: ClientAddressKey, runs: Int) {
         let now = clock.nowMilliseconds()
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let existing = state.buckets[client] else { return }
             var bucket = refilled(existing, now: now)
             bucket.balance = min(policy.burst, bucket.balance + Double(runs))
@@ -80,7 +80,7 @@ public final class FailedKeyThrottle: Sendable {
         }
     }
 
-    var trackedAddresses: Int { state.withLock { $0.buckets.count } }
+    var trackedAddresses: Int { state.withLockedValue { $0.buckets.count } }
 
     private func refilled(_ bucket: Bucket, now: Int64) -> Bucket {
         let earned = Double(max(0, now - bucket.updatedAt)) / 1000 * policy.refillPerSecond

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What the authenticator remembers between requests, by key digest (never the key): which
 /// keys verified (and against which hash), which recently failed, and which are being checked
@@ -25,23 +25,23 @@ final class VerificationMemory: Sendable {
         var inFlight: [KeyDigest: Task<String?, Never>] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let maximumInFlight: Int
 
     init(verifiedCapacity: Int, failedCapacity: Int, maximumInFlight: Int, verified: [(KeyDigest, String)] = []) {
         var initial = State(
             verified: BoundedDigestMap(capacity: verifiedCapacity), failed: BoundedDigestMap(capacity: failedCapacity))
         for (digest, phc) in verified { initial.verified.insert(digest, phc) }
-        self.state = Mutex(initial)
+        self.state = NIOLockedValueBox(initial)
         self.maximumInFlight = maximumInFlight
     }
 
     func verifiedHash(for digest: KeyDigest) -> String? {
-        state.withLock { $0.verified[digest] }
+        state.withLockedValue { $0.verified[digest] }
     }
 
     var verifiedEntries: [(digest: KeyDigest, phc: String)] {
-        state.withLock { $0.verified.entries.map { ($0.digest, $0.value) } }
+        state.withLockedValue { $0.verified.entries.map { ($0.digest, $0.value) } }
     }
 
     /// Checks `digest`'s key with `run`, unless it failed recently, is being checked already (then
@@ -55,7 +55,7 @@ final class VerificationMemory: Sendable {
             case done(Outcome)
             case wait(Task<String?, Never>, started: Bool)
         }
-        let step = state.withLock { state -> Step in
+        let step = state.withLockedValue { state -> Step in
             if let phc = state.verified[digest] { return .done(.matched(phc, startedByThisRequest: false)) }
             if state.failed[digest] != nil { return .done(.knownBad) }
             if let running = state.inFlight[digest] { return .wait(running, started: false) }
@@ -79,7 +79,7 @@ final class VerificationMemory: Sendable {
     }
 
     private func finish(_ digest: KeyDigest, phc: String?) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.inFlight[digest] = nil
             if let phc { state.verified.insert(digest, phc) } else { state.failed.insert(digest, true) }
         }

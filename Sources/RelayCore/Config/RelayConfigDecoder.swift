@@ -32,7 +32,12 @@ struct RelayConfigDecoder {
         }) {
             config.rateLimitFailureMode = mode
         }
-        if let maxTokens = fields["default_max_tokens"].flatMap({ reader.int($0, atLeast: 1) }) {
+        // Reserved for every request that sets no budget, so it is added up like one:
+        // `Usage.maxCount`, spelled out because the config fuzz target builds without Wire/.
+        let maxTokenBudget = Int(UInt32.max)
+        if let maxTokens = fields["default_max_tokens"].flatMap({
+            reader.int($0, atLeast: 1, atMost: maxTokenBudget)
+        }) {
             config.defaultMaxTokens = maxTokens
         }
 

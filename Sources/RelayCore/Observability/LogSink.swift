@@ -1,12 +1,12 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Where log lines go: stdout by default, a closure in tests.
 ///
 /// Lines are appended to a buffer under a lock and written in batches by a background queue, so a
 /// request never waits for the terminal or a slow log collector; order is kept.
 public final class LogSink: Sendable {
-    private let pending = Mutex<[UInt8]>([])
+    private let pending = NIOLockedValueBox<[UInt8]>([])
     private let queue = DispatchQueue(label: "relay.log")
     private let write: @Sendable ([UInt8]) -> Void
     /// How long a line may wait for others to share its write.
@@ -29,7 +29,7 @@ public final class LogSink: Sendable {
 
     /// Appends one line (a newline is added).
     public func emit(_ line: [UInt8]) {
-        let wasEmpty = pending.withLock { buffer in
+        let wasEmpty = pending.withLockedValue { buffer in
             let wasEmpty = buffer.isEmpty
             buffer += line
             buffer.append(UInt8(ascii: "\n"))
@@ -42,7 +42,7 @@ public final class LogSink: Sendable {
 
     /// Writes everything emitted so far; called at exit so no line is lost.
     public func flush() {
-        let bytes = pending.withLock { buffer in
+        let bytes = pending.withLockedValue { buffer in
             defer { buffer.removeAll(keepingCapacity: true) }
             return buffer
         }

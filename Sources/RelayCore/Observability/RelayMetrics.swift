@@ -1,6 +1,6 @@
 import CoreMetrics
+import NIOConcurrencyHelpers
 import Prometheus
-import Synchronization
 
 /// The gateway's Prometheus metrics (SPEC §6), recorded through swift-metrics into this
 /// gateway's own registry.
@@ -17,7 +17,7 @@ import Synchronization
 public final class RelayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let reportedRedisErrors = Mutex(0)
+    private let reportedRedisErrors = NIOLockedValueBox(0)
 
     /// Seconds, from well under a request to a long generation.
     static let durationBuckets: [Duration] = [
@@ -58,7 +58,7 @@ public final class RelayMetrics: Sendable {
 
     /// Handles by labels: looking a series up in the registry by name and labels costs more
     /// than the rest of the recording. Bounded, as the labels come from the config.
-    private let series = Mutex<[SeriesKey: Series]>([:])
+    private let series = NIOLockedValueBox<[SeriesKey: Series]>([:])
     private static let maxCachedSeries = 10_000
     private let overhead: CoreMetrics.Timer
 
@@ -74,7 +74,7 @@ public final class RelayMetrics: Sendable {
         usage: Usage?
     ) {
         let seriesKey = SeriesKey(model: model, backend: backend, key: key, status: status)
-        let known = series.withLock { $0[seriesKey] }
+        let known = series.withLockedValue { $0[seriesKey] }
         var handles =
             known
             ?? Series(
@@ -119,7 +119,7 @@ public final class RelayMetrics: Sendable {
             }
         }
         if made {
-            series.withLock { cache in
+            series.withLockedValue { cache in
                 if cache.count < Self.maxCachedSeries || cache[seriesKey] != nil { cache[seriesKey] = handles }
             }
         }
@@ -148,7 +148,7 @@ public final class RelayMetrics: Sendable {
             Gauge(label: "relay_backend_up", dimensions: [("backend", name)], factory: factory)
                 .record(backend.circuit.isOpen ? 0 : 1)
         }
-        let newErrors = reportedRedisErrors.withLock { reported in
+        let newErrors = reportedRedisErrors.withLockedValue { reported in
             defer { reported = max(reported, redisErrors) }
             return max(0, redisErrors - reported)
         }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Keeps every key's limits in this process (SPEC §5, without `redis_url`).
 ///
@@ -6,7 +6,7 @@ import Synchronization
 /// `SlidingWindow`): in any 60 s span a key is never admitted more than its limit, and memory is
 /// a fixed 61 counters per window and key, whatever the traffic. Keys come from the config, so
 /// the map is bounded by the number of configured keys; an idle key's entry is dropped.
-/// Each decision is taken whole under one `Mutex` (never held across an `await`), so a
+/// Each decision is taken whole under one lock (never held across an `await`), so a
 /// concurrent burst is admitted exactly up to the limit.
 ///
 /// ```swift
@@ -17,14 +17,14 @@ import Synchronization
 /// ```
 public final class InProcessRateLimiter: RateLimiter {
     private let clock: any RateLimitClock
-    private let keys = Mutex<[String: KeyWindows]>([:])
+    private let keys = NIOLockedValueBox<[String: KeyWindows]>([:])
 
     public init(clock: any RateLimitClock = SystemRateLimitClock()) {
         self.clock = clock
     }
 
     /// Keys with state held right now (for tests and metrics): bounded by the configured keys.
-    public var trackedKeyCount: Int { keys.withLock { $0.count } }
+    public var trackedKeyCount: Int { keys.withLockedValue { $0.count } }
 
     public func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         reserveNow(principal, estimatedTokens: estimatedTokens)
@@ -151,7 +151,7 @@ public final class InProcessRateLimiter: RateLimiter {
         at now: Int64,
         _ body: (inout KeyWindows) -> Result
     ) -> Result {
-        keys.withLock { keys in
+        keys.withLockedValue { keys in
             var windows = keys.removeValue(forKey: key) ?? KeyWindows()
             defer { if !windows.isIdle(atMilliseconds: now) { keys[key] = windows } }
             return body(&windows)

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Whether the Redis limiter can reach Redis, with the error count and the probe schedule.
@@ -10,7 +11,7 @@ final class RedisHealth: Sendable {
         var nextProbe: ContinuousClock.Instant?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let errors = Atomic<Int>(0)
     private let probeInterval: Duration
     private let failureMode: RateLimitFailureMode
@@ -22,12 +23,12 @@ final class RedisHealth: Sendable {
         self.logger = logger
     }
 
-    var isDegraded: Bool { state.withLock { $0.isDegraded } }
+    var isDegraded: Bool { state.withLockedValue { $0.isDegraded } }
     var errorCount: Int { errors.load(ordering: .relaxed) }
 
     /// `true` when healthy, and for one caller per probe interval while degraded.
     func shouldTryRedis() -> Bool {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.isDegraded else { return true }
             let now = ContinuousClock.now
             if let next = state.nextProbe, now < next { return false }
@@ -37,7 +38,7 @@ final class RedisHealth: Sendable {
     }
 
     func recordSuccess() {
-        let recovered = state.withLock { state in
+        let recovered = state.withLockedValue { state in
             defer { state = State() }
             return state.isDegraded
         }
@@ -46,7 +47,7 @@ final class RedisHealth: Sendable {
 
     func recordFailure(_ reason: String) {
         errors.add(1, ordering: .relaxed)
-        let becameDegraded = state.withLock { state in
+        let becameDegraded = state.withLockedValue { state in
             defer {
                 state.isDegraded = true
                 state.nextProbe = ContinuousClock.now + probeInterval

@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// Stops sending requests to a backend that keeps failing, and lets one probe through after a
 /// cooldown to find out whether it is back.
@@ -23,20 +23,20 @@ public final class CircuitBreaker: Sendable {
 
     private let failureThreshold: Int
     private let cooldown: TimeAmount
-    private let counters = Mutex(Counters())
+    private let counters = NIOLockedValueBox(Counters())
 
     public init(failures: Int, cooldownSeconds: Double) {
         self.failureThreshold = failures
         self.cooldown = TimeAmount(seconds: cooldownSeconds)
     }
 
-    public var state: State { counters.withLock { $0.state } }
+    public var state: State { counters.withLockedValue { $0.state } }
 
     public var isOpen: Bool { state != .closed }
 
     /// Whether a request may go to the backend now; after the cooldown, `true` once (the probe).
     public func allowsRequest(now: NIODeadline = .now()) -> Bool {
-        counters.withLock { counters in
+        counters.withLockedValue { counters in
             switch counters.state {
             case .closed: return true
             case .probing: return false
@@ -51,7 +51,7 @@ public final class CircuitBreaker: Sendable {
     /// Returns `true` when this success closed an open circuit.
     @discardableResult
     public func recordSuccess() -> Bool {
-        counters.withLock { counters in
+        counters.withLockedValue { counters in
             let wasOpen = counters.state != .closed
             counters.state = .closed
             counters.consecutiveFailures = 0
@@ -62,7 +62,7 @@ public final class CircuitBreaker: Sendable {
     /// Returns `true` when this failure opened the circuit (or opened it again after a failed probe).
     @discardableResult
     public func recordFailure(now: NIODeadline = .now()) -> Bool {
-        counters.withLock { counters in
+        counters.withLockedValue { counters in
             counters.consecutiveFailures += 1
             let trips = counters.state == .probing || counters.consecutiveFailures >= failureThreshold
             guard trips else { return false }
@@ -75,7 +75,7 @@ public final class CircuitBreaker: Sendable {
     /// Returns `true` when this opened the circuit.
     @discardableResult
     public func trip(now: NIODeadline = .now()) -> Bool {
-        counters.withLock { counters in
+        counters.withLockedValue { counters in
             let wasClosed = counters.state == .closed
             if case .open(let until) = counters.state, until > now + cooldown { return false }
             counters.state = .open(until: now + cooldown)
@@ -87,7 +87,7 @@ public final class CircuitBreaker: Sendable {
     /// Returns `true` when this closed the circuit.
     @discardableResult
     public func recordHealthy(now: NIODeadline = .now()) -> Bool {
-        counters.withLock { counters in
+        counters.withLockedValue { counters in
             guard case .open(let until) = counters.state, now >= until else { return false }
             counters.state = .closed
             counters.consecutiveFailures = 0

@@ -1,6 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTPTypes
-import Synchronization
 
 /// Sees a client leave its connection at once, so a stream in progress can end its upstream call.
 ///
@@ -32,11 +32,11 @@ final class ClientConnectionWatch: Sendable {
         var onLeave: (@Sendable () -> Void)?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Runs `action` once when the client leaves, at once if it already has; `nil` stops watching.
     func onLeave(_ action: (@Sendable () -> Void)?) {
-        let leftAlready = state.withLock { state -> Bool in
+        let leftAlready = state.withLockedValue { state -> Bool in
             if state.left { return true }
             state.onLeave = action
             return false
@@ -45,7 +45,7 @@ final class ClientConnectionWatch: Sendable {
     }
 
     func clientLeft() {
-        let action = state.withLock { state in
+        let action = state.withLockedValue { state in
             state.left = true
             return state.onLeave.take()
         }
@@ -55,6 +55,10 @@ final class ClientConnectionWatch: Sendable {
     /// The watch of the connection a request came on, if its pipeline has one.
     static func of(_ channel: (any Channel)?) async -> ClientConnectionWatch? {
         guard let channel else { return nil }
+        // A request's task runs on its connection's event loop: no future, no hop.
+        if channel.eventLoop.inEventLoop {
+            return try? channel.pipeline.syncOperations.handler(type: ClientDisconnectHandler.self).watch
+        }
         return try? await channel.pipeline.handler(type: ClientDisconnectHandler.self).map(\.watch).get()
     }
 }

@@ -1,13 +1,13 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// The running gateway: the current config state, the limiter, readiness and logging, shared by
 /// every request.
 public final class Gateway: Sendable {
-    private let current: Mutex<GatewayState>
+    private let current: NIOLockedValueBox<GatewayState>
     public let limiter: any RateLimiter
     /// Set when limits are shared through Redis: its health decides `/readyz` in `closed` mode.
     let redisLimiter: RedisRateLimiter?
@@ -17,7 +17,7 @@ public final class Gateway: Sendable {
     let logFormat: LogFormat
 
     public init(state: GatewayState, limiter: any RateLimiter, sink: LogSink) {
-        self.current = Mutex(state)
+        self.current = NIOLockedValueBox(state)
         self.limiter = limiter
         self.redisLimiter = limiter as? RedisRateLimiter
         self.sink = sink
@@ -25,11 +25,11 @@ public final class Gateway: Sendable {
     }
 
     /// The config state requests start with; a request keeps the one it started with.
-    public var state: GatewayState { current.withLock { $0 } }
+    public var state: GatewayState { current.withLockedValue { $0 } }
 
     /// Swaps in a new state; returns the one it replaced.
     func replaceState(_ next: GatewayState) -> GatewayState {
-        current.withLock { state in
+        current.withLockedValue { state in
             defer { state = next }
             return state
         }

@@ -264,7 +264,7 @@ extension ProxyHandler {
             let backend = target.backend.config
             let streaming = client.stream && handler.endpoint.streams
             let dialect = UpstreamDialect(backend.type)
-            let request: HTTPClientRequest
+            let request: UpstreamRequest
             do {
                 request = try dialect.request(
                     endpoint: handler.endpoint,
@@ -287,6 +287,10 @@ extension ProxyHandler {
                     ? "after \(Self.seconds(backend.firstByteTimeout)) waiting for the first event"
                     : "after \(Self.seconds(backend.requestTimeout)) waiting for the answer"
             )
+            // A client that leaves ends the upstream call at once: nobody would read the answer.
+            let watch = await ClientConnectionWatch.of(handler.connection)
+            watch?.onLeave { exchange.cancel(clientLeft: true) }
+            defer { watch?.onLeave(nil) }
             do {
                 guard case .head(let status, let upstreamHeaders) = try await exchange.next() else {
                     throw UpstreamFailure.broken("no response head")
@@ -351,6 +355,11 @@ extension ProxyHandler {
             } catch let failure as UpstreamFailure {
                 exchange.cancel()
                 record.upstreamTime = record.upstreamTime + (.now() - started)
+                if exchange.clientLeft {
+                    // Not the backend's failure, and no other target is tried for nobody.
+                    target.backend.release()
+                    throw .final(.clientDisconnected)
+                }
                 throw .failure(failure)
             } catch let error as AttemptError {
                 throw error

@@ -1,6 +1,6 @@
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// A stream whose response has been handed to the server: forwards the rest of it, then
 /// releases the backend slot, settles the tokens and writes the access line, exactly once.
@@ -15,7 +15,7 @@ final class StreamSession: Sendable {
     /// The key's reservation, and its fallback_tpm reservation when a fallback serves.
     private let reservations: [Reservation]
     /// Taken by whichever runs first: the body writer or `deinit`.
-    private let pending: Mutex<StreamForwarder.State?>
+    private let pending: NIOLockedValueBox<StreamForwarder.State?>
 
     init(
         exchange: UpstreamExchange,
@@ -30,11 +30,11 @@ final class StreamSession: Sendable {
         self.backend = backend
         self.gateway = gateway
         self.reservations = reservations
-        self.pending = Mutex(state)
+        self.pending = NIOLockedValueBox(state)
     }
 
     func run(_ writer: inout any ResponseBodyWriter) async throws {
-        guard var state = pending.withLock({ $0.take() }) else { return }
+        guard var state = pending.withLockedValue({ $0.take() }) else { return }
         // A client that leaves ends the upstream call at once, not at the next write to it.
         let watch = await ClientConnectionWatch.of(connection)
         watch?.onLeave { [exchange] in exchange.cancel(clientLeft: true) }
@@ -46,7 +46,7 @@ final class StreamSession: Sendable {
     }
 
     deinit {
-        guard var state = pending.withLock({ $0.take() }) else { return }
+        guard var state = pending.withLockedValue({ $0.take() }) else { return }
         state.record.error = "client disconnected"
         let usage = finish(state)
         let (limiter, reservations) = (gateway.limiter, reservations)

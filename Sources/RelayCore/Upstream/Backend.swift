@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import Synchronization
@@ -17,10 +19,12 @@ public final class Backend: Sendable {
     /// Requests queued inside the server, from its own `/metrics` (vLLM); -1 until known.
     private let upstreamWaiting = Atomic<Int>(-1)
     /// Upstream models this (Ollama) server said it has not pulled, at its last health check.
-    private let notPulled = Mutex<[String]>([])
+    private let notPulled = NIOLockedValueBox<[String]>([])
     /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
     private let someNotPulled = Atomic<Bool>(false)
     public let circuit: CircuitBreaker
+    /// Parsed once: parsing a URL costs more than the rest of building the upstream request.
+    private let upstreamURLs: [Endpoint: URL]
 
     /// - Parameter circuit: the circuit of the backend this one replaces on a reload, so its
     ///   state is kept by name.
@@ -46,6 +50,11 @@ public final class Backend: Sendable {
         // the client's request setup.
         configuration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
+        self.upstreamURLs = Dictionary(
+            uniqueKeysWithValues: Endpoint.allCases.compactMap { endpoint in
+                let path = config.type == .ollama ? endpoint.ollamaPath : endpoint.rawValue
+                return URL(string: config.baseURL + path).map { (endpoint, $0) }
+            })
         self.authorization = config.apiKey.map { "Bearer \($0)" }
         self.circuit =
             circuit ?? CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
@@ -67,17 +76,17 @@ public final class Backend: Sendable {
 
     /// The upstream models this server has not pulled, as its last health check found; empty when
     /// all are there or nothing is known.
-    public var modelsNotPulled: [String] { notPulled.withLock { $0 } }
+    public var modelsNotPulled: [String] { notPulled.withLockedValue { $0 } }
 
     /// Whether the last health check found `model` missing here: a call would only get a 404.
     func lacksModel(_ model: String) -> Bool {
         guard someNotPulled.load(ordering: .relaxed) else { return false }
-        return notPulled.withLock { $0.contains(model) }
+        return notPulled.withLockedValue { $0.contains(model) }
     }
 
     /// Records what the last health check found missing; `true` when that changed.
     func noteModelsNotPulled(_ models: [String]) -> Bool {
-        notPulled.withLock { current in
+        notPulled.withLockedValue { current in
             guard current != models else { return false }
             current = models
             someNotPulled.store(!models.isEmpty, ordering: .relaxed)
@@ -111,8 +120,9 @@ public final class Backend: Sendable {
         inFlightCount.subtract(1, ordering: .relaxed)
     }
 
-    func url(for endpoint: Endpoint) -> String {
-        config.baseURL + endpoint.rawValue
+    /// Where `endpoint` is sent on this backend, in the API it speaks.
+    func upstreamURL(for endpoint: Endpoint) -> URL? {
+        upstreamURLs[endpoint]
     }
 
     func shutdown() async {

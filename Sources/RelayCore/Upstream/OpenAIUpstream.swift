@@ -13,9 +13,9 @@ enum OpenAIUpstream {
         clientHeaders: HTTPFields,
         requestID: String,
         trace: TraceContext? = nil
-    ) -> HTTPClientRequest {
+    ) -> UpstreamRequest {
         UpstreamHeaders.request(
-            url: target.backend.url(for: endpoint),
+            url: target.backend.upstreamURL(for: endpoint),
             clientHeaders: clientHeaders,
             backend: target.backend,
             requestID: requestID,

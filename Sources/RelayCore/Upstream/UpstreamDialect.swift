@@ -21,7 +21,7 @@ enum UpstreamDialect {
         clientHeaders: HTTPFields,
         requestID: String,
         trace: TraceContext? = nil
-    ) throws(RelayError) -> HTTPClientRequest {
+    ) throws(RelayError) -> UpstreamRequest {
         switch self {
         case .openAI:
             return OpenAIUpstream.request(
@@ -45,7 +45,7 @@ enum UpstreamDialect {
                 throw .invalidRequest(message: error.message, param: error.param)
             }
             return UpstreamHeaders.request(
-                url: target.backend.config.baseURL + endpoint.ollamaPath,
+                url: target.backend.upstreamURL(for: endpoint),
                 clientHeaders: clientHeaders,
                 backend: target.backend,
                 requestID: requestID,

@@ -22,33 +22,31 @@ enum UpstreamHeaders {
     ]
 
     static func request(
-        url: String,
+        url: URL?,
         clientHeaders: HTTPFields,
         backend: Backend,
         requestID: String,
         trace: TraceContext? = nil,
         body: [UInt8]
-    ) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
+    ) -> UpstreamRequest {
+        var headers = HTTPHeaders()
         // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
         let keepsTraceState = trace?.continued ?? true
         for field in clientHeaders where !requestHeadersNotForwarded.contains(field.name.canonicalName) {
             if !keepsTraceState, field.name == .tracestate { continue }
-            request.headers.add(name: field.name.rawName, value: field.value)
+            headers.add(name: field.name.rawName, value: field.value)
         }
-        if let trace { request.headers.add(name: "traceparent", value: trace.header) }
-        request.headers.replaceOrAdd(name: "content-type", value: "application/json")
+        if let trace { headers.add(name: "traceparent", value: trace.header) }
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
         // Servers built on starlette-context (llama-cpp-python's) answer 400 to any
         // x-request-id that is not a UUID, so other ids stay with Relay.
         if UUIDText.isUUID(requestID) {
-            request.headers.add(name: "x-request-id", value: requestID)
+            headers.add(name: "x-request-id", value: requestID)
         }
         if let authorization = backend.authorization {
-            request.headers.add(name: "authorization", value: authorization)
+            headers.add(name: "authorization", value: authorization)
         }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        return request
+        return UpstreamRequest(url: url, headers: headers, body: ByteBuffer(bytes: body))
     }
 
     static func response(_ upstream: HTTPHeaders) -> HTTPFields {

@@ -178,6 +178,8 @@ public struct JSONScanner {
     mutating func skipString() throws(JSONScanError) {
         guard next() == UInt8(ascii: "\"") else { throw .unexpectedByte }
         while index < end {
+            index = plainRunEnd(from: index)
+            guard index < end else { break }
             let byte = bytes[index]
             index += 1
             switch byte {
@@ -206,6 +208,21 @@ public struct JSONScanner {
             }
         }
         throw .unexpectedEnd
+    }
+
+    /// Where the bytes from `start` that need no look (no quote, backslash or control byte) end:
+    /// most of a string, read without a bounds check per byte.
+    private func plainRunEnd(from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            let limit = min(end, buffer.count)
+            var position = start
+            while position < limit {
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                position += 1
+            }
+            return position
+        }
     }
 
     private mutating func skipNumber() throws(JSONScanError) {

@@ -54,11 +54,11 @@ public struct OpenAIStreamRelay: Sendable {
             return
         }
         if object.member("error") != nil { sawError = true }
-        lastID = object.member("id").map { Array(data[$0.valueRange]) } ?? lastID
-        lastObject = object.member("object").map { Array(data[$0.valueRange]) } ?? lastObject
-        lastCreated = object.member("created").map { Array(data[$0.valueRange]) } ?? lastCreated
-        countContent(object)
+        Self.keep(object.member("id"), of: data, in: &lastID)
+        Self.keep(object.member("object"), of: data, in: &lastObject)
+        Self.keep(object.member("created"), of: data, in: &lastCreated)
         let choices = object.array("choices")
+        countContent(object, firstChoice: choices?.first)
         if let usageObject = object.object("usage"), let usage = Usage(usageObject) {
             reportedUsage = usage
             if choices?.isEmpty ?? true, !clientWantsUsage { return }
@@ -68,8 +68,15 @@ public struct OpenAIStreamRelay: Sendable {
         Self.appendEvent(rewriter.bytes(), to: &out)
     }
 
-    private mutating func countContent(_ object: JSONObject) {
-        guard let first = object.array("choices")?.first,
+    /// Copies a member's value, unless it is the one already kept (as it is in every chunk of a
+    /// stream after the first): no allocation per chunk.
+    private static func keep(_ member: JSONMember?, of data: [UInt8], in kept: inout [UInt8]?) {
+        guard let range = member?.valueRange, !(kept?.elementsEqual(data[range]) ?? false) else { return }
+        kept = Array(data[range])
+    }
+
+    private mutating func countContent(_ object: JSONObject, firstChoice first: Range<Int>?) {
+        guard let first,
             let choice = try? JSONScanner.object(in: object.bytes, range: first)
         else { return }
         let text = choice.object("delta")?.member("content") ?? choice.member("text")
@@ -90,8 +97,10 @@ public struct OpenAIStreamRelay: Sendable {
     }
 
     static func appendEvent(_ data: [UInt8], to out: inout [UInt8]) {
-        out += Array("data: ".utf8)
-        out += data
-        out += [UInt8(ascii: "\n"), UInt8(ascii: "\n")]
+        out.reserveCapacity(out.count + data.count + 8)
+        out.append(contentsOf: "data: ".utf8)
+        out.append(contentsOf: data)
+        out.append(UInt8(ascii: "\n"))
+        out.append(UInt8(ascii: "\n"))
     }
 }

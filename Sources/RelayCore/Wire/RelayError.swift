@@ -21,6 +21,8 @@ public enum RelayError: Error, Equatable {
     case upstreamUnavailable(message: String)
     /// The last target called timed out.
     case upstreamTimeout(message: String, everyTargetTried: Bool)
+    /// The client closed its connection before the answer: logged, never sent.
+    case clientDisconnected
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -35,13 +37,15 @@ public enum RelayError: Error, Equatable {
         case .upstreamFailed: .badGateway
         case .upstreamUnavailable, .rateLimiterUnavailable: .serviceUnavailable
         case .upstreamTimeout: .gatewayTimeout
+        // nginx's code for a request whose client left.
+        case .clientDisconnected: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
         }
     }
 
     var type: String {
         switch self {
         case .invalidAPIKey, .invalidRequest, .modelNotFound, .requestTooLarge, .routeNotFound, .methodNotAllowed,
-            .upstreamRejected:
+            .upstreamRejected, .clientDisconnected:
             "invalid_request_error"
         case .modelNotAllowed: "permission_error"
         case .rateLimited: "rate_limit_error"
@@ -62,6 +66,7 @@ public enum RelayError: Error, Equatable {
         case .upstreamFailed: "upstream_error"
         case .upstreamUnavailable: "upstream_unavailable"
         case .upstreamTimeout: "upstream_timeout"
+        case .clientDisconnected: "client_disconnected"
         }
     }
 
@@ -91,6 +96,7 @@ public enum RelayError: Error, Equatable {
         case .upstreamRejected(_, let message, _): message
         case .upstreamFailed(let message, _), .upstreamUnavailable(let message), .upstreamTimeout(let message, _):
             message
+        case .clientDisconnected: "client disconnected"
         }
     }
 

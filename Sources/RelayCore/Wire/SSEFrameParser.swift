@@ -26,23 +26,26 @@ public struct SSEFrameParser: Sendable {
     public mutating func append(_ bytes: UnsafeRawBufferPointer) -> [Event] {
         var events: [Event] = []
         var lineStart = 0
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") {
+        while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            let piece = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
+            if partialLine.isEmpty {
+                // The usual case, a whole line inside this read: read in place, not copied.
+                if let event = endLine(piece) { events.append(event) }
+            } else {
                 var line = partialLine
-                line.append(contentsOf: bytes[lineStart..<index])
+                line.append(contentsOf: piece)
                 partialLine.removeAll(keepingCapacity: true)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                if let event = endLine(line) { events.append(event) }
-                lineStart = index + 1
+                if let event = line.withUnsafeBytes({ endLine($0) }) { events.append(event) }
             }
-            index += 1
+            lineStart = newline + 1
         }
-        partialLine.append(contentsOf: bytes[lineStart..<bytes.count])
+        partialLine.append(contentsOf: bytes[lineStart...])
         return events
     }
 
-    private mutating func endLine(_ line: [UInt8]) -> Event? {
+    private mutating func endLine(_ bytes: UnsafeRawBufferPointer) -> Event? {
+        var line = bytes[...]
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
         if line.isEmpty {
             defer {
                 dataLines.removeAll(keepingCapacity: true)
@@ -54,9 +57,8 @@ public struct SSEFrameParser: Sendable {
             return Event(data: Array(dataLines.joined(separator: [UInt8(ascii: "\n")])))
         }
         sawField = true
-        let dataPrefix: [UInt8] = Array("data:".utf8)
-        if line.starts(with: dataPrefix) {
-            var value = line.dropFirst(dataPrefix.count)
+        if line.starts(with: "data:".utf8) {
+            var value = line.dropFirst(5)
             if value.first == UInt8(ascii: " ") { value = value.dropFirst() }
             dataLines.append(Array(value))
         }

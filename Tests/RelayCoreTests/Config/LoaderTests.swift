@@ -92,7 +92,7 @@ struct LoaderTests {
             "server.port: must be between 1 and 65535, got 0",
             #"server.metrics_path: must start with "/" (or be null to disable metrics)"#,
             #"log.level: unknown level "loud" (expected trace, debug, info, notice, warning, error or critical)"#,
-            "default_max_tokens: must be at least 1, got -1",
+            "default_max_tokens: must be between 1 and 4294967295, got -1",
             #"backends.a.type: unknown type "olama" (expected ollama, vllm or openai)"#,
             "backends.a.base_url: expected an http:// or https:// URL",
             #"models.qwen2.5.backend: unknown backend "b""#,

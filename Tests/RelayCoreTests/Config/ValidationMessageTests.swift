@@ -74,7 +74,13 @@ struct ValidationMessageTests {
         ProblemCase(
             yaml: "rate_limit_failure_mode: maybe",
             expected: [#"rate_limit_failure_mode: unknown mode "maybe" (expected open or closed)"#]),
-        ProblemCase(yaml: "default_max_tokens: 0", expected: ["default_max_tokens: must be at least 1, got 0"]),
+        ProblemCase(
+            yaml: "default_max_tokens: 0", expected: ["default_max_tokens: must be between 1 and 4294967295, got 0"]),
+        // Reserved for every request without max_tokens, so it is added into the limiter's sums.
+        ProblemCase(
+            yaml: "default_max_tokens: 9223372036854775807",
+            expected: ["default_max_tokens: must be between 1 and 4294967295, got 9223372036854775807"]
+        ),
         ProblemCase(
             yaml: "redis_url: rediss://:secret@cache:0",
             expected: ["redis_url: port must be between 1 and 65535"]
