@@ -2,10 +2,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTPTypes
 
-/// Sees a client leave its connection at once, so a stream in progress can end its upstream call.
+/// Sees a client leave its connection at once, so the request in progress can end its upstream call.
 ///
 /// Without it, a client that closes its connection is noticed only when Relay next writes to
-/// it: a stream whose upstream is silent for a while (a model thinking) would keep the backend
+/// it: a request whose upstream is silent for a while (a model thinking) would keep the backend
 /// generating for nobody until then. The end of the client's input counts as leaving, as for
 /// nginx (`proxy_ignore_client_abort off`): HTTP clients do not half-close while they wait.
 final class ClientDisconnectHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {

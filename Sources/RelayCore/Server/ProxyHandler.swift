@@ -10,7 +10,7 @@ struct ProxyHandler {
     let endpoint: Endpoint
     /// The client's address, for throttling repeated wrong keys.
     var client: ClientAddressKey
-    /// The client's connection: a stream ends its upstream call as soon as the client leaves it.
+    /// The client's connection: a request ends its upstream call as soon as the client leaves it.
     var connection: (any Channel)?
 
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
