@@ -102,13 +102,19 @@ public final class RedisClient: Sendable {
             future = promise.futureResult
             startConnecting(slot: index, promise: promise, failures: failures)
         }
+        let connection: RedisConnection
         do {
-            return try await future.get()
+            connection = try await future.get()
         } catch let error as RedisClientError {
             throw error
         } catch {
             throw .connectionFailed(String(describing: error))
         }
+        // `record` stored the connection under this lock before the future completed. Taking it
+        // here gives ThreadSanitizer the order the awaited continuation already gives, which it
+        // cannot see (swiftlang/swift#57803), so the connection's fields are not reported as raced.
+        slots.withLockedValue { _ in }
+        return connection
     }
 
     private static func action(
@@ -156,11 +162,14 @@ public final class RedisClient: Sendable {
     }
 
     private func record(_ result: Result<RedisConnection, any Error>, slot index: Int, failures: Int) {
-        let shutDown = isShutDown.load(ordering: .sequentiallyConsistent)
         switch result {
         case .success(let connection):
-            if shutDown { return connection.close() }
-            slots.withLockedValue { $0[index] = .connected(connection) }
+            let kept = slots.withLockedValue { slots in
+                guard !isShutDown.load(ordering: .sequentiallyConsistent) else { return false }
+                slots[index] = .connected(connection)
+                return true
+            }
+            guard kept else { return connection.close() }
             if failures > 0 {
                 logger.info("Redis connection restored", metadata: ["redis_slot": "\(index)"])
             }
@@ -172,7 +181,7 @@ public final class RedisClient: Sendable {
                 }
             }
         case .failure(let error):
-            guard !shutDown else { return }
+            guard !isShutDown.load(ordering: .sequentiallyConsistent) else { return }
             let clientError = error as? RedisClientError ?? .connectionFailed(String(describing: error))
             let delay = backoff.delay(afterFailures: failures + 1)
             slots.withLockedValue {

@@ -60,19 +60,21 @@ final class RedisConnectionHandler: ChannelDuplexHandler {
 
     /// Fails the command that waited too long with `.timeout`, the others with `.connectionClosed`.
     private func timeOut(_ future: EventLoopFuture<RESPValue>, context: ChannelHandlerContext) {
-        if let index = waiting.firstIndex(where: { $0.promise.futureResult === future }) {
-            waiting.remove(at: index).promise.fail(RedisClientError.timeout)
-        }
+        let timedOut = waiting.firstIndex { $0.promise.futureResult === future }.map { waiting.remove(at: $0) }
         failAll(.connectionClosed, context: context)
+        timedOut?.promise.fail(RedisClientError.timeout)
     }
 
-    /// Fails every waiting command with `error` and closes the connection.
+    /// Closes the connection, then fails every waiting command with `error`: closed first, so a
+    /// caller that sends again at once finds this connection gone and is given a fresh one.
     private func failAll(_ error: RedisClientError, context: ChannelHandlerContext?) {
         if closedError == nil { closedError = error }
-        while let next = waiting.popFirst() {
+        let failed = waiting
+        waiting.removeAll()
+        context?.close(promise: nil)
+        for next in failed {
             next.timeoutTask?.cancel()
             next.promise.fail(error)
         }
-        context?.close(promise: nil)
     }
 }

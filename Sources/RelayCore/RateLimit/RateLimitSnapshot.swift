@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// The state of a key's windows after a decision: what the `x-ratelimit-*` headers tell.
 public struct RateLimitSnapshot: Sendable, Equatable {
     /// `rpm`; `nil` when the key has no request limit.
@@ -11,10 +13,11 @@ public struct RateLimitSnapshot: Sendable, Equatable {
     }
 
     /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, for the windows that have a limit.
-    public var headerFields: [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = []
-        if let requests { fields += requests.headerFields(suffix: "requests") }
-        if let tokens { fields += tokens.headerFields(suffix: "tokens") }
+    public var headerFields: [HTTPField] {
+        var fields: [HTTPField] = []
+        fields.reserveCapacity(6)
+        if let requests { requests.appendHeaderFields(names: .requests, to: &fields) }
+        if let tokens { tokens.appendHeaderFields(names: .tokens, to: &fields) }
         return fields
     }
 }
@@ -36,11 +39,25 @@ public struct WindowSnapshot: Sendable, Equatable {
         self.init(limit: limit, remaining: max(0, limit - used), reset: .milliseconds(max(0, resetMilliseconds)))
     }
 
-    func headerFields(suffix: String) -> [(name: String, value: String)] {
-        [
-            ("x-ratelimit-limit-\(suffix)", String(limit)),
-            ("x-ratelimit-remaining-\(suffix)", String(remaining)),
-            ("x-ratelimit-reset-\(suffix)", RateLimitDuration.format(reset)),
-        ]
+    func appendHeaderFields(names: HeaderNames, to fields: inout [HTTPField]) {
+        fields.append(HTTPField(name: names.limit, value: String(limit)))
+        fields.append(HTTPField(name: names.remaining, value: String(remaining)))
+        fields.append(HTTPField(name: names.reset, value: RateLimitDuration.format(reset)))
+    }
+
+    /// One window's three header names, made once rather than per response.
+    struct HeaderNames {
+        let limit: HTTPField.Name
+        let remaining: HTTPField.Name
+        let reset: HTTPField.Name
+
+        private init(suffix: String) {
+            limit = HTTPField.Name("x-ratelimit-limit-\(suffix)")!
+            remaining = HTTPField.Name("x-ratelimit-remaining-\(suffix)")!
+            reset = HTTPField.Name("x-ratelimit-reset-\(suffix)")!
+        }
+
+        static let requests = HeaderNames(suffix: "requests")
+        static let tokens = HeaderNames(suffix: "tokens")
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 
 /// The facts of one request, gathered on its way through and written as its one access line.
@@ -25,7 +26,7 @@ struct AccessRecord: Sendable {
     var tried: [String] = []
     var error: String?
     /// `x-ratelimit-*` for the response; not logged.
-    var rateLimitHeaders: [(name: String, value: String)] = []
+    var rateLimitHeaders: [HTTPField] = []
 
     init(requestID: String) {
         self.requestID = requestID

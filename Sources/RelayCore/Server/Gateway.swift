@@ -77,9 +77,9 @@ public final class Gateway: Sendable {
         if !record.stream, let overhead = record.overhead {
             fields[.xRelayOverheadMS] = String(Double(overhead.nanoseconds / 1000) / 1000)
         }
-        for (name, value) in record.rateLimitHeaders {
-            if let name = HTTPField.Name(name) { fields[name] = value }
-        }
+        // Appended, not set: the upstream's own `x-ratelimit-*` never reach here
+        // (`UpstreamHeaders.response`), so there is nothing to replace.
+        fields.append(contentsOf: record.rateLimitHeaders)
     }
 }
 

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 
 @testable import RelayCore
@@ -27,43 +28,56 @@ struct Harness {
         var relay: RelayServer?
         var failure: (any Error)?
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let stubPort = try await launch(in: &group) { onRunning in
+            let stubServer = try await launch(in: &group) { onRunning in
                 Application(
                     router: stub.router(),
                     configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                     onServerRunning: { await onRunning($0.localAddress?.port ?? 0) },
-                    logger: Logger(label: "stub") { _ in SwiftLogNoOpLogHandler() }
+                    logger: quietLogger
                 )
             }
-            var config = testConfig(upstreamPort: stubPort)
+            var config = testConfig(upstreamPort: stubServer.port)
             configure(&config)
             let server = RelayServer(config: config, sink: LogSink { lines.append($0) })
             relay = server
-            let relayPort = try await launch(in: &group) { onRunning in
+            let relayServer = try await launch(in: &group) { onRunning in
                 server.makeApplication(onListening: onRunning)
             }
             do {
                 try await body(
-                    Harness(relayURL: "http://127.0.0.1:\(relayPort)", stub: stub, lines: lines, client: client))
+                    Harness(relayURL: "http://127.0.0.1:\(relayServer.port)", stub: stub, lines: lines, client: client))
             } catch {
                 failure = error
             }
-            group.cancelAll()
+            await relayServer.services.triggerGracefulShutdown()
+            await stubServer.services.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
         try await client.shutdown()
         await relay?.gateway.state.shutdown()
         if let failure { throw failure }
     }
 
+    private static let quietLogger = Logger(label: "stub") { _ in SwiftLogNoOpLogHandler() }
+
+    /// Runs `make`'s application in a service group of its own and waits for its port.
+    ///
+    /// The harness stops it with a graceful shutdown, as `relay serve` does, never by cancelling
+    /// it: cancelling a Hummingbird server that holds an accepted connection it has not served yet
+    /// traps in SwiftNIO (apple/swift-nio#2637). The graceful shutdown closes the listener and
+    /// serves those first; a handler that never ends (a stalled stub) is cancelled after 2 s.
     private static func launch<App: ApplicationProtocol>(
         in group: inout ThrowingTaskGroup<Void, any Error>,
         _ make: (@escaping @Sendable (Int) async -> Void) -> App
-    ) async throws -> Int {
+    ) async throws -> (port: Int, services: ServiceGroup) {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = make { continuation.yield($0) }
-        group.addTask { try await app.run() }
+        var configuration = ServiceGroupConfiguration(services: [app], logger: quietLogger)
+        configuration.maximumGracefulShutdownDuration = .seconds(2)
+        let services = ServiceGroup(configuration: configuration)
+        group.addTask { try await services.run() }
         var iterator = ports.makeAsyncIterator()
-        return await iterator.next() ?? 0
+        return (await iterator.next() ?? 0, services)
     }
 
     static func testConfig(upstreamPort: Int) -> RelayConfig {

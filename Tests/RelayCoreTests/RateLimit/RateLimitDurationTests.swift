@@ -28,7 +28,7 @@ import Testing
         )
         let fields = snapshot.headerFields
         #expect(
-            fields.map(\.name) == [
+            fields.map(\.name.rawName) == [
                 "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
                 "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
             ])
