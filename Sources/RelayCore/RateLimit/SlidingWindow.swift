@@ -67,8 +67,14 @@ struct SlidingWindow {
 
     /// Milliseconds until everything charged so far has aged out.
     func reset(atMilliseconds now: Int64) -> Int64 {
-        guard let newest = liveBuckets(atMilliseconds: now).last(where: { $0.amount > 0 }) else { return 0 }
-        return expiry(of: newest.second) - now
+        // Every response's `x-ratelimit-reset-*` asks: one pass, no array.
+        let oldest = Self.second(ofMilliseconds: now) - Self.liveSeconds + 1
+        var newest: Int64?
+        for bucket in buckets where bucket.second >= oldest && bucket.amount > 0 {
+            newest = max(newest ?? bucket.second, bucket.second)
+        }
+        guard let newest else { return 0 }
+        return expiry(of: newest) - now
     }
 
     private func liveBuckets(atMilliseconds now: Int64) -> [Bucket] {

@@ -63,9 +63,24 @@ public struct OpenAIStreamRelay: Sendable {
             reportedUsage = usage
             if choices?.isEmpty ?? true, !clientWantsUsage { return }
         }
-        var rewriter = JSONObjectRewriter(object)
-        if object.member("model") != nil { rewriter.set("model", to: modelJSON) }
-        Self.appendEvent(rewriter.bytes(), to: &out)
+        appendEventWithAlias(object, to: &out)
+    }
+
+    /// The event as the upstream sent it, with each `model` value (a duplicate key too) replaced
+    /// by the client's alias: spliced straight into `out`, every other byte copied as it came.
+    private func appendEventWithAlias(_ object: JSONObject, to out: inout [UInt8]) {
+        let data = object.bytes
+        out.reserveCapacity(out.count + data.count + modelJSON.count + 8)
+        out.append(contentsOf: "data: ".utf8)
+        var copied = data.startIndex
+        for member in object.members where member.key == "model" {
+            out.append(contentsOf: data[copied..<member.valueRange.lowerBound])
+            out.append(contentsOf: modelJSON)
+            copied = member.valueRange.upperBound
+        }
+        out.append(contentsOf: data[copied...])
+        out.append(UInt8(ascii: "\n"))
+        out.append(UInt8(ascii: "\n"))
     }
 
     /// Copies a member's value, unless it is the one already kept (as it is in every chunk of a

@@ -49,6 +49,18 @@ import Testing
         #expect(relay.usage == Usage(promptTokens: 4, completionTokens: 2))
     }
 
+    @Test func replacesEveryModelValueAndKeepsTheRestByteForByte() {
+        // Spaced as Python's json.dumps writes it, with `model` twice: a client that reads the
+        // last duplicate must not see the upstream's name either.
+        let chunk = #"{"id": "c1", "model": "up", "choices": [{"delta": {"content": "Hi"}}], "model" : "up"}"#
+        let (out, _) = relay("data: \(chunk)\n\ndata: [DONE]\n\n", wantsUsage: false)
+        #expect(
+            out
+                == #"data: {"id": "c1", "model": "alias", "choices": [{"delta": {"content": "Hi"}}], "model" : "alias"}"#
+                + "\n\ndata: [DONE]\n\n"
+        )
+    }
+
     @Test func keepsTheUsageChunkTheClientAskedFor() {
         let (out, _) = relay(Self.stream, wantsUsage: true)
         #expect(out.contains(#""choices":[],"usage":{"prompt_tokens":4"#))
