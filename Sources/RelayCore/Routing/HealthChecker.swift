@@ -1,6 +1,6 @@
-import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Asks every backend with a `health_path` whether it is up, every `health_interval_s`, reads
@@ -74,21 +74,20 @@ struct HealthChecker: Service {
 
     /// The body of a 2xx answer, or `nil` for anything else.
     private func get(_ backend: Backend, path: String) async -> String? {
-        var request = HTTPClientRequest(url: backend.config.baseURL + path)
+        var headers = HTTPHeaders()
+        headers.add(name: "host", value: backend.pool.hostHeader)
         if let authorization = backend.authorization {
-            request.headers.add(name: "authorization", value: authorization)
+            headers.add(name: "authorization", value: authorization)
         }
+        let request = UpstreamRequest(method: .GET, path: backend.pool.basePath + path, headers: headers)
         let timeout = TimeAmount(seconds: min(backend.config.healthInterval, 5) + backend.config.connectTimeout)
+        let exchange = UpstreamExchange(pool: backend.pool, request: request, timeout: timeout, phase: "health check")
+        defer { exchange.cancel() }
         do {
-            let response: HTTPClientResponse
-            do {
-                response = try await backend.client.execute(request, timeout: timeout)
-            } catch  where UpstreamExchange.isClosedBeforeSending(error) {
-                // A kept-alive connection the server closed as it was reused: not the server down.
-                response = try await backend.client.execute(request, timeout: timeout)
+            guard case .head(let status, _) = try await exchange.next(), (200..<300).contains(status) else {
+                return nil
             }
-            let body = try await response.body.collect(upTo: 4 << 20)
-            return (200..<300).contains(response.status.code) ? String(buffer: body) : nil
+            return String(decoding: try await exchange.collectBody(limit: 4 << 20), as: UTF8.self)
         } catch {
             return nil
         }

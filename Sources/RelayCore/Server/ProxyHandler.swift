@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import NIOCore
 
@@ -280,7 +279,7 @@ extension ProxyHandler {
             }
             let ownTimeout = TimeAmount(seconds: streaming ? backend.firstByteTimeout : backend.requestTimeout)
             let exchange = UpstreamExchange(
-                client: target.backend.client,
+                pool: target.backend.pool,
                 request: request,
                 timeout: min(ownTimeout, deadline - .now()),
                 phase: streaming

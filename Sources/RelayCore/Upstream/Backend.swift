@@ -1,18 +1,11 @@
-import AsyncHTTPClient
-import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOSSL
 import Synchronization
 
-/// A configured backend at run time: its pooled HTTP client and its count of requests in flight.
-///
-/// One client per backend, because AsyncHTTPClient's timeouts and pool size are per client; the
-/// pool holds as many keep-alive connections as the backend's `max_concurrency`, so requests
-/// never queue inside the client.
+/// A configured backend at run time: its pool of connections and its count of requests in flight.
 public final class Backend: Sendable {
     public let config: BackendConfig
-    let client: HTTPClient
+    let pool: UpstreamConnectionPool
     /// `Bearer <api_key>`, sent instead of the client's key.
     let authorization: String?
     private let inFlightCount = Atomic<Int>(0)
@@ -23,37 +16,23 @@ public final class Backend: Sendable {
     /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
     private let someNotPulled = Atomic<Bool>(false)
     public let circuit: CircuitBreaker
-    /// Parsed once: parsing a URL costs more than the rest of building the upstream request.
-    private let upstreamURLs: [Endpoint: URL]
+    /// Built once per endpoint.
+    private let upstreamPaths: [Endpoint: String]
 
     /// - Parameter circuit: the circuit of the backend this one replaces on a reload, so its
     ///   state is kept by name.
     init(config: BackendConfig, eventLoopGroup: any EventLoopGroup, circuit: CircuitBreaker? = nil) {
         self.config = config
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: TimeAmount(seconds: config.connectTimeout), read: nil)
-        configuration.connectionPool = .init(
-            idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: config.maxConcurrency
+        let pool = UpstreamConnectionPool(
+            baseURL: config.baseURL,
+            trustRoots: config.caBundle?.certificates,
+            connectTimeout: TimeAmount(seconds: config.connectTimeout),
+            eventLoopGroup: eventLoopGroup
         )
-        // Retrying a refused connection until the connect timeout would only delay the fallback.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.httpVersion = .http1Only
-        configuration.decompression = .disabled
-        configuration.redirectConfiguration = .disallow
-        if let bundle = config.caBundle {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .certificates(bundle.certificates)
-            configuration.tlsConfiguration = tls
-        }
-        // No spans per upstream call: building their attributes costs more than the rest of
-        // the client's request setup.
-        configuration.tracing.tracer = nil
-        self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
-        self.upstreamURLs = Dictionary(
-            uniqueKeysWithValues: Endpoint.allCases.compactMap { endpoint in
-                let path = config.type == .ollama ? endpoint.ollamaPath : endpoint.rawValue
-                return URL(string: config.baseURL + path).map { (endpoint, $0) }
+        self.pool = pool
+        self.upstreamPaths = Dictionary(
+            uniqueKeysWithValues: Endpoint.allCases.map { endpoint in
+                (endpoint, pool.basePath + (config.type == .ollama ? endpoint.ollamaPath : endpoint.rawValue))
             })
         self.authorization = config.apiKey.map { "Bearer \($0)" }
         self.circuit =
@@ -121,11 +100,11 @@ public final class Backend: Sendable {
     }
 
     /// Where `endpoint` is sent on this backend, in the API it speaks.
-    func upstreamURL(for endpoint: Endpoint) -> URL? {
-        upstreamURLs[endpoint]
+    func upstreamPath(for endpoint: Endpoint) -> String {
+        upstreamPaths[endpoint] ?? pool.basePath + endpoint.rawValue
     }
 
     func shutdown() async {
-        try? await client.shutdown()
+        await pool.shutdown()
     }
 }

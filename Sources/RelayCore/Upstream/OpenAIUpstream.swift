@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -15,7 +14,7 @@ enum OpenAIUpstream {
         trace: TraceContext? = nil
     ) -> UpstreamRequest {
         UpstreamHeaders.request(
-            url: target.backend.upstreamURL(for: endpoint),
+            path: target.backend.upstreamPath(for: endpoint),
             clientHeaders: clientHeaders,
             backend: target.backend,
             requestID: requestID,

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 
@@ -45,7 +44,7 @@ enum UpstreamDialect {
                 throw .invalidRequest(message: error.message, param: error.param)
             }
             return UpstreamHeaders.request(
-                url: target.backend.upstreamURL(for: endpoint),
+                path: target.backend.upstreamPath(for: endpoint),
                 clientHeaders: clientHeaders,
                 backend: target.backend,
                 requestID: requestID,

@@ -1,5 +1,3 @@
-import AsyncHTTPClient
-import Foundation
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -22,7 +20,7 @@ enum UpstreamHeaders {
     ]
 
     static func request(
-        url: URL?,
+        path: String,
         clientHeaders: HTTPFields,
         backend: Backend,
         requestID: String,
@@ -30,6 +28,7 @@ enum UpstreamHeaders {
         body: [UInt8]
     ) -> UpstreamRequest {
         var headers = HTTPHeaders()
+        headers.add(name: "host", value: backend.pool.hostHeader)
         // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
         let keepsTraceState = trace?.continued ?? true
         for field in clientHeaders where !requestHeadersNotForwarded.contains(field.name.canonicalName) {
@@ -46,7 +45,8 @@ enum UpstreamHeaders {
         if let authorization = backend.authorization {
             headers.add(name: "authorization", value: authorization)
         }
-        return UpstreamRequest(url: url, headers: headers, body: ByteBuffer(bytes: body))
+        headers.add(name: "content-length", value: String(body.count))
+        return UpstreamRequest(path: path, headers: headers, body: ByteBuffer(bytes: body))
     }
 
     static func response(_ upstream: HTTPHeaders) -> HTTPFields {

@@ -1,0 +1,38 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1.1 connection to a backend, bound to the event loop that opened it. It serves one
+/// exchange at a time and goes back to its pool between them.
+final class UpstreamConnection: Sendable {
+    let channel: any Channel
+    private let handler: NIOLoopBound<UpstreamConnectionHandler>
+
+    init(channel: any Channel, handler: NIOLoopBound<UpstreamConnectionHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    var eventLoop: any EventLoop { channel.eventLoop }
+
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for exchange: UpstreamExchange) {
+        if eventLoop.inEventLoop {
+            handler.value.send(head, body: body, for: exchange)
+        } else {
+            eventLoop.execute { self.handler.value.send(head, body: body, for: exchange) }
+        }
+    }
+
+    func resumeReading(for exchange: UpstreamExchange) {
+        if eventLoop.inEventLoop {
+            handler.value.resumeReading(for: exchange)
+        } else {
+            eventLoop.execute { self.handler.value.resumeReading(for: exchange) }
+        }
+    }
+
+    /// Closing is how an answer is abandoned: the backend sees its client gone and stops
+    /// generating.
+    func close() {
+        channel.close(promise: nil)
+    }
+}

@@ -1,0 +1,12 @@
+import NIOCore
+import NIOHTTP1
+
+/// What Relay sends to a backend, built by its dialect and sent by `UpstreamExchange`.
+struct UpstreamRequest {
+    var method: HTTPMethod = .POST
+    /// The path on the backend, its base URL's own path included (`Backend.upstreamPath`).
+    var path: String
+    /// `Host` included.
+    var headers: HTTPHeaders
+    var body: ByteBuffer?
+}

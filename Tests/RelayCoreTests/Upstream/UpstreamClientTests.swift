@@ -1,0 +1,114 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Testing
+
+@testable import RelayCore
+
+/// Relay's HTTP/1.1 client to its backends: kept-alive connections reused, closed ones not, and a
+/// request lost to a connection closed as it was reused sent again.
+@Suite struct UpstreamClientTests {
+    private static func pool(_ upstream: ScriptedUpstream, basePath: String = "") -> UpstreamConnectionPool {
+        UpstreamConnectionPool(
+            baseURL: "http://127.0.0.1:\(upstream.port)\(basePath)",
+            trustRoots: nil,
+            connectTimeout: .seconds(1),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton
+        )
+    }
+
+    private static func call(_ pool: UpstreamConnectionPool, body: String = #"{"n":1}"#) async throws -> (Int, String) {
+        var headers = HTTPHeaders()
+        headers.add(name: "host", value: pool.hostHeader)
+        headers.add(name: "content-length", value: "\(body.utf8.count)")
+        let request = UpstreamRequest(
+            path: pool.basePath + "/v1/chat/completions", headers: headers, body: ByteBuffer(string: body))
+        let exchange = UpstreamExchange(pool: pool, request: request, timeout: .seconds(5), phase: "in a test")
+        defer { exchange.cancel() }
+        guard case .head(let status, _) = try await exchange.next() else { throw UpstreamFailure.broken("no head") }
+        return (status, String(decoding: try await exchange.collectBody(limit: 1 << 20), as: UTF8.self))
+    }
+
+    @Test func reusesAKeptAliveConnectionAndSendsHostAndLength() async throws {
+        let upstream = try await ScriptedUpstream { _, request in
+            .answer(body: #"{"answer":\#(request)}"#, keepAlive: true)
+        }
+        let pool = Self.pool(upstream, basePath: "/mounted/")
+        for expected in 0..<3 {
+            let (status, body) = try await Self.call(pool)
+            #expect(status == 200)
+            #expect(body == #"{"answer":\#(expected)}"#)
+        }
+        #expect(upstream.connections == 1)
+        let first = try #require(upstream.requests.first)
+        #expect(first.head.uri == "/mounted/v1/chat/completions")
+        #expect(first.head.method == .POST)
+        #expect(first.head.headers["host"] == ["127.0.0.1:\(upstream.port)"])
+        #expect(first.head.headers["content-length"] == ["7"])
+        #expect(first.head.headers["transfer-encoding"].isEmpty)
+        #expect(first.body == #"{"n":1}"#)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func opensANewConnectionAfterAnAnswerWithConnectionClose() async throws {
+        let upstream = try await ScriptedUpstream { _, _ in .answer(body: "{}", keepAlive: false) }
+        let pool = Self.pool(upstream)
+        for _ in 0..<2 { _ = try await Self.call(pool) }
+        #expect(upstream.connections == 2)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func sendsARequestAgainWhenAReusedConnectionClosesWithoutAnswering() async throws {
+        // The first connection answers once, then drops the request it gets next, as a server
+        // closing an idle connection at the moment it is reused would.
+        let upstream = try await ScriptedUpstream { connection, request in
+            connection == 0 && request == 1 ? .close : .answer(body: #"{"on":\#(connection)}"#, keepAlive: true)
+        }
+        let pool = Self.pool(upstream)
+        _ = try await Self.call(pool)
+        let (status, body) = try await Self.call(pool, body: #"{"n":2}"#)
+        #expect(status == 200)
+        #expect(body == #"{"on":1}"#)
+        #expect(upstream.requests.map(\.body) == [#"{"n":1}"#, #"{"n":2}"#, #"{"n":2}"#])
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func doesNotSendAgainWhenANewConnectionClosesWithoutAnswering() async throws {
+        let upstream = try await ScriptedUpstream { _, _ in .close }
+        let pool = Self.pool(upstream)
+        await #expect(throws: UpstreamFailure.broken("the connection closed before an answer")) {
+            _ = try await Self.call(pool)
+        }
+        #expect(upstream.requests.count == 1)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func aRefusedConnectionIsAConnectFailure() async throws {
+        let upstream = try await ScriptedUpstream { _, _ in .close }
+        let pool = Self.pool(upstream)
+        try await upstream.stop()
+        await #expect(throws: UpstreamFailure.connect("connection refused")) {
+            _ = try await Self.call(pool)
+        }
+        await pool.shutdown()
+    }
+
+    @Test func originsOfBaseURLs() throws {
+        let plain = try #require(UpstreamOrigin(baseURL: "http://gpu-1:8000"))
+        #expect(plain.host == "gpu-1" && plain.port == 8000 && !plain.usesTLS)
+        #expect(plain.hostHeader == "gpu-1:8000" && plain.basePath == "")
+        let cloud = try #require(UpstreamOrigin(baseURL: "https://api.openai.com"))
+        #expect(cloud.port == 443 && cloud.usesTLS && cloud.hostHeader == "api.openai.com")
+        #expect(cloud.serverName == "api.openai.com")
+        let mounted = try #require(UpstreamOrigin(baseURL: "http://10.0.0.5/llm/"))
+        #expect(mounted.port == 80 && mounted.hostHeader == "10.0.0.5" && mounted.basePath == "/llm")
+        #expect(mounted.serverName == nil)
+        let v6 = try #require(UpstreamOrigin(baseURL: "http://[::1]:11434"))
+        #expect(v6.host == "::1" && v6.hostHeader == "[::1]:11434")
+        #expect(UpstreamOrigin(baseURL: "ftp://example.com") == nil)
+    }
+}
