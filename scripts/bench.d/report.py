@@ -371,6 +371,13 @@ def main() -> None:
             break
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if int(meta["repeat"]) > 1:
+        repeats = (
+            f"Every cell ran {meta['repeat']} times, interleaved across the targets, and each figure"
+            " is the median of those runs."
+        )
+    else:
+        repeats = "Every cell ran once, so a single slow moment shows in its figures."
     doc = f"""# Benchmarks
 
 What Relay adds on top of the upstream, measured by `scripts/bench`: the same requests sent
@@ -383,8 +390,7 @@ page (`scripts/bench`; `BENCH_QUICK=1` for a 2-minute smoke run; options in the 
 - Date: {date}. Relay {versions.get('relay')}, release build (`swift build -c release --static-swift-stdlib`).
 - Machine: {os.cpu_count()} CPUs ({cpu}), {mem_gib:.0f} GiB, {platform.system()} {platform.release()}.
   Load average before the run {meta['load_before']}, after it {meta['load_after']}. The machine is
-  shared: other work ran beside the benchmark, so every cell ran {meta['repeat']} times, interleaved
-  across the targets, and each figure is the median of those runs. Compare the columns of one run,
+  shared: other work may run beside the benchmark. {repeats} Compare the columns of one run,
   not figures across runs.
 - Versions: {versions.get('nginx')}, {versions.get('wrk')}, LiteLLM {versions.get('litellm')},
   Redis {versions.get('redis')}, gcc {versions.get('gcc')}.
