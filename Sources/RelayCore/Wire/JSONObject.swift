@@ -50,6 +50,20 @@ public struct JSONObject: Sendable {
         guard let member = member(key), kind(of: member.valueRange) == .array else { return nil }
         return try? JSONScanner.arrayElements(in: bytes, range: member.valueRange)
     }
+
+    /// Appends the text the object was read from (`bytes`, whole: a top-level object) to `out`
+    /// as it came, except the value of every `key` member (a duplicate too), which is `value`
+    /// instead: spliced, nothing else rewritten.
+    func append(replacingValuesOf key: String, with value: [UInt8], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count + value.count)
+        var copied = bytes.startIndex
+        for member in members where member.key == key {
+            out.append(contentsOf: bytes[copied..<member.valueRange.lowerBound])
+            out.append(contentsOf: value)
+            copied = member.valueRange.upperBound
+        }
+        out.append(contentsOf: bytes[copied...])
+    }
 }
 
 public enum JSONKind: Sendable, Equatable {

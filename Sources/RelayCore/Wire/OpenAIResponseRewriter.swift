@@ -1,7 +1,7 @@
 import Foundation
 
 /// Rewrites a complete (non-streamed) OpenAI-API answer for the client: `model` back to the
-/// client's alias, and embeddings to base64 when the client asked for it and the upstream sent floats.
+/// client's alias (spliced into the upstream's bytes), and embeddings to base64 when the client asked for it and the upstream sent floats.
 public enum OpenAIResponseRewriter {
     public struct Result {
         public var body: [UInt8]
@@ -20,12 +20,17 @@ public enum OpenAIResponseRewriter {
         }
         if object.member("error") != nil { throw .broken("answered 200 with an error") }
         let usage = object.object("usage").flatMap(Usage.init)
-        var rewriter = JSONObjectRewriter(object)
-        if object.member("model") != nil { rewriter.set("model", to: JSONString.encode(alias)) }
+        let aliasJSON = JSONString.encode(alias)
         if embeddingsAsBase64, let data = object.array("data") {
+            var rewriter = JSONObjectRewriter(object)
+            if object.member("model") != nil { rewriter.set("model", to: aliasJSON) }
             rewriter.set("data", to: base64Embeddings(body, elements: data))
+            return Result(body: rewriter.bytes(), usage: usage)
         }
-        return Result(body: rewriter.bytes(), usage: usage)
+        // Every byte as the upstream sent it but `model`'s value.
+        var out: [UInt8] = []
+        object.append(replacingValuesOf: "model", with: aliasJSON, to: &out)
+        return Result(body: out, usage: usage)
     }
 
     /// The `data` array with each float `embedding` replaced by base64 of little-endian float32s,

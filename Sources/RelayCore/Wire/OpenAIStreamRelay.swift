@@ -69,16 +69,9 @@ public struct OpenAIStreamRelay: Sendable {
     /// The event as the upstream sent it, with each `model` value (a duplicate key too) replaced
     /// by the client's alias: spliced straight into `out`, every other byte copied as it came.
     private func appendEventWithAlias(_ object: JSONObject, to out: inout [UInt8]) {
-        let data = object.bytes
-        out.reserveCapacity(out.count + data.count + modelJSON.count + 8)
+        out.reserveCapacity(out.count + object.bytes.count + modelJSON.count + 8)
         out.append(contentsOf: "data: ".utf8)
-        var copied = data.startIndex
-        for member in object.members where member.key == "model" {
-            out.append(contentsOf: data[copied..<member.valueRange.lowerBound])
-            out.append(contentsOf: modelJSON)
-            copied = member.valueRange.upperBound
-        }
-        out.append(contentsOf: data[copied...])
+        object.append(replacingValuesOf: "model", with: modelJSON, to: &out)
         out.append(UInt8(ascii: "\n"))
         out.append(UInt8(ascii: "\n"))
     }

@@ -51,6 +51,15 @@ import Testing
         #expect(try upstreamBody(#"{"model":"a","stream":true}"#, endpoint: .embeddings) == #"{"model":"up","stream":true}"#)
     }
 
+    @Test func anAnswerKeepsTheUpstreamsBytesButItsModel() throws {
+        // swift-format-ignore
+        let body = #"{ "id": "chatcmpl-1", "model" :"org/up:7b","choices":[{"message":{"content":"the \"model\": x"}}], "model":"again","usage":{"prompt_tokens":2,"completion_tokens":3} }"#
+        let result = try OpenAIResponseRewriter.rewrite(Array(body.utf8), alias: "chat-a", embeddingsAsBase64: false)
+        // swift-format-ignore
+        #expect(String(decoding: result.body, as: UTF8.self) == #"{ "id": "chatcmpl-1", "model" :"chat-a","choices":[{"message":{"content":"the \"model\": x"}}], "model":"chat-a","usage":{"prompt_tokens":2,"completion_tokens":3} }"#)
+        #expect(result.usage == Usage(promptTokens: 2, completionTokens: 3))
+    }
+
     @Test func turnsFloatEmbeddingsIntoBase64() throws {
         // swift-format-ignore
         let body = #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-1.25,3]}],"model":"up","usage":{"prompt_tokens":3,"total_tokens":3}}"#
