@@ -56,6 +56,8 @@ import Testing
         let pool = Self.pool(upstream)
         for _ in 0..<2 { _ = try await Self.call(pool) }
         #expect(upstream.connections == 2)
+        // A client that reused the first connection would have sent one request into it unanswered.
+        #expect(upstream.requests.count == 2)
         await pool.shutdown()
         try await upstream.stop()
     }

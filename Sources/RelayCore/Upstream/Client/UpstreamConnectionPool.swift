@@ -8,8 +8,9 @@ import NIOSSL
 /// gets one on its own loop and its answer arrives without a hop between threads.
 ///
 /// The pool does not cap the connections: a backend's `max_concurrency` already bounds the
-/// requests in flight, and each holds one connection. An idle connection is closed after
-/// `idleTimeout`, or when the backend closes it.
+/// requests in flight, and each holds one connection. An idle connection is closed by the first
+/// sweep after it has been idle `idleTimeout` (sweeps run that often, so within twice that), or
+/// when the backend closes it.
 final class UpstreamConnectionPool: Sendable {
     static let idleTimeout = TimeAmount.seconds(60)
 
