@@ -1,23 +1,23 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 @testable import RelayCore
 
 /// Real argon2, counting runs: how tests see what a request cost. Cheap parameters keep the
 /// tests fast; `delay` keeps a run in flight long enough to overlap requests.
 final class CountingVerifier: Argon2Verifying {
-    private let counter = Mutex(0)
+    private let counter = NIOLockedValueBox(0)
     let delay: Duration
 
     init(delay: Duration = .zero) {
         self.delay = delay
     }
 
-    var runs: Int { counter.withLock { $0 } }
+    var runs: Int { counter.withLockedValue { $0 } }
 
     func firstMatch(for key: [UInt8], among hashes: [String]) async -> Int? {
         if delay > .zero { try? await Task.sleep(for: delay) }
         for (index, hash) in hashes.enumerated() {
-            counter.withLock { $0 += 1 }
+            counter.withLockedValue { $0 += 1 }
             if Argon2id.verify(key, against: hash) { return index }
         }
         return nil

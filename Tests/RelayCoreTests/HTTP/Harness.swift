@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import Crypto
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 @testable import RelayCore
 
@@ -142,17 +142,19 @@ struct Harness {
 
 /// Log lines Relay wrote, for assertions.
 final class LogLines: Sendable {
-    private let text = Mutex("")
+    private let text = NIOLockedValueBox("")
 
     func append(_ bytes: [UInt8]) {
-        text.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
+        text.withLockedValue { $0 += String(decoding: bytes, as: UTF8.self) }
     }
 
     var accessLines: [String] {
-        text.withLock { $0 }.split(separator: "\n").map(String.init).filter { $0.contains("\"msg\":\"request\"") }
+        text.withLockedValue { $0 }.split(separator: "\n").map(String.init).filter {
+            $0.contains("\"msg\":\"request\"")
+        }
     }
 
-    var all: String { text.withLock { $0 } }
+    var all: String { text.withLockedValue { $0 } }
 }
 
 extension LogLines {

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 @testable import RelayCore
 
@@ -14,11 +14,11 @@ final class StubUpstream: Sendable {
         var body: String
     }
 
-    private let received = Mutex<[Received]>([])
+    private let received = NIOLockedValueBox<[Received]>([])
     /// Opened by a test to let `gated-stream` send the rest of its stream.
     let gate = AsyncGate()
 
-    var requests: [Received] { received.withLock { $0 } }
+    var requests: [Received] { received.withLockedValue { $0 } }
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -32,7 +32,7 @@ final class StubUpstream: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
         let text = String(buffer: body)
-        received.withLock { $0.append(Received(path: request.uri.path, headers: request.headers, body: text)) }
+        received.withLockedValue { $0.append(Received(path: request.uri.path, headers: request.headers, body: text)) }
         return try JSONScanner.object(in: Array(text.utf8))
     }
 
@@ -151,10 +151,10 @@ final class StubUpstream: Sendable {
 
 /// A one-shot signal between a test and a stub.
 final class AsyncGate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func open() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.open = true
             defer { state.waiters = [] }
             return state.waiters
@@ -164,7 +164,7 @@ final class AsyncGate: Sendable {
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
+            let resumeNow = state.withLockedValue { state in
                 if state.open { return true }
                 state.waiters.append(continuation)
                 return false

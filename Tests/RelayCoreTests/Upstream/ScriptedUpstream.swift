@@ -1,7 +1,7 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// An HTTP/1.1 server whose every request is answered as `script` says, given which connection
 /// it arrived on and which request on that connection it is (both counted from 0): what a real
@@ -23,14 +23,14 @@ final class ScriptedUpstream: Sendable {
     }
 
     private final class Log: Sendable {
-        let seen = Mutex<[Seen]>([])
+        let seen = NIOLockedValueBox<[Seen]>([])
     }
 
     private let channel: any Channel
     private let log = Log()
 
     var port: Int { channel.localAddress?.port ?? 0 }
-    var requests: [Seen] { log.seen.withLock { $0 } }
+    var requests: [Seen] { log.seen.withLockedValue { $0 } }
     var connections: Int { Set(requests.map(\.connection)).count }
 
     init(script: @escaping @Sendable (_ connection: Int, _ request: Int) -> Action) async throws {
@@ -43,7 +43,8 @@ final class ScriptedUpstream: Sendable {
                     let connection = opened.next()
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
-                        Handler(connection: connection, script: script) { seen in log.seen.withLock { $0.append(seen) }
+                        Handler(connection: connection, script: script) { seen in
+                            log.seen.withLockedValue { $0.append(seen) }
                         }
                     )
                 }
