@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// An HTTP/1.1 server whose every request is answered as `script` says, given which connection
 /// it arrived on and which request on that connection it is (both counted from 0): what a real
