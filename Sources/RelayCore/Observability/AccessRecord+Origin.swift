@@ -8,8 +8,8 @@ extension AccessRecord {
         let peerIP = peer.flatMap(IPAddress.init)
         clientIP =
             trusted.isEmpty
-            ? peerIP : ClientIP.resolve(peer: peerIP, forwardedFor: headers[.xForwardedFor], trusted: trusted)
-        trace = TraceContext(incoming: headers[.traceparent])
+            ? peerIP : ClientIP.resolve(peer: peerIP, forwardedFor: headers.value(.xForwardedFor), trusted: trusted)
+        trace = TraceContext(incoming: headers.value(.traceparent))
     }
 }
 

@@ -17,6 +17,8 @@ struct SlidingWindow {
 
     /// Indexed by second modulo 61; allocated on first use, so unlimited keys cost nothing.
     private var buckets: [Bucket] = []
+    /// The latest second ever charged: no bucket holds a later one.
+    private var latestCharged: Int64 = .min
 
     /// Nothing counted any more at `now`: the window can be forgotten.
     func isEmpty(atMilliseconds now: Int64) -> Bool {
@@ -35,9 +37,10 @@ struct SlidingWindow {
 
     mutating func charge(_ amount: Int, atSecond second: Int64) {
         if buckets.isEmpty { buckets = Array(repeating: Bucket(), count: Int(Self.liveSeconds)) }
-        let index = Int(((second % Self.liveSeconds) + Self.liveSeconds) % Self.liveSeconds)
+        let index = Self.index(of: second)
         if buckets[index].second != second { buckets[index] = Bucket(second: second, amount: 0) }
         buckets[index].amount += amount
+        latestCharged = max(latestCharged, second)
     }
 
     /// Corrects an earlier charge by `delta`: in its own bucket while that still counts (never
@@ -45,7 +48,7 @@ struct SlidingWindow {
     mutating func adjust(chargedAt second: Int64, by delta: Int, atMilliseconds now: Int64) {
         guard delta != 0 else { return }
         let current = Self.second(ofMilliseconds: now)
-        let index = Int(((second % Self.liveSeconds) + Self.liveSeconds) % Self.liveSeconds)
+        let index = Self.index(of: second)
         if second > current - Self.liveSeconds, !buckets.isEmpty, buckets[index].second == second {
             buckets[index].amount = max(0, buckets[index].amount + delta)
         } else if delta > 0 {
@@ -67,8 +70,13 @@ struct SlidingWindow {
 
     /// Milliseconds until everything charged so far has aged out.
     func reset(atMilliseconds now: Int64) -> Int64 {
-        // Every response's `x-ratelimit-reset-*` asks: one pass, no array.
+        // Every response's `x-ratelimit-reset-*` asks. Nearly always the latest second charged
+        // still holds something, and no bucket is later: no pass over the buckets.
         let oldest = Self.second(ofMilliseconds: now) - Self.liveSeconds + 1
+        if latestCharged >= oldest, !buckets.isEmpty {
+            let latest = buckets[Self.index(of: latestCharged)]
+            if latest.second == latestCharged, latest.amount > 0 { return expiry(of: latestCharged) - now }
+        }
         var newest: Int64?
         for bucket in buckets where bucket.second >= oldest && bucket.amount > 0 {
             newest = max(newest ?? bucket.second, bucket.second)
@@ -80,6 +88,10 @@ struct SlidingWindow {
     private func liveBuckets(atMilliseconds now: Int64) -> [Bucket] {
         let oldest = Self.second(ofMilliseconds: now) - Self.liveSeconds + 1
         return buckets.filter { $0.second >= oldest }.sorted { $0.second < $1.second }
+    }
+
+    private static func index(of second: Int64) -> Int {
+        Int(((second % liveSeconds) + liveSeconds) % liveSeconds)
     }
 
     private func expiry(of second: Int64) -> Int64 {

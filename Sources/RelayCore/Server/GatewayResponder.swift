@@ -38,7 +38,7 @@ public struct GatewayResponder: HTTPResponder {
             break
         }
         var request = request
-        var record = AccessRecord(requestID: Self.requestID(request.headers[.xRequestID]))
+        var record = AccessRecord(requestID: Self.requestID(request.headers.value(.xRequestID)))
         record.noteOrigin(headers: request.headers, peer: context.remoteAddress, trusted: state.trustedProxies)
         var response: Response
         do throws(RelayError) {

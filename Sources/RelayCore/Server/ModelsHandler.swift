@@ -10,7 +10,7 @@ struct ModelsHandler {
     var client: ClientAddressKey
 
     func handle(_ request: Request, path: String, record: inout AccessRecord) async throws(RelayError) -> Response {
-        let authorization = request.headers[.authorization]
+        let authorization = request.headers.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name

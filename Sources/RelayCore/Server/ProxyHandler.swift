@@ -16,7 +16,7 @@ struct ProxyHandler {
     static let maxUpstreamBody = 64 * 1024 * 1024
 
     func handle(_ request: inout Request, record: inout AccessRecord) async throws(RelayError) -> Response {
-        let authorization = request.headers[.authorization]
+        let authorization = request.headers.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
@@ -61,7 +61,7 @@ struct ProxyHandler {
 
     private func readBody(_ request: inout Request) async throws(RelayError) -> ClientRequest {
         let limit = state.config.server.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        if let length = request.headers.value(.contentLength).flatMap({ Int($0) }), length > limit {
             throw .requestTooLarge(limit: limit)
         }
         let buffer: ByteBuffer
@@ -346,7 +346,7 @@ extension ProxyHandler {
                     await handler.gateway.limiter.settle(fallbackReservation, usage: rewritten.usage)
                 }
                 var fields = responseHeaders
-                fields[.contentType] = fields[.contentType] ?? "application/json"
+                if !fields.contains(.contentType) { fields[.contentType] = "application/json" }
                 record.handedOverAt = .now()
                 handler.gateway.decorate(&fields, record: record)
                 return Response(
