@@ -4,6 +4,10 @@ During `server.drain_delay_s` after SIGTERM Relay still answers, but every answe
 `Connection: close` and the connection is closed once the answer has been sent, so a client or
 load balancer holding a keep-alive connection opens its next one to a replica that is staying.
 Seen on the wire with raw sockets: an HTTP client library would hide who closed the socket.
+
+When the drain delay ends the listener closes, and a connection with no request in progress is
+closed once it has been quiet for a second: a request already on its way (a balancer's POST sent
+just before the listener closed) is answered, not dropped.
 """
 
 from __future__ import annotations
@@ -93,4 +97,41 @@ def test_a_stream_started_while_draining_ends_whole_and_then_closes(stub, keys, 
         assert streamed.getheader("connection") == "close"
         assert streamed.body.rstrip().endswith(b"data: [DONE]")  # type: ignore[attr-defined]
         assert _closed_by_server(sock, within_s=2)
+    assert relay.wait(timeout_s=20) == 0
+
+
+def _wait_for_the_listener_to_close(relay: RelayProcess) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", relay.port), timeout=1).close()
+        except ConnectionRefusedError:
+            return
+        assert time.monotonic() < deadline, "the listener never closed"
+        time.sleep(0.01)
+
+
+def test_a_request_sent_as_the_listener_closes_is_answered(stub, keys, start_relay):
+    relay = start_relay(standard_config(stub.base_url, keys, drain_delay_s=0.5, shutdown_grace_s=5))
+    # A connection opened before the end of the drain, its request not sent yet when the
+    # listener closes and every idle connection is told to close.
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        _start_draining(relay)
+        _wait_for_the_listener_to_close(relay)
+        time.sleep(0.2)  # well after the close was announced, well within the second of grace
+        answer = _send(sock, keys.main, CHAT)
+        assert answer.status == 200, answer.body  # type: ignore[attr-defined]
+        assert answer.getheader("connection") == "close"
+        assert _closed_by_server(sock, within_s=2)
+    assert relay.wait(timeout_s=20) == 0
+
+
+def test_an_idle_connection_is_closed_a_second_after_the_listener(stub, keys, start_relay):
+    relay = start_relay(standard_config(stub.base_url, keys, drain_delay_s=0.5, shutdown_grace_s=5))
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        _start_draining(relay)
+        _wait_for_the_listener_to_close(relay)
+        closed_from = time.monotonic()
+        assert _closed_by_server(sock, within_s=5), "an idle connection was kept open"
+        assert 0.5 < time.monotonic() - closed_from < 3
     assert relay.wait(timeout_s=20) == 0

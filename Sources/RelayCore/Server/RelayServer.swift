@@ -110,6 +110,7 @@ public struct RelayServer: Sendable {
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 BodyDeadlineHandler(timeout: TimeAmount(seconds: server.bodyTimeout)), ClientDisconnectHandler(),
+                QuiesceGraceHandler(),
             ],
             // Nothing reaches the handlers until a request head is complete (nor before the TLS
             // handshake is), so the idle timeout is also the header deadline (and closes idle
