@@ -102,8 +102,8 @@ public struct JSONScanner {
 
     /// Skips one value of any kind, checking its syntax. `depth` is the nesting level the value sits at.
     mutating func skipValue(depth: Int) throws(JSONScanError) {
-        // Open containers, innermost last: `{` or `[`. Iterative so input can't exhaust the stack.
-        var open: [UInt8] = []
+        // Open containers, innermost last. Iterative so input can't exhaust the stack.
+        var open = OpenContainers()
         while true {
             // Expecting a value.
             skipWhitespace()
@@ -113,12 +113,12 @@ public struct JSONScanner {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 guard depth + open.count < maxDepth else { throw .tooDeep }
                 index += 1
-                open.append(byte)
+                open.push(isObject: byte == UInt8(ascii: "{"))
                 skipWhitespace()
                 let closer = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
                 if peek() == closer {
                     index += 1
-                    open.removeLast()
+                    open.pop()
                     closedImmediately = true
                 } else if byte == UInt8(ascii: "{") {
                     try skipKeyAndColon()
@@ -142,14 +142,13 @@ public struct JSONScanner {
             _ = closedImmediately
             // After a value: close containers or move to the next element.
             while true {
-                guard let container = open.last else { return }
+                guard let inObject = open.innermostIsObject else { return }
                 skipWhitespace()
                 switch next() {
                 case UInt8(ascii: ","):
-                    if container == UInt8(ascii: "{") { try skipKeyAndColon() }
-                case UInt8(ascii: "}") where container == UInt8(ascii: "{"),
-                    UInt8(ascii: "]") where container == UInt8(ascii: "["):
-                    open.removeLast()
+                    if inObject { try skipKeyAndColon() }
+                case UInt8(ascii: "}") where inObject, UInt8(ascii: "]") where !inObject:
+                    open.pop()
                     continue
                 case nil:
                     throw .unexpectedEnd
@@ -266,6 +265,34 @@ public struct JSONScanner {
         guard index < end else { return nil }
         defer { index += 1 }
         return bytes[index]
+    }
+}
+
+/// The containers open around the value being skipped, a bit each (set for an object): in one
+/// word up to 64 levels deep, so skipping a value allocates nothing, and in an array past that.
+private struct OpenContainers {
+    private var inWord: UInt64 = 0
+    private var deeper: [Bool] = []
+    private(set) var count = 0
+
+    mutating func push(isObject: Bool) {
+        if count < 64 {
+            inWord = isObject ? inWord | (1 << count) : inWord & ~(1 << count)
+        } else {
+            deeper.append(isObject)
+        }
+        count += 1
+    }
+
+    mutating func pop() {
+        count -= 1
+        if count >= 64 { deeper.removeLast() }
+    }
+
+    /// `nil` when none is open.
+    var innermostIsObject: Bool? {
+        guard count > 0 else { return nil }
+        return count <= 64 ? inWord & (1 << (count - 1)) != 0 : deeper[deeper.count - 1]
     }
 }
 

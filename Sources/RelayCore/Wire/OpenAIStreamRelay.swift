@@ -44,7 +44,7 @@ public struct OpenAIStreamRelay: Sendable {
             Self.appendEvent(Array("[DONE]".utf8), to: &out)
             return
         }
-        guard let object = try? JSONScanner.object(in: data) else {
+        guard let chunk = try? OpenAIStreamChunk(scanning: data) else {
             // An SDK would fail on it: end the stream with an error event instead (before the
             // first event this makes Relay fall back).
             sawMalformed = true
@@ -53,45 +53,39 @@ public struct OpenAIStreamRelay: Sendable {
             Self.appendEvent(RelayError.upstreamFailed(message: message, everyTargetTried: false).body, to: &out)
             return
         }
-        if object.member("error") != nil { sawError = true }
-        Self.keep(object.member("id"), of: data, in: &lastID)
-        Self.keep(object.member("object"), of: data, in: &lastObject)
-        Self.keep(object.member("created"), of: data, in: &lastCreated)
-        let choices = object.array("choices")
-        countContent(object, firstChoice: choices?.first)
-        if let usageObject = object.object("usage"), let usage = Usage(usageObject) {
+        if chunk.hasError { sawError = true }
+        Self.keep(chunk.id, of: data, in: &lastID)
+        Self.keep(chunk.object, of: data, in: &lastObject)
+        Self.keep(chunk.created, of: data, in: &lastCreated)
+        countContent(chunk.firstChoiceText, of: data)
+        if let range = chunk.usage, let usageObject = try? JSONScanner.object(in: data, range: range),
+            let usage = Usage(usageObject)
+        {
             reportedUsage = usage
-            if choices?.isEmpty ?? true, !clientWantsUsage { return }
+            if (chunk.choiceCount ?? 0) == 0, !clientWantsUsage { return }
         }
-        appendEventWithAlias(object, to: &out)
-    }
-
-    /// The event as the upstream sent it, with each `model` value (a duplicate key too) replaced
-    /// by the client's alias: spliced straight into `out`, every other byte copied as it came.
-    private func appendEventWithAlias(_ object: JSONObject, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + object.bytes.count + modelJSON.count + 8)
+        // The event as the upstream sent it, with each `model` value (a duplicate key too)
+        // replaced by the client's alias: every other byte copied as it came.
+        out.reserveCapacity(out.count + data.count + modelJSON.count + 8)
         out.append(contentsOf: "data: ".utf8)
-        object.append(replacingValuesOf: "model", with: modelJSON, to: &out)
+        chunk.models.splice(data, replacingWith: modelJSON, into: &out)
         out.append(UInt8(ascii: "\n"))
         out.append(UInt8(ascii: "\n"))
     }
 
     /// Copies a member's value, unless it is the one already kept (as it is in every chunk of a
     /// stream after the first): no allocation per chunk.
-    private static func keep(_ member: JSONMember?, of data: [UInt8], in kept: inout [UInt8]?) {
-        guard let range = member?.valueRange, !(kept?.elementsEqual(data[range]) ?? false) else { return }
+    private static func keep(_ range: Range<Int>?, of data: [UInt8], in kept: inout [UInt8]?) {
+        guard let range else { return }
+        if let kept, kept.withUnsafeBufferPointer({ data.bytes(in: range, equal: $0) }) { return }
         kept = Array(data[range])
     }
 
-    private mutating func countContent(_ object: JSONObject, firstChoice first: Range<Int>?) {
-        guard let first,
-            let choice = try? JSONScanner.object(in: object.bytes, range: first)
-        else { return }
-        let text = choice.object("delta")?.member("content") ?? choice.member("text")
-        guard let text, text.valueRange.count > 2, object.bytes[text.valueRange.lowerBound] == UInt8(ascii: "\"")
-        else { return }
+    /// Counts a chunk's text (a JSON string, its length as sent) towards Relay's estimate.
+    private mutating func countContent(_ text: Range<Int>?, of data: [UInt8]) {
+        guard let text, text.count > 2, data[text.lowerBound] == UInt8(ascii: "\"") else { return }
         contentChunks += 1
-        contentBytes += text.valueRange.count - 2
+        contentBytes += text.count - 2
     }
 
     private func appendEstimatedUsageChunk(to out: inout [UInt8]) {
