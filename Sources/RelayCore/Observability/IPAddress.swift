@@ -92,17 +92,44 @@ struct IPAddress: Hashable, Sendable {
         return (high ^ other.high) & mask(bits) == 0 && (low ^ other.low) & mask(bits - 64) == 0
     }
 
-    /// The canonical spelling (`inet_ntop`): `10.0.0.1`, `2001:db8::1`.
-    var text: String {
+    /// The canonical spelling, as `inet_ntop` writes it: `10.0.0.1`, `2001:db8::1`.
+    var text: String { isV4 ? v4Text : v6Text }
+
+    /// Dotted decimal, written by hand into the string's own storage: the access line spells the
+    /// client's address on every request.
+    private var v4Text: String {
+        String(unsafeUninitializedCapacity: 15) { out in
+            var index = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                if shift < 24 {
+                    out[index] = UInt8(ascii: ".")
+                    index += 1
+                }
+                let octet = UInt8(truncatingIfNeeded: low >> UInt64(shift))
+                if octet >= 100 {
+                    out[index] = UInt8(ascii: "0") + octet / 100
+                    index += 1
+                }
+                if octet >= 10 {
+                    out[index] = UInt8(ascii: "0") + octet / 10 % 10
+                    index += 1
+                }
+                out[index] = UInt8(ascii: "0") + octet % 10
+                index += 1
+            }
+            return index
+        }
+    }
+
+    private var v6Text: String {
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<8 {
             bytes[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * index))
             bytes[8 + index] = UInt8(truncatingIfNeeded: low >> (56 - 8 * index))
         }
         var out = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let family = isV4 ? AF_INET : AF_INET6
         let written = bytes.withUnsafeBytes { raw in
-            inet_ntop(family, raw.baseAddress! + (isV4 ? 12 : 0), &out, socklen_t(out.count))
+            inet_ntop(AF_INET6, raw.baseAddress!, &out, socklen_t(out.count))
         }
         guard written != nil else { return "unknown" }
         return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

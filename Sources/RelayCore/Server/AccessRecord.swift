@@ -41,7 +41,7 @@ struct AccessRecord: Sendable {
         var line = LogLine(level: status >= 500 ? .error : .info, message: "request")
         line.add("request_id", requestID)
         line.add("client_ip", clientIP?.text)
-        line.add("trace_id", trace.map { String($0.traceID) })
+        line.add("trace_id", trace?.traceID)
         line.add("key", key)
         line.add("model", model)
         line.add("backend", backend)

@@ -48,6 +48,17 @@ import Testing
         #expect(IPAddress("::ffff:192.0.2.1")?.text == "192.0.2.1")
     }
 
+    @Test func spellsEveryIPv4OctetInEveryPosition() {
+        for octet in 0...255 {
+            for position in 0..<4 {
+                var octets = [192, 0, 2, 1]
+                octets[position] = octet
+                let spelled = octets.map(String.init).joined(separator: ".")
+                #expect(IPAddress(spelled)?.text == spelled)
+            }
+        }
+    }
+
     @Test func prefixesMatchExactlyTheirBlock() {
         let trusted = TrustedProxies(["192.168.4.0/22", "2001:db8:abcd::/48", "0.0.0.0/0"])
         #expect(trusted.contains(IPAddress("192.168.7.255")!))

@@ -62,7 +62,7 @@ import Testing
             #expect(trace.header.hasSuffix("-01"))
             #expect(TraceContext.parse(trace.header) != nil)
         }
-        #expect(Set(traces.map { String($0.traceID) }).count == 1000)
+        #expect(Set(traces.map(\.traceID)).count == 1000)
         #expect(Set(traces.map { $0.header.split(separator: "-")[2] }).count == 1000)
     }
 }
