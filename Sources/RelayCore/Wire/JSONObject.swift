@@ -55,14 +55,10 @@ public struct JSONObject: Sendable {
     /// as it came, except the value of every `key` member (a duplicate too), which is `value`
     /// instead: spliced, nothing else rewritten.
     func append(replacingValuesOf key: String, with value: [UInt8], to out: inout [UInt8]) {
+        var values = SpliceRanges()
+        for member in members where member.key == key { values.append(member.valueRange) }
         out.reserveCapacity(out.count + bytes.count + value.count)
-        var copied = bytes.startIndex
-        for member in members where member.key == key {
-            out.append(contentsOf: bytes[copied..<member.valueRange.lowerBound])
-            out.append(contentsOf: value)
-            copied = member.valueRange.upperBound
-        }
-        out.append(contentsOf: bytes[copied...])
+        values.splice(bytes, replacingWith: value, into: &out)
     }
 }
 
