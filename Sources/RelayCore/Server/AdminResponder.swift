@@ -1,12 +1,11 @@
-import Hummingbird
+import HummingbirdCore
 
 /// The admin port (`server.admin_port`): `/metrics` and the detailed `/readyz`, kept off the
 /// client-facing port because metrics carry key names.
-struct AdminResponder: HTTPResponder {
-    typealias Context = RelayRequestContext
+struct AdminResponder: RelayResponder {
     let gateway: Gateway
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    func respond(to request: Request, context: RelayRequestContext) async -> Response {
         let metricsPath = gateway.state.config.server.metricsPath
         switch (request.method, request.uri.path) {
         case (.get, "/readyz"):

@@ -6,23 +6,22 @@ import NIOCore
 ///
 /// A plain switch over method and path rather than a router: the gateway has a handful of
 /// fixed routes, and model ids in `/v1/models/{id}` may contain `/`.
-public struct GatewayResponder: HTTPResponder {
-    public typealias Context = RelayRequestContext
+public struct GatewayResponder: RelayResponder {
     let gateway: Gateway
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
-        var response = try await answer(request, context: context)
+    public func respond(to request: Request, context: RelayRequestContext) async -> Response {
+        var response = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
         if gateway.readiness.isDraining {
             response.headers[.connection] = "close"
-            // Hummingbird closes the connection once this request's response has ended.
+            // The connection closes once this request's response has ended.
             context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
         return response
     }
 
-    private func answer(_ request: Request, context: Context) async throws -> Response {
+    private func answer(_ request: Request, context: RelayRequestContext) async -> Response {
         let path = request.uri.path
         // One read of the config state per request, used from routing to the last byte.
         let state = gateway.state

@@ -1,16 +1,9 @@
-import Hummingbird
 import NIOCore
 
-/// Per-request context: Hummingbird's core storage, the peer's address and the connection.
-public struct RelayRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
+/// What a responder knows of a request besides the request: where it came from and on which
+/// connection.
+public struct RelayRequestContext: Sendable {
     public let remoteAddress: SocketAddress?
     /// The connection the request came on: draining closes it after the response.
     let channel: any Channel
-
-    public init(source: ApplicationRequestContextSource) {
-        self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress
-        self.channel = source.channel
-    }
 }

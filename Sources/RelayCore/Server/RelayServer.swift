@@ -1,4 +1,3 @@
-import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -74,12 +73,12 @@ public struct RelayServer: Sendable {
             services.append(.init(service: reloader))
         }
         if let adminPort = config.server.adminPort {
-            services.append(.init(service: makeAdminApplication(port: adminPort)))
+            services.append(.init(service: makeAdminServer(port: adminPort)))
         }
         // Services shut down in reverse order: the drain service first, then the server,
         // which stops accepting and waits for requests in flight, streams included.
         services += [
-            .init(service: makeApplication(tlsContexts: tlsContexts, onListening: onListening)),
+            .init(service: makeServer(tlsContexts: tlsContexts, onListening: onListening)),
             .init(service: drain),
         ]
         var configuration = ServiceGroupConfiguration(
@@ -100,27 +99,22 @@ public struct RelayServer: Sendable {
         gateway.sink.drain()
     }
 
-    func makeApplication(
+    /// The client-facing server: plain HTTP, or TLS with the context in `tlsContexts`.
+    func makeServer(
         tlsContexts: TLSContextBox? = nil,
         onListening: @escaping @Sendable (Int) async -> Void
-    ) -> Application<GatewayResponder> {
+    ) -> Server<HTTPServerChannel<GatewayResponder>> {
         let server = config.server
         let logger = self.logger
         let scheme = tlsContexts == nil ? "http" : "https"
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [
-                BodyDeadlineHandler(timeout: TimeAmount(seconds: server.bodyTimeout)), ClientDisconnectHandler(),
-                QuiesceGraceHandler(),
-            ],
-            // Nothing reaches the handlers until a request head is complete (nor before the TLS
-            // handshake is), so the idle timeout is also the header deadline (and closes idle
-            // keep-alive connections).
-            idleTimeout: TimeAmount(seconds: server.headerTimeout)
-        )
-        return Application(
-            responder: GatewayResponder(gateway: gateway),
-            server: tlsContexts.map { .reloadableTLS($0, http1: http1) } ?? .eventLoopBoundHTTP1(configuration: http1),
-            configuration: .init(address: .hostname(server.host, port: server.port), serverName: nil),
+        return Server(
+            childChannelSetup: HTTPServerChannel(
+                responder: GatewayResponder(gateway: gateway),
+                tls: tlsContexts,
+                bodyTimeout: TimeAmount(seconds: server.bodyTimeout),
+                headerTimeout: TimeAmount(seconds: server.headerTimeout)
+            ),
+            configuration: .init(address: .hostname(server.host, port: server.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? server.port
                 logger.info(
@@ -129,7 +123,7 @@ public struct RelayServer: Sendable {
                 )
                 await onListening(port)
             },
-            eventLoopGroupProvider: .shared(eventLoopGroup),
+            eventLoopGroup: eventLoopGroup,
             logger: quietLogger
         )
     }
@@ -146,22 +140,27 @@ public struct RelayServer: Sendable {
     }
 
     /// `/metrics` and the detailed `/readyz` on `server.admin_port`.
-    func makeAdminApplication(port: Int) -> Application<AdminResponder> {
+    func makeAdminServer(port: Int) -> Server<HTTPServerChannel<AdminResponder>> {
         let logger = self.logger
-        let host = config.server.host
-        return Application(
-            responder: AdminResponder(gateway: gateway),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+        let server = config.server
+        return Server(
+            childChannelSetup: HTTPServerChannel(
+                responder: AdminResponder(gateway: gateway),
+                tls: nil,
+                bodyTimeout: TimeAmount(seconds: server.bodyTimeout),
+                headerTimeout: TimeAmount(seconds: server.headerTimeout)
+            ),
+            configuration: .init(address: .hostname(server.host, port: port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? port
-                logger.info("admin listening", metadata: ["address": "http://\(host):\(port)"])
+                logger.info("admin listening", metadata: ["address": "http://\(server.host):\(port)"])
             },
-            eventLoopGroupProvider: .shared(eventLoopGroup),
+            eventLoopGroup: eventLoopGroup,
             logger: quietLogger
         )
     }
 
-    /// Hummingbird's and the service group's own logs, above info only.
+    /// Hummingbird's server's and the service group's own logs, above info only.
     private var quietLogger: Logger {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)

@@ -41,7 +41,7 @@ struct Harness {
             let server = RelayServer(config: config, sink: LogSink { lines.append($0) })
             relay = server
             let relayServer = try await launch(in: &group) { onRunning in
-                server.makeApplication(onListening: onRunning)
+                server.makeServer(onListening: onRunning)
             }
             do {
                 try await body(
@@ -66,7 +66,7 @@ struct Harness {
     /// it: cancelling a Hummingbird server that holds an accepted connection it has not served yet
     /// traps in SwiftNIO (apple/swift-nio#2637). The graceful shutdown closes the listener and
     /// serves those first; a handler that never ends (a stalled stub) is cancelled after 2 s.
-    private static func launch<App: ApplicationProtocol>(
+    private static func launch<App: Service>(
         in group: inout ThrowingTaskGroup<Void, any Error>,
         _ make: (@escaping @Sendable (Int) async -> Void) -> App
     ) async throws -> (port: Int, services: ServiceGroup) {

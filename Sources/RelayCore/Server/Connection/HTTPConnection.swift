@@ -1,0 +1,87 @@
+import HTTPTypes
+import HummingbirdCore
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+
+/// What answers the requests of a connection: the gateway on the main port, the admin
+/// endpoints on the admin port.
+public protocol RelayResponder: Sendable {
+    func respond(to request: Request, context: RelayRequestContext) async -> Response
+}
+
+/// One client connection: its requests answered one after another, keep-alive, until the client
+/// leaves, asks to close, or sends what is not HTTP/1.1.
+struct HTTPConnection: ServerChildChannelValue {
+    let channel: any Channel
+    let inbox: ConnectionInbox
+
+    /// Runs on the connection's event loop (the caller's task executor preference).
+    func serve(_ responder: some RelayResponder) async {
+        let context = RelayRequestContext(remoteAddress: channel.remoteAddress, channel: channel)
+        do {
+            var head = try await nextHead()
+            while let request = head {
+                let keepAlive = try await answer(request, responder: responder, context: context)
+                head = keepAlive ? try await nextHead() : nil
+            }
+        } catch is HTTPParserError {
+            try? answerUnparsable()
+        } catch {
+            // The connection failed or closed while reading or writing: nothing to answer.
+        }
+        await inbox.closeOutput()
+    }
+
+    /// The next request's head, past what the last handler left unread of its body; `nil` when
+    /// the client is done.
+    private func nextHead() async throws -> HTTPRequest? {
+        while inbox.bodyPending {
+            guard try await inbox.next() != nil else { return nil }
+        }
+        switch try await inbox.next() {
+        case .head(let head): return head
+        case nil: return nil
+        case .body, .end: throw HTTPParserError.invalidInternalState
+        }
+    }
+
+    /// Answers one request; `false` when the connection closes after it.
+    private func answer(
+        _ head: HTTPRequest,
+        responder: some RelayResponder,
+        context: RelayRequestContext
+    ) async throws -> Bool {
+        let body =
+            inbox.takeArrivedBody().map(RequestBody.init(buffer:))
+            ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
+        let request = Request(head: head, body: body)
+        var response = await responder.respond(to: request, context: context)
+        response.headers[.date] = HTTPDate.now()
+        try await write(response)
+        return request.headers[.connection] != "close"
+    }
+
+    /// A body of known length goes out in one flush with its head; a stream is flushed write by
+    /// write, so each event reaches the client as it comes.
+    private func write(_ response: Response) async throws {
+        let streamed = response.body.contentLength == nil
+        try inbox.write(.head(response.head), flush: streamed)
+        try await response.body.write(ChannelResponseBodyWriter(inbox: inbox, flushEachWrite: streamed))
+        // A body that ended without its `.end` left the response unfinished: close, never reuse.
+        if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }
+    }
+
+    /// Bytes that are not an HTTP/1.1 request: a 400 in OpenAI's shape, then the connection closes.
+    private func answerUnparsable() throws {
+        let error = RelayError.invalidRequest(message: "The request is not valid HTTP/1.1.", param: nil)
+        var response = HTTPResponse(status: error.status)
+        response.headerFields = [
+            .contentType: "application/json", .contentLength: String(error.body.count), .connection: "close",
+            .date: HTTPDate.now(),
+        ]
+        try inbox.write(.head(response), flush: false)
+        try inbox.write(.body(ByteBuffer(bytes: error.body)), flush: false)
+        try inbox.write(.end(nil), flush: true)
+    }
+}

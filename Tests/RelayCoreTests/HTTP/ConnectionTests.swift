@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import RelayCore
+
+/// What a client sees of the connection itself: keep-alive, pipelining, bodies in pieces, bytes
+/// that are not HTTP.
+@Suite struct ConnectionTests {
+    /// Status lines in the order the answers came (a body ends with no line break, so the next
+    /// status line follows it on the same line).
+    private func statuses(_ answers: String) -> [String] {
+        answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map {
+            "HTTP/1.1 " + ($0.components(separatedBy: "\r\n").first ?? "")
+        }
+    }
+
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            connection.send(
+                "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"
+                    + "GET /nope HTTP/1.1\r\nHost: relay\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"
+            )
+            let answers = await connection.readToEnd()
+            #expect(statuses(answers) == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"])
+            #expect(answers.contains(#""code":"unknown_url""#))
+        }
+    }
+
+    @Test func aBodyLeftUnreadDoesNotSpillIntoTheNextRequest() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            // Refused before its body is read: the body must be skipped, not read as a request.
+            let body = #"{"model":"chat","messages":[]}"#
+            connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"
+            )
+            let answers = await connection.readToEnd()
+            #expect(statuses(answers) == ["HTTP/1.1 401 Unauthorized", "HTTP/1.1 200 OK"])
+            #expect(harness.stub.requests.isEmpty)
+        }
+    }
+
+    @Test func readsABodyThatArrivesInPieces() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            let body = #"{"model":"chat","messages":[{"role":"user","content":"hi"}]}"#
+            let split = body.index(body.startIndex, offsetBy: 20)
+            connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer \(Harness.key)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+                    + body[..<split]
+            )
+            try await Task.sleep(for: .milliseconds(100))
+            connection.send(String(body[split...]))
+            let answers = await connection.readToEnd()
+            #expect(statuses(answers) == ["HTTP/1.1 200 OK"])
+            #expect(answers.contains(#""model":"chat""#))
+            #expect(harness.stub.requests.count == 1)
+        }
+    }
+
+    @Test func aBodyCutShortIsNeverSentUpstream() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer \(Harness.key)\r\n"
+                    + "Content-Length: 100\r\n\r\n" + #"{"model":"chat","#
+            )
+            connection.closeOutput()
+            _ = await connection.readToEnd()
+            let lines = try await harness.lines.waitForAccessLines(1)
+            #expect(lines.count == 1)
+            #expect(harness.stub.requests.isEmpty)
+        }
+    }
+
+    @Test func bytesThatAreNotHTTPGetAnOpenAIShaped400AndTheConnectionCloses() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            connection.send("HELLO THERE\r\n\r\n")
+            let answer = await connection.readToEnd()
+            #expect(statuses(answer) == ["HTTP/1.1 400 Bad Request"])
+            #expect(answer.lowercased().contains("connection: close"))
+            #expect(answer.hasSuffix(#""type":"invalid_request_error","param":null,"code":null}}"#))
+        }
+    }
+
+    @Test func everyAnswerIsDated() async throws {
+        try await Harness.run { harness in
+            let answer = try await harness.send("/healthz", method: .GET)
+            let date = try #require(answer.headers.first(name: "date"))
+            let parser = DateFormatter()
+            parser.locale = Locale(identifier: "en_US_POSIX")
+            parser.timeZone = TimeZone(identifier: "GMT")
+            parser.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            let sent = try #require(parser.date(from: date))
+            #expect(abs(sent.timeIntervalSinceNow) < 5)
+        }
+    }
+
+    @Test func datesAreIMFFixdate() {
+        #expect(HTTPDate.format(epochSeconds: 784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.format(epochSeconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(epochSeconds: 1_798_761_599) == "Thu, 31 Dec 2026 23:59:59 GMT")
+    }
+}
