@@ -108,12 +108,7 @@ public struct RelayServer: Sendable {
         let logger = self.logger
         let scheme = tlsContexts == nil ? "http" : "https"
         return Server(
-            childChannelSetup: HTTPServerChannel(
-                responder: GatewayResponder(gateway: gateway),
-                tls: tlsContexts,
-                bodyTimeout: TimeAmount(seconds: server.bodyTimeout),
-                headerTimeout: TimeAmount(seconds: server.headerTimeout)
-            ),
+            childChannelSetup: connections(answeredBy: GatewayResponder(gateway: gateway), tls: tlsContexts),
             configuration: .init(address: .hostname(server.host, port: server.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? server.port
@@ -125,6 +120,18 @@ public struct RelayServer: Sendable {
             },
             eventLoopGroup: eventLoopGroup,
             logger: quietLogger
+        )
+    }
+
+    /// Each accepted connection's setup, with the config's header and body deadlines.
+    private func connections<Responder: RelayResponder>(answeredBy responder: Responder, tls: TLSContextBox?)
+        -> HTTPServerChannel<Responder>
+    {
+        HTTPServerChannel(
+            responder: responder,
+            tls: tls,
+            bodyTimeout: TimeAmount(seconds: config.server.bodyTimeout),
+            headerTimeout: TimeAmount(seconds: config.server.headerTimeout)
         )
     }
 
@@ -144,12 +151,7 @@ public struct RelayServer: Sendable {
         let logger = self.logger
         let server = config.server
         return Server(
-            childChannelSetup: HTTPServerChannel(
-                responder: AdminResponder(gateway: gateway),
-                tls: nil,
-                bodyTimeout: TimeAmount(seconds: server.bodyTimeout),
-                headerTimeout: TimeAmount(seconds: server.headerTimeout)
-            ),
+            childChannelSetup: connections(answeredBy: AdminResponder(gateway: gateway), tls: nil),
             configuration: .init(address: .hostname(server.host, port: port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? port
