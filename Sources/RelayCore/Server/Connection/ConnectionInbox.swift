@@ -15,8 +15,8 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// Past this many parts waiting for the task, the socket is not read; reading resumes when
-    /// the task has taken all but `resumeBelow` of them.
+    /// With this many parts waiting for the task, the socket is not read; reading resumes once
+    /// fewer than `resumeBelow` are left.
     static let holdReadsAt = 8
     static let resumeBelow = 2
 

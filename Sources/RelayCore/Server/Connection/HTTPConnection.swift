@@ -75,13 +75,14 @@ struct HTTPConnection: ServerChildChannelValue {
     /// Bytes that are not an HTTP/1.1 request: a 400 in OpenAI's shape, then the connection closes.
     private func answerUnparsable() throws {
         let error = RelayError.invalidRequest(message: "The request is not valid HTTP/1.1.", param: nil)
+        let body = error.body
         var response = HTTPResponse(status: error.status)
         response.headerFields = [
-            .contentType: "application/json", .contentLength: String(error.body.count), .connection: "close",
+            .contentType: "application/json", .contentLength: String(body.count), .connection: "close",
             .date: HTTPDate.now(),
         ]
         try inbox.write(.head(response), flush: false)
-        try inbox.write(.body(ByteBuffer(bytes: error.body)), flush: false)
+        try inbox.write(.body(ByteBuffer(bytes: body)), flush: false)
         try inbox.write(.end(nil), flush: true)
     }
 }
