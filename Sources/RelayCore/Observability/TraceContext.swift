@@ -1,13 +1,9 @@
-import Synchronization
-
 /// W3C Trace Context (`traceparent`) for one request: the trace it belongs to, and the span id
 /// Relay uses as the parent of its upstream calls.
 ///
 /// An incoming `traceparent` is honoured when valid: the upstream sees the same trace id and
 /// flags, with Relay's own span id as its parent. An absent or invalid one starts a new trace
-/// (flags `01`: Relay records every request, as its access line). Ids come from a counter run
-/// through a bijective mixer with random per-process seeds: unique within the process, random
-/// across processes, and cheaper than a system call per request.
+/// (flags `01`: Relay records every request, as its access line). Ids come from ``UniqueIDs``.
 ///
 /// ```swift
 /// let trace = TraceContext(incoming: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
@@ -75,25 +71,10 @@ struct TraceContext: Sendable {
 
     // MARK: Ids
 
-    private static let counter = Atomic<UInt64>(0)
-    private static let seeds: (UInt64, UInt64, UInt64) = {
-        var generator = SystemRandomNumberGenerator()
-        return (generator.next(), generator.next(), generator.next())
-    }()
-
     /// Three ids for one request: span (never zero), and a trace id's two halves.
     private static func nextID() -> (a: UInt64, b: UInt64, c: UInt64) {
-        let count = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        let span = mix(seeds.0 &+ count)
-        return (span == 0 ? 1 : span, mix(seeds.1 &+ count), mix(seeds.2 &+ count) | 1)
-    }
-
-    /// SplitMix64's finaliser: a bijection on 64 bits, so distinct inputs give distinct ids.
-    private static func mix(_ input: UInt64) -> UInt64 {
-        var z = input &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        let (span, high, low) = UniqueIDs.next()
+        return (span == 0 ? 1 : span, high, low | 1)
     }
 
     // MARK: Formatting

@@ -1,11 +1,9 @@
 /// UUIDs as text, for request ids, without Foundation: its `UUID()` opens `/dev/urandom` on
 /// every call on Linux and `UUID(uuidString:)` goes through `sscanf`, both once per request.
 enum UUIDText {
-    /// A random (version 4) UUID in lowercase, from the system generator (`getrandom`).
+    /// A version 4 UUID in lowercase, from ``UniqueIDs`` (no system call).
     static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var high = generator.next() as UInt64
-        var low = generator.next() as UInt64
+        var (high, low, _) = UniqueIDs.next()
         high = (high & ~0xF000) | 0x4000  // version 4
         low = (low & ~(0xC000 << 48)) | (0x8000 << 48)  // variant 10xx
         return String(unsafeUninitializedCapacity: 36) { text in

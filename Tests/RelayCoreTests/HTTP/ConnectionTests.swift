@@ -28,6 +28,34 @@ import Testing
         }
     }
 
+    @Test func aHeadRequestGetsTheHeadWithoutTheBody() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            connection.send(
+                "HEAD /v1/models HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer \(Harness.key)\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"
+            )
+            let answers = await connection.readToEnd()
+            // The 405 to HEAD tells its body's length but sends none: the next answer follows its head.
+            #expect(statuses(answers) == ["HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK"])
+            let firstAnswer = answers.components(separatedBy: "HTTP/1.1 200 OK")[0]
+            #expect(firstAnswer.hasSuffix("\r\n\r\n"))
+            #expect(firstAnswer.lowercased().contains("content-length: "))
+            #expect(answers.hasSuffix(#"{"status":"ok"}"#))
+        }
+    }
+
+    @Test func anHTTP10ClientIsAnsweredAndTheConnectionCloses() async throws {
+        try await Harness.run { harness in
+            let connection = try RawConnection(url: harness.relayURL)
+            connection.send("GET /healthz HTTP/1.0\r\nHost: relay\r\n\r\n")
+            // Without keep-alive, HTTP/1.0 ends at the answer: reading to the end returns.
+            let answers = await connection.readToEnd()
+            #expect(statuses(answers) == ["HTTP/1.1 200 OK"])
+            #expect(answers.hasSuffix(#"{"status":"ok"}"#))
+        }
+    }
+
     @Test func aBodyLeftUnreadDoesNotSpillIntoTheNextRequest() async throws {
         try await Harness.run { harness in
             let connection = try RawConnection(url: harness.relayURL)

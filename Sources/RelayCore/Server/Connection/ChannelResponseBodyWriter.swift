@@ -2,19 +2,64 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 
-/// Writes a response body into the connection's pipeline, waiting while the client reads
-/// slower than the body comes.
+/// Writes a response, head and body, framed for HTTP/1.1, waiting while the client reads slower
+/// than the body comes.
 struct ChannelResponseBodyWriter: ResponseBodyWriter {
+    /// A body of known length up to this size goes out in one buffer with its head.
+    static let holdLimit = 16 * 1024
+
     let inbox: ConnectionInbox
-    /// Streams flush every write; a body of known length is flushed once, with its end.
-    let flushEachWrite: Bool
+    let framing: ResponseFraming
+    /// The head, and the body so far while it is small, not written yet.
+    private var held: ByteBuffer?
+
+    /// Encodes the head: held back for a body of known length, sent at once before a stream.
+    init(inbox: ConnectionInbox, framing: ResponseFraming, head: HTTPResponse) throws {
+        self.inbox = inbox
+        self.framing = framing
+        let length = framing == .length ? head.headerFields[.contentLength].flatMap { Int($0) } ?? 0 : 0
+        let bytes = HTTP1ResponseEncoding.head(
+            head, chunked: framing == .chunked, allocator: inbox.allocator,
+            reserving: min(length, Self.holdLimit))
+        switch framing {
+        case .length, .none:
+            held = bytes
+        case .chunked, .untilClose:
+            try inbox.write(bytes, flush: true)
+        }
+    }
 
     mutating func write(_ buffer: ByteBuffer) async throws {
-        try await inbox.waitUntilWritable()
-        try inbox.write(.body(buffer), flush: flushEachWrite)
+        switch framing {
+        case .none:
+            return  // a response to HEAD has no body
+        case .length:
+            if var held = held.take() {
+                if held.readableBytes + buffer.readableBytes <= Self.holdLimit {
+                    held.writeImmutableBuffer(buffer)
+                    self.held = held
+                    return
+                }
+                try inbox.write(held, flush: false)
+            }
+            try await inbox.waitUntilWritable()
+            try inbox.write(buffer, flush: false)
+        case .chunked:
+            try await inbox.waitUntilWritable()
+            try inbox.write(HTTP1ResponseEncoding.chunk(buffer, allocator: inbox.allocator), flush: true)
+        case .untilClose:
+            try await inbox.waitUntilWritable()
+            try inbox.write(buffer, flush: true)
+        }
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        try inbox.write(.end(trailingHeaders), flush: true)
+        var last = held
+        if framing == .chunked {
+            var end = inbox.allocator.buffer(capacity: 5)
+            HTTP1ResponseEncoding.lastChunk(trailers: trailingHeaders, into: &end)
+            last = end
+        }
+        try inbox.endResponse(last)
     }
 }

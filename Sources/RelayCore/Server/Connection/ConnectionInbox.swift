@@ -1,32 +1,39 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
-/// The last handler of a client connection's pipeline: it queues the request parts for the
-/// connection's task and writes the task's response parts.
+/// The last handler of a client connection's pipeline, right after NIO's request decoder: it
+/// queues the request parts for the connection's task, writes the task's response bytes, and
+/// keeps the connection's deadlines and its drain.
 ///
 /// The connection's task runs on the connection's event loop (``EventLoopExecutor``), so
-/// handing a part over is a queue append or one continuation resumed, and a response part goes
-/// straight into the pipeline: no async sequence, no writer state machine, no lock. Every method
-/// the task calls checks that it runs on the loop; that is what makes the unchecked `Sendable`
-/// sound.
+/// handing a part over is a queue append or one continuation resumed, and response bytes go
+/// straight to the socket: no async sequence, no writer state machine, no lock, and no handler
+/// between the decoder and the task to unwrap each part again. Every method the task calls
+/// checks that it runs on the loop; that is what makes the unchecked `Sendable` sound.
 final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// With this many parts waiting for the task, the socket is not read; reading resumes once
     /// fewer than `resumeBelow` are left.
     static let holdReadsAt = 8
     static let resumeBelow = 2
+    /// How long an idle connection told to close (the listener closing at the end of the drain)
+    /// stays open for a request already on its way. Closing at once would lose a request a
+    /// balancer sent just before the listener closed, which it must not send again; it gets an
+    /// answer (with `Connection: close`, as every answer while draining) instead.
+    static let quiesceGrace = TimeAmount.seconds(1)
 
     let eventLoop: any EventLoop
+    /// Tells the request in progress when the client leaves.
+    let watch = ClientConnectionWatch()
     private var context: ChannelHandlerContext?
-    private var parts = CircularBuffer<HTTPRequestPart>(initialCapacity: 4)
+    private var parts = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
     /// Why no part will come after those queued: the connection's input ended or failed.
     private var inputEnd: InputEnd?
     /// The task, waiting for the next part.
-    private var reader: UnsafeContinuation<HTTPRequestPart?, any Error>?
+    private var reader: UnsafeContinuation<HTTPServerRequestPart?, any Error>?
     /// A read the channel asked for while the queue was full, done once the task catches up.
     private var readHeld = false
     /// The task, waiting for the connection to take more output.
@@ -35,32 +42,65 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     private var isActive = false
     /// A request head was handed over and its `.end` not yet.
     private(set) var bodyPending = false
-    /// The last response written has its `.end`.
+    /// The last response begun has ended.
     private(set) var responseEnded = true
+    /// The connection closes once no request is in progress (the drain).
+    private(set) var quiescing = false
+    private var deadlines: ConnectionDeadlines
+    /// One timer for the deadlines: when it fires it closes the connection, or sets itself again
+    /// for the deadline in force then, so a request costs no timer of its own.
+    private var deadlineCheck: (task: Scheduled<Void>, at: NIODeadline)?
+    private var quiesceGraceEnd: Scheduled<Void>?
 
     private enum InputEnd {
         case closed
         case failed(any Error)
     }
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, headerTimeout: TimeAmount, bodyTimeout: TimeAmount) {
         self.eventLoop = eventLoop
+        self.deadlines = ConnectionDeadlines(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, now: eventLoop.now)
     }
+
+    var requestsInProgress: Int { deadlines.requestsInProgress }
 
     // MARK: The pipeline's side
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        isActive = context.channel.isActive
+        if context.channel.isActive { becameActive() }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
         connectionEnded()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        becameActive()
+        context.fireChannelActive()
+    }
+
+    private func becameActive() {
+        guard !isActive else { return }
+        isActive = true
+        deadlines = ConnectionDeadlines(
+            headerTimeout: deadlines.headerTimeout, bodyTimeout: deadlines.bodyTimeout, now: eventLoop.now)
+        checkDeadlinesInTime()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        switch part {
+        case .head:
+            deadlines.headRead(at: eventLoop.now)
+            checkDeadlinesInTime()
+            // A request arriving in the drain's grace is answered; the connection closes after it.
+            quiesceGraceEnd?.cancel()
+            quiesceGraceEnd = nil
+        case .end: deadlines.bodyRead(at: eventLoop.now)
+        case .body: break
+        }
         if let reader {
             self.reader = nil
             reader.resume(returning: handOver(part))
@@ -78,18 +118,23 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event { endInput(.closed) }
+        switch event {
+        case ChannelEvent.inputClosed:
+            // HTTP clients do not half-close while they wait: the end of the input counts as
+            // leaving, as for nginx (`proxy_ignore_client_abort off`).
+            watch.clientLeft()
+            endInput(.closed)
+        case is ChannelShouldQuiesceEvent:
+            quiesce(context)
+        default:
+            break
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // The task sees it after the parts queued before it, and answers or closes.
         endInput(.failed(error))
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        isActive = true
-        context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -117,6 +162,11 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
 
     private func connectionEnded() {
         isActive = false
+        watch.clientLeft()
+        deadlineCheck?.task.cancel()
+        deadlineCheck = nil
+        quiesceGraceEnd?.cancel()
+        quiesceGraceEnd = nil
         endInput(.closed)
         if let writer {
             self.writer = nil
@@ -124,10 +174,42 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
         }
     }
 
+    // MARK: Deadlines and the drain
+
+    /// Makes sure the timer fires by the deadline in force, if there is one.
+    private func checkDeadlinesInTime() {
+        guard isActive, let deadline = deadlines.current else { return }
+        if let check = deadlineCheck {
+            if check.at <= deadline { return }
+            check.task.cancel()
+        }
+        let task = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [self] in
+            deadlineCheck = nil
+            guard let deadline = deadlines.current else { return }  // set again when the answer ends
+            if deadline <= eventLoop.now {
+                context?.close(promise: nil)
+            } else {
+                checkDeadlinesInTime()
+            }
+        }
+        deadlineCheck = (task, deadline)
+    }
+
+    private func quiesce(_ context: ChannelHandlerContext) {
+        guard !quiescing else { return }
+        quiescing = true
+        guard requestsInProgress == 0 else { return }  // the task closes after the answer
+        quiesceGraceEnd = eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.quiesceGrace) {
+            [self] in
+            quiesceGraceEnd = nil
+            if requestsInProgress == 0 { self.context?.close(promise: nil) }
+        }
+    }
+
     // MARK: The connection task's side
 
     /// The next request part; `nil` when the client's input has ended.
-    func next() async throws -> HTTPRequestPart? {
+    func next() async throws -> HTTPServerRequestPart? {
         eventLoop.preconditionInEventLoop()
         if let part = parts.popFirst() {
             resumeReadingIfCaughtUp()
@@ -156,7 +238,7 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
         return body ?? ByteBuffer()
     }
 
-    private func handOver(_ part: HTTPRequestPart) -> HTTPRequestPart {
+    private func handOver(_ part: HTTPServerRequestPart) -> HTTPServerRequestPart {
         switch part {
         case .head: bodyPending = true
         case .end: bodyPending = false
@@ -171,17 +253,32 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
         context.read()
     }
 
-    /// Queues a response part; `flush` sends what is queued.
-    func write(_ part: HTTPResponsePart, flush: Bool) throws {
+    var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
+
+    /// A response begins: until ``endResponse(_:)`` the connection cannot answer another.
+    func beginResponse() {
+        eventLoop.preconditionInEventLoop()
+        responseEnded = false
+    }
+
+    /// Queues response bytes; `flush` sends what is queued.
+    func write(_ bytes: ByteBuffer, flush: Bool) throws {
         eventLoop.preconditionInEventLoop()
         guard isActive, let context else { throw ChannelError.ioOnClosedChannel }
-        switch part {
-        case .head: responseEnded = false
-        case .end: responseEnded = true
-        case .body: break
-        }
-        context.write(wrapOutboundOut(part), promise: nil)
+        context.write(wrapOutboundOut(bytes), promise: nil)
         if flush { context.flush() }
+    }
+
+    /// Sends the response's last bytes (if any) with what is queued; the connection is idle again
+    /// unless another request is already in.
+    func endResponse(_ last: ByteBuffer?) throws {
+        eventLoop.preconditionInEventLoop()
+        guard isActive, let context else { throw ChannelError.ioOnClosedChannel }
+        if let last, last.readableBytes > 0 { context.write(wrapOutboundOut(last), promise: nil) }
+        context.flush()
+        responseEnded = true
+        deadlines.answerEnded(at: eventLoop.now)
+        checkDeadlinesInTime()
     }
 
     /// Returns once the connection takes more output: a slow client holds the task here

@@ -2,7 +2,6 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypes
 
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.
@@ -15,6 +14,8 @@ public protocol RelayResponder: Sendable {
 struct HTTPConnection: ServerChildChannelValue {
     let channel: any Channel
     let inbox: ConnectionInbox
+    /// Requests came over TLS: their scheme is `https`.
+    let secure: Bool
 
     /// Runs on the connection's event loop (the caller's task executor preference).
     func serve(_ responder: some RelayResponder) async {
@@ -35,7 +36,7 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// The next request's head, past what the last handler left unread of its body; `nil` when
     /// the client is done.
-    private func nextHead() async throws -> HTTPRequest? {
+    private func nextHead() async throws -> HTTPRequestHead? {
         while inbox.bodyPending {
             guard try await inbox.next() != nil else { return nil }
         }
@@ -48,27 +49,34 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// Answers one request; `false` when the connection closes after it.
     private func answer(
-        _ head: HTTPRequest,
+        _ head: HTTPRequestHead,
         responder: some RelayResponder,
         context: RelayRequestContext
     ) async throws -> Bool {
+        guard let requestHead = RequestHeadConversion.request(head, secure: secure) else {
+            throw HTTPParserError.invalidMethod
+        }
         let body =
             inbox.takeArrivedBody().map(RequestBody.init(buffer:))
             ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
-        let request = Request(head: head, body: body)
-        var response = await responder.respond(to: request, context: context)
+        var response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
         response.headers[.date] = HTTPDate.now()
-        try await write(response)
-        return request.headers[.connection] != "close"
+        let framing = ResponseFraming(
+            status: response.status, fields: response.headers, method: head.method, version: head.version)
+        try await write(response, framing: framing)
+        // Draining: the connection closes once the requests already read are answered.
+        if inbox.quiescing, inbox.requestsInProgress == 0 { return false }
+        return head.isKeepAlive && framing != .untilClose
     }
 
-    /// A body of known length goes out in one flush with its head; a stream is flushed write by
-    /// write, so each event reaches the client as it comes.
-    private func write(_ response: Response) async throws {
-        let streamed = response.body.contentLength == nil
-        try inbox.write(.head(response.head), flush: streamed)
-        try await response.body.write(ChannelResponseBodyWriter(inbox: inbox, flushEachWrite: streamed))
-        // A body that ended without its `.end` left the response unfinished: close, never reuse.
+    /// A body of known length goes out with its head (in one buffer when small) and one flush; a
+    /// stream is flushed write by write, so each event reaches the client as it comes.
+    private func write(_ response: Response, framing: ResponseFraming) async throws {
+        var head = response.head
+        framing.correct(&head.headerFields, status: head.status)
+        inbox.beginResponse()
+        try await response.body.write(ChannelResponseBodyWriter(inbox: inbox, framing: framing, head: head))
+        // A body that ended without its end left the response unfinished: close, never reuse.
         if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }
     }
 
@@ -81,8 +89,9 @@ struct HTTPConnection: ServerChildChannelValue {
             .contentType: "application/json", .contentLength: String(body.count), .connection: "close",
             .date: HTTPDate.now(),
         ]
-        try inbox.write(.head(response), flush: false)
-        try inbox.write(.body(ByteBuffer(bytes: body)), flush: false)
-        try inbox.write(.end(nil), flush: true)
+        var bytes = HTTP1ResponseEncoding.head(response, chunked: false, allocator: inbox.allocator)
+        bytes.writeBytes(body)
+        inbox.beginResponse()
+        try inbox.endResponse(bytes)
     }
 }

@@ -2,15 +2,15 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 import NIOSSL
 
 /// Relay's HTTP/1.1 server connection: the pipeline each accepted connection gets, and the task
 /// that answers its requests on the connection's own event loop.
 ///
 /// Hummingbird's `Server` accepts the connections and drains them on shutdown; everything after
-/// the accept is Relay's, so a request part costs a queue append instead of a trip through
-/// `NIOAsyncChannel`'s async sequences and writer.
+/// the accept is Relay's: NIO's request decoder, then ``ConnectionInbox``, so a request part
+/// costs a queue append instead of a trip through `NIOAsyncChannel`'s async sequences and
+/// writer, and the response goes out as bytes Relay encodes.
 struct HTTPServerChannel<Responder: RelayResponder>: ServerChildChannel {
     typealias Value = HTTPConnection
 
@@ -27,24 +27,11 @@ struct HTTPServerChannel<Responder: RelayResponder>: ServerChildChannel {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context)) }
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,  // requests are answered one at a time by the task
-                withErrorHandling: false,  // a parse error reaches the task, which answers 400
-                withOutboundHeaderValidation: false  // swift-http-types validated the fields
-            )
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            let inbox = ConnectionInbox(eventLoop: channel.eventLoop)
-            try pipeline.addHandlers([
-                BodyDeadlineHandler(timeout: bodyTimeout),
-                ClientDisconnectHandler(),
-                QuiesceGraceHandler(),
-                // Nothing reaches it until a request head is complete (nor before the TLS
-                // handshake is), so its idle timeout is the header deadline, and it closes idle
-                // keep-alive connections and, after the answer in progress, quiesced ones.
-                HTTPConnectionStateHandler(idleTimeout: .init(headerTimeout), logger: logger),
-                inbox,
-            ])
-            return HTTPConnection(channel: channel, inbox: inbox)
+            let inbox = ConnectionInbox(
+                eventLoop: channel.eventLoop, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
+            // A parse error reaches the inbox, and the task answers 400.
+            try pipeline.addHandlers([ByteToMessageHandler(HTTPRequestDecoder()), inbox])
+            return HTTPConnection(channel: channel, inbox: inbox, secure: tls != nil)
         }
     }
 

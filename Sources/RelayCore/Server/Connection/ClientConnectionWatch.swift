@@ -1,31 +1,12 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTPTypes
 
-/// Sees a client leave its connection at once, so the request in progress can end its upstream call.
+/// One connection's "the client left" signal, and what to do about it.
 ///
 /// Without it, a client that closes its connection is noticed only when Relay next writes to
 /// it: a request whose upstream is silent for a while (a model thinking) would keep the backend
-/// generating for nobody until then. The end of the client's input counts as leaving, as for
-/// nginx (`proxy_ignore_client_abort off`): HTTP clients do not half-close while they wait.
-final class ClientDisconnectHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-
-    let watch = ClientConnectionWatch()
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event { watch.clientLeft() }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        watch.clientLeft()
-        context.fireChannelInactive()
-    }
-}
-
-/// One connection's "the client left" signal, and what to do about it.
+/// generating for nobody until then. ``ConnectionInbox`` raises it when the connection closes or
+/// its input ends.
 final class ClientConnectionWatch: Sendable {
     private struct State {
         var left = false
@@ -52,13 +33,13 @@ final class ClientConnectionWatch: Sendable {
         action?()
     }
 
-    /// The watch of the connection a request came on, if its pipeline has one.
+    /// The watch of the connection a request came on.
     static func of(_ channel: (any Channel)?) async -> ClientConnectionWatch? {
         guard let channel else { return nil }
         // A request's task runs on its connection's event loop: no future, no hop.
         if channel.eventLoop.inEventLoop {
-            return try? channel.pipeline.syncOperations.handler(type: ClientDisconnectHandler.self).watch
+            return try? channel.pipeline.syncOperations.handler(type: ConnectionInbox.self).watch
         }
-        return try? await channel.pipeline.handler(type: ClientDisconnectHandler.self).map(\.watch).get()
+        return try? await channel.pipeline.handler(type: ConnectionInbox.self).map(\.watch).get()
     }
 }
