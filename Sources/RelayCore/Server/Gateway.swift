@@ -71,14 +71,16 @@ public final class Gateway: Sendable {
 
     /// Headers every proxied response carries.
     func decorate(_ fields: inout HTTPFields, record: AccessRecord) {
-        fields[.xRequestID] = record.requestID
-        fields[.xRelayBackend] = record.backend
-        fields[.xRelayAttempts] = String(record.attempts)
+        // Appended, not set (each set scans every field): the upstream's own `x-request-id`,
+        // `x-relay-*` and `x-ratelimit-*` never reach here (`UpstreamHeaders.response`), and
+        // Relay's own answers have none, so there is nothing to replace.
+        fields.append(HTTPField(name: .xRequestID, value: record.requestID))
+        fields.append(HTTPField(name: .xRelayBackend, value: record.backend))
+        fields.append(HTTPField(name: .xRelayAttempts, value: String(record.attempts)))
         if !record.stream, let overhead = record.overhead {
-            fields[.xRelayOverheadMS] = String(Double(overhead.nanoseconds / 1000) / 1000)
+            fields.append(
+                HTTPField(name: .xRelayOverheadMS, value: String(Double(overhead.nanoseconds / 1000) / 1000)))
         }
-        // Appended, not set: the upstream's own `x-ratelimit-*` never reach here
-        // (`UpstreamHeaders.response`), so there is nothing to replace.
         fields.append(contentsOf: record.rateLimitHeaders)
     }
 }

@@ -9,14 +9,15 @@ enum UpstreamHeaders {
     static let requestHeadersNotForwarded: Set<String> = [
         "authorization", "proxy-authorization", "host", "content-length", "accept-encoding", "connection",
         "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect",
-        "x-request-id", "openai-organization", "openai-project", "traceparent",
+        "x-request-id", "openai-organization", "openai-project", "traceparent", "content-type",
     ]
 
     /// Response headers that never reach the client: hop-by-hop headers, the upstream's own rate
-    /// limits and cookies, and the ones Relay sets itself.
+    /// limits and cookies, and the ones Relay sets itself (a backend may be another Relay).
     static let responseHeadersNotPassedBack: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "content-length", "set-cookie", "server", "date", "x-request-id",
+        "content-length", "set-cookie", "server", "date", "x-request-id", "x-relay-backend", "x-relay-attempts",
+        "x-relay-overhead-ms",
     ]
 
     static func request(
@@ -27,34 +28,37 @@ enum UpstreamHeaders {
         trace: TraceContext? = nil,
         body: [UInt8]
     ) -> UpstreamRequest {
-        var headers = HTTPHeaders()
-        headers.add(name: "host", value: backend.pool.hostHeader)
+        // Built as a list, then wrapped once: `HTTPHeaders.add` scans each name again. The names
+        // and values are checked when the request is encoded (`UpstreamRequestEncoder`).
+        var headers: [(String, String)] = [("host", backend.pool.hostHeader)]
+        headers.reserveCapacity(clientHeaders.count + 6)
         // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
         let keepsTraceState = trace?.continued ?? true
         for field in clientHeaders where !requestHeadersNotForwarded.contains(field.name.canonicalName) {
             if !keepsTraceState, field.name == .tracestate { continue }
-            headers.add(name: field.name.rawName, value: field.value)
+            headers.append((field.name.rawName, field.value))
         }
-        if let trace { headers.add(name: "traceparent", value: trace.header) }
-        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        if let trace { headers.append(("traceparent", trace.header)) }
+        headers.append(("content-type", "application/json"))
         // Servers built on starlette-context (llama-cpp-python's) answer 400 to any
         // x-request-id that is not a UUID, so other ids stay with Relay.
         if UUIDText.isUUID(requestID) {
-            headers.add(name: "x-request-id", value: requestID)
+            headers.append(("x-request-id", requestID))
         }
         if let authorization = backend.authorization {
-            headers.add(name: "authorization", value: authorization)
+            headers.append(("authorization", authorization))
         }
-        headers.add(name: "content-length", value: String(body.count))
-        return UpstreamRequest(path: path, headers: headers, body: ByteBuffer(bytes: body))
+        headers.append(("content-length", String(body.count)))
+        return UpstreamRequest(path: path, headers: HTTPHeaders(headers), body: ByteBuffer(bytes: body))
     }
 
     static func response(_ upstream: HTTPHeaders) -> HTTPFields {
         var fields = HTTPFields()
+        fields.reserveCapacity(upstream.count)
         for (name, value) in upstream {
-            let lowercased = name.lowercased()
-            guard !responseHeadersNotPassedBack.contains(lowercased), !lowercased.hasPrefix("x-ratelimit-"),
-                let fieldName = HTTPField.Name(lowercased)
+            guard let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name.lowercased()),
+                !responseHeadersNotPassedBack.contains(fieldName.canonicalName),
+                !fieldName.canonicalName.hasPrefix("x-ratelimit-")
             else { continue }
             fields.append(HTTPField(name: fieldName, value: value))
         }

@@ -12,20 +12,29 @@ struct HTTP1EncodingTests {
     @Test func aResponseHeadIsTheStatusLineTheFieldsAndAnEmptyLine() {
         var response = HTTPResponse(status: .tooManyRequests)
         response.headerFields = [.contentType: "application/json", .contentLength: "2", .retryAfter: "7"]
-        let bytes = HTTP1ResponseEncoding.head(response, chunked: false, allocator: allocator)
+        let date = "Fri, 27 Nov 2026 06:00:00 GMT"
+        let bytes = HTTP1ResponseEncoding.head(response, framing: .length, date: date, allocator: allocator)
         #expect(
             String(buffer: bytes)
                 == "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
-                + "Retry-After: 7\r\n\r\n")
+                + "Retry-After: 7\r\ndate: \(date)\r\n\r\n")
     }
 
-    @Test func aStreamedHeadSaysChunked() {
+    @Test func aStreamedHeadSaysChunkedWhateverTheResponseSaid() {
         var response = HTTPResponse(status: .ok)
-        response.headerFields = [.contentType: "text/event-stream"]
-        let bytes = HTTP1ResponseEncoding.head(response, chunked: true, allocator: allocator)
+        response.headerFields = [.contentType: "text/event-stream", .transferEncoding: "gzip", .date: "yesterday"]
+        let bytes = HTTP1ResponseEncoding.head(response, framing: .chunked, date: "today", allocator: allocator)
         #expect(
             String(buffer: bytes)
-                == "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")
+                == "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\ndate: today\r\n"
+                + "transfer-encoding: chunked\r\n\r\n")
+    }
+
+    @Test func aStatusWithoutBodyTellsNoLength() {
+        var response = HTTPResponse(status: .noContent)
+        response.headerFields = [.contentLength: "0", .xRequestID: "r1"]
+        let bytes = HTTP1ResponseEncoding.head(response, framing: .bodiless, date: nil, allocator: allocator)
+        #expect(String(buffer: bytes) == "HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n")
     }
 
     @Test func chunksCarryTheirSizeInHexadecimal() {

@@ -14,15 +14,14 @@ struct ChannelResponseBodyWriter: ResponseBodyWriter {
     private var held: ByteBuffer?
 
     /// Encodes the head: held back for a body of known length, sent at once before a stream.
-    init(inbox: ConnectionInbox, framing: ResponseFraming, head: HTTPResponse) throws {
+    init(inbox: ConnectionInbox, framing: ResponseFraming, head: HTTPResponse, bodyLength: Int?) throws {
         self.inbox = inbox
         self.framing = framing
-        let length = framing == .length ? head.headerFields[.contentLength].flatMap { Int($0) } ?? 0 : 0
         let bytes = HTTP1ResponseEncoding.head(
-            head, chunked: framing == .chunked, allocator: inbox.allocator,
-            reserving: min(length, Self.holdLimit))
+            head, framing: framing, date: HTTPDate.now(), allocator: inbox.allocator,
+            reserving: framing == .length ? min(bodyLength ?? 0, Self.holdLimit) : 0)
         switch framing {
-        case .length, .none:
+        case .length, .headOnly, .bodiless:
             held = bytes
         case .chunked, .untilClose:
             try inbox.write(bytes, flush: true)
@@ -31,8 +30,8 @@ struct ChannelResponseBodyWriter: ResponseBodyWriter {
 
     mutating func write(_ buffer: ByteBuffer) async throws {
         switch framing {
-        case .none:
-            return  // a response to HEAD has no body
+        case .headOnly, .bodiless:
+            return
         case .length:
             if var held = held.take() {
                 if held.readableBytes + buffer.readableBytes <= Self.holdLimit {

@@ -8,19 +8,25 @@ import NIOCore
 /// its own capacity and exclusivity checks (about 30,000 instructions a request). Here the size
 /// is counted first and each name and value copied once.
 enum HTTP1ResponseEncoding {
-    /// The status line and the fields, then `Transfer-Encoding: chunked` when `chunked` (the
-    /// caller removed any such field the response had), then the empty line; with room for
-    /// `reserving` more bytes, so a small body can follow in the same buffer.
+    /// The status line, the fields and `date`, then `Transfer-Encoding: chunked` for a chunked
+    /// body, then the empty line; with room for `reserving` more bytes, so a small body can
+    /// follow in the same buffer. The framing fields are Relay's to write: a `Transfer-Encoding`
+    /// in the response is left out, and so is `Content-Length` for a status that has no body,
+    /// and `Date` for the one given.
     static func head(
-        _ response: HTTPResponse, chunked: Bool, allocator: ByteBufferAllocator, reserving extra: Int = 0
+        _ response: HTTPResponse, framing: ResponseFraming, date: String?, allocator: ByteBufferAllocator,
+        reserving extra: Int = 0
     ) -> ByteBuffer {
         let reason = response.status.reasonPhrase
         var size = statusLineSize(reason) + 2
-        for field in response.headerFields { size += fieldSize(field) }
-        if chunked { size += chunkedField.utf8CodeUnitCount }
+        for field in response.headerFields where !leavesOut(field.name, framing: framing, date: date) {
+            size += fieldSize(field)
+        }
+        if let date { size += "date: \r\n".utf8.count + date.utf8.count }
+        if framing == .chunked { size += chunkedField.utf8CodeUnitCount }
         var buffer = allocator.buffer(capacity: size + extra)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
-            var writer = RawWriter(out: out)
+            var writer = RawByteWriter(out: out)
             writer.put("HTTP/1.1 ")
             let code = response.status.code
             writer.put(byte: UInt8(ascii: "0") + UInt8(code / 100 % 10))
@@ -29,12 +35,29 @@ enum HTTP1ResponseEncoding {
             writer.put(" ")
             writer.put(reason)
             writer.put("\r\n")
-            for field in response.headerFields { writer.put(field) }
-            if chunked { writer.put(chunkedField) }
+            for field in response.headerFields where !leavesOut(field.name, framing: framing, date: date) {
+                writer.put(field)
+            }
+            if let date {
+                writer.put("date: ")
+                writer.put(date)
+                writer.put("\r\n")
+            }
+            if framing == .chunked { writer.put(chunkedField) }
             writer.put("\r\n")
             return writer.at
         }
         return buffer
+    }
+
+    /// Compares lengths first: most names differ from these three in length alone.
+    private static func leavesOut(_ name: HTTPField.Name, framing: ResponseFraming, date: String?) -> Bool {
+        switch name.canonicalName.utf8.count {
+        case 17: name == .transferEncoding
+        case 14: framing == .bodiless && name == .contentLength
+        case 4: date != nil && name == .date
+        default: false
+        }
     }
 
     /// One chunk of a chunked body: its size in hexadecimal, the bytes, CRLF.
@@ -42,7 +65,7 @@ enum HTTP1ResponseEncoding {
         let count = body.readableBytes
         var buffer = allocator.buffer(capacity: count + 20)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 18) { out in
-            var writer = RawWriter(out: out)
+            var writer = RawByteWriter(out: out)
             writer.putHex(count)
             writer.put("\r\n")
             return writer.at
@@ -57,7 +80,7 @@ enum HTTP1ResponseEncoding {
         var size = 5
         for field in trailers ?? [:] { size += fieldSize(field) }
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
-            var writer = RawWriter(out: out)
+            var writer = RawByteWriter(out: out)
             writer.put("0\r\n")
             for field in trailers ?? [:] { writer.put(field) }
             writer.put("\r\n")
@@ -73,47 +96,5 @@ enum HTTP1ResponseEncoding {
 
     private static func fieldSize(_ field: HTTPField) -> Int {
         field.name.rawName.utf8.count + 4 + field.withUnsafeBytesOfValue(\.count)
-    }
-
-    /// Copies bytes into a buffer the size was counted for.
-    private struct RawWriter {
-        let out: UnsafeMutableRawBufferPointer
-        var at = 0
-
-        mutating func put(_ bytes: UnsafeRawBufferPointer) {
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-            (out.baseAddress! + at).copyMemory(from: base, byteCount: bytes.count)
-            at += bytes.count
-        }
-
-        mutating func put(_ text: StaticString) {
-            put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-
-        mutating func put(_ text: String) {
-            var text = text
-            text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
-        }
-
-        mutating func put(byte: UInt8) {
-            out[at] = byte
-            at += 1
-        }
-
-        mutating func put(_ field: HTTPField) {
-            put(field.name.rawName)
-            put(": ")
-            field.withUnsafeBytesOfValue { put(UnsafeRawBufferPointer($0)) }
-            put("\r\n")
-        }
-
-        mutating func putHex(_ value: Int) {
-            let digits: StaticString = "0123456789abcdef"
-            var shift = max(0, (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 - 1) * 4
-            while shift >= 0 {
-                put(byte: digits.utf8Start[(value >> shift) & 0xF])
-                shift -= 4
-            }
-        }
     }
 }

@@ -59,8 +59,7 @@ struct HTTPConnection: ServerChildChannelValue {
         let body =
             inbox.takeArrivedBody().map(RequestBody.init(buffer:))
             ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
-        var response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
-        response.headers[.date] = HTTPDate.now()
+        let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
         let framing = ResponseFraming(
             status: response.status, fields: response.headers, method: head.method, version: head.version)
         try await write(response, framing: framing)
@@ -72,10 +71,10 @@ struct HTTPConnection: ServerChildChannelValue {
     /// A body of known length goes out with its head (in one buffer when small) and one flush; a
     /// stream is flushed write by write, so each event reaches the client as it comes.
     private func write(_ response: Response, framing: ResponseFraming) async throws {
-        var head = response.head
-        framing.correct(&head.headerFields, status: head.status)
         inbox.beginResponse()
-        try await response.body.write(ChannelResponseBodyWriter(inbox: inbox, framing: framing, head: head))
+        let writer = try ChannelResponseBodyWriter(
+            inbox: inbox, framing: framing, head: response.head, bodyLength: response.body.contentLength)
+        try await response.body.write(writer)
         // A body that ended without its end left the response unfinished: close, never reuse.
         if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }
     }
@@ -85,11 +84,9 @@ struct HTTPConnection: ServerChildChannelValue {
         let error = RelayError.invalidRequest(message: "The request is not valid HTTP/1.1.", param: nil)
         let body = error.body
         var response = HTTPResponse(status: error.status)
-        response.headerFields = [
-            .contentType: "application/json", .contentLength: String(body.count), .connection: "close",
-            .date: HTTPDate.now(),
-        ]
-        var bytes = HTTP1ResponseEncoding.head(response, chunked: false, allocator: inbox.allocator)
+        response.headerFields = [.contentType: "application/json", .contentLength: String(body.count), .connection: "close"]
+        var bytes = HTTP1ResponseEncoding.head(
+            response, framing: .length, date: HTTPDate.now(), allocator: inbox.allocator, reserving: body.count)
         bytes.writeBytes(body)
         inbox.beginResponse()
         try inbox.endResponse(bytes)

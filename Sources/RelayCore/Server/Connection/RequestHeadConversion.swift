@@ -5,15 +5,10 @@ import NIOHTTP1
 ///
 /// NIOHTTPTypesHTTP1's conversion lowercases and validates every field name into a new string
 /// and reads the path through Foundation's `URLComponents`, about 12,000 instructions a
-/// request; the names a client usually sends are matched here against ready-made ones instead,
-/// and a path in origin form (`/v1/...`, as every client sends it) is taken as it is.
+/// request; the names a client usually sends are matched against ready-made ones instead
+/// (``CommonFieldNames``), and a path in origin form (`/v1/...`, as every client sends it) is
+/// taken as it is.
 enum RequestHeadConversion {
-    /// Fields a client usually sends, matched without building their lowercase name.
-    private static let commonNames: [HTTPField.Name] = [
-        .contentType, .contentLength, .authorization, .accept, .userAgent, .acceptEncoding,
-        .connection, .xRequestID, .traceparent, .tracestate, .xForwardedFor, .expect,
-    ]
-
     /// The request, or `nil` for a method swift-http-types rejects.
     static func request(_ head: HTTPRequestHead, secure: Bool) -> HTTPRequest? {
         guard let method = method(head.method) else { return nil }
@@ -21,12 +16,12 @@ enum RequestHeadConversion {
         fields.reserveCapacity(head.headers.count)
         var authority: String?
         for (name, value) in head.headers {
-            if authority == nil, name.utf8.count == 4, asciiCaseInsensitiveEqual(name, "host") {
+            if authority == nil, name.utf8.count == 4, name.lowercased() == "host" {
                 authority = value
                 continue
             }
             // llhttp has checked the name's characters; `Name(_:)` checks them again.
-            guard let fieldName = commonName(name) ?? HTTPField.Name(name) else { continue }
+            guard let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name) else { continue }
             fields.append(HTTPField(name: fieldName, value: value))
         }
         return HTTPRequest(
@@ -49,14 +44,6 @@ enum RequestHeadConversion {
         }
     }
 
-    private static func commonName(_ name: String) -> HTTPField.Name? {
-        let count = name.utf8.count
-        for known in commonNames where known.canonicalName.utf8.count == count {
-            if asciiCaseInsensitiveEqual(name, known.canonicalName) { return known }
-        }
-        return nil
-    }
-
     /// The request target as a path: origin form as it is; the path and query of an absolute
     /// form (`http://host/path?query`, which a server must accept); `*` and anything else as
     /// it is, for the router to reject.
@@ -70,12 +57,5 @@ enum RequestHeadConversion {
         let end = bytes[start...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
         let target = String(decoding: bytes[start..<end], as: UTF8.self)
         return target.utf8.first == UInt8(ascii: "/") ? target : "/" + target
-    }
-
-    /// Compares an ASCII name with a lowercase one, ignoring the first one's case.
-    private static func asciiCaseInsensitiveEqual(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.elementsEqual(lowercase.utf8) { byte, lower in
-            byte == lower || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte | 0x20 == lower)
-        }
     }
 }

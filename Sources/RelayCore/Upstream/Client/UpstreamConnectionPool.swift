@@ -102,8 +102,11 @@ final class UpstreamConnectionPool: Sendable {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: tlsContext, serverHostname: origin.serverName))
                     }
-                    try pipeline.addHTTPClientHandlers()
-                    try pipeline.addHandler(UpstreamConnectionHandler())
+                    try pipeline.addHandlers([
+                        UpstreamRequestEncoder(),
+                        ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
+                        UpstreamConnectionHandler(),
+                    ])
                 }
             }
             .connect(host: origin.host, port: origin.port)

@@ -1,0 +1,35 @@
+import HTTPTypes
+
+/// The field names that cross Relay on nearly every request and answer, matched without
+/// building their lowercase form.
+///
+/// `HTTPField.Name(_:)` lowercases and validates every name into a new string; a name that
+/// arrives as one of these (in any case) gets the ready-made one instead.
+enum CommonFieldNames {
+    private static let names: [HTTPField.Name] = [
+        .contentType, .contentLength, .authorization, .accept, .userAgent, .acceptEncoding, .connection,
+        .transferEncoding, .date, .server, .cacheControl, .contentEncoding, .vary, .setCookie, .expect,
+        .xRequestID, .traceparent, .tracestate, .xForwardedFor,
+    ]
+    private static let lowercaseBytes: [[UInt8]] = names.map { Array($0.canonicalName.utf8) }
+
+    /// The ready-made name `raw` spells, ignoring ASCII case; `nil` for any other name.
+    static func name(_ raw: String) -> HTTPField.Name? {
+        var raw = raw
+        return raw.withUTF8 { bytes -> HTTPField.Name? in
+            for (index, known) in lowercaseBytes.enumerated() where known.count == bytes.count {
+                if equalIgnoringASCIICase(bytes, known) { return names[index] }
+            }
+            return nil
+        }
+    }
+
+    private static func equalIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if lowered != lowercase[index] { return false }
+        }
+        return true
+    }
+}
