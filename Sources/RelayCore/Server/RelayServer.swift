@@ -109,8 +109,9 @@ public struct RelayServer: Sendable {
         let scheme = tlsContexts == nil ? "http" : "https"
         return Server(
             childChannelSetup: connections(answeredBy: GatewayResponder(gateway: gateway), tls: tlsContexts),
-            configuration: .init(address: .hostname(server.host, port: server.port)),
+            configuration: .init(address: .hostname(server.host, port: server.port), backlog: Self.listenBacklog),
             onServerRunning: { channel in
+                try? await channel.setOption(.maxMessagesPerRead, value: Self.acceptsPerRead)
                 let port = channel.localAddress?.port ?? server.port
                 logger.info(
                     "listening",
@@ -122,6 +123,16 @@ public struct RelayServer: Sendable {
             logger: quietLogger
         )
     }
+
+    /// Connections the kernel holds for the listener until Relay accepts them (capped by
+    /// `net.core.somaxconn`, 4,096 by default). Hummingbird's 256 overflows when a burst of
+    /// clients connects while the event loops are busy forwarding: the kernel then drops their
+    /// handshakes, and each client waits a second to try again.
+    static let listenBacklog = 4096
+    /// Connections accepted each time the listener is readable. NIO's default, 4, lets an event
+    /// loop busy with streams accept only a few connections per pass over its ready sockets: a
+    /// burst of 2,000 new streams waited up to a second in the kernel's queue.
+    static let acceptsPerRead: UInt = 256
 
     /// Each accepted connection's setup, with the config's header and body deadlines.
     private func connections<Responder: RelayResponder>(answeredBy responder: Responder, tls: TLSContextBox?)

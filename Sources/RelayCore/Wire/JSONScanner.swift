@@ -210,17 +210,10 @@ public struct JSONScanner {
     }
 
     /// Where the bytes from `start` that need no look (no quote, backslash or control byte) end:
-    /// most of a string, read without a bounds check per byte.
+    /// most of a string, read eight bytes at a time.
     private func plainRunEnd(from start: Int) -> Int {
         bytes.withUnsafeBufferPointer { buffer in
-            let limit = min(end, buffer.count)
-            var position = start
-            while position < limit {
-                let byte = buffer[position]
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-                position += 1
-            }
-            return position
+            JSONSpecialBytes.first(in: buffer, from: start, to: min(end, buffer.count))
         }
     }
 

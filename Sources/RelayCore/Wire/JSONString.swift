@@ -77,7 +77,7 @@ public enum JSONString {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
-            guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            guard JSONSpecialBytes.first(in: bytes, from: 0, to: bytes.count) < bytes.count else {
                 out.append(contentsOf: bytes)
                 return
             }

@@ -36,7 +36,10 @@ struct UpstreamRequestEncoderTests {
         try channel.writeOutbound(HTTPClientRequestPart.end(nil))
         let first = try #require(try channel.readOutbound(as: IOData.self))
         #expect(try channel.readOutbound(as: IOData.self) == nil)
-        guard case .byteBuffer(let buffer) = first else { Issue.record("not bytes"); return }
+        guard case .byteBuffer(let buffer) = first else {
+            Issue.record("not bytes")
+            return
+        }
         #expect(
             String(buffer: buffer)
                 == "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:8000\r\ncontent-type: application/json\r\n"

@@ -84,7 +84,9 @@ struct HTTPConnection: ServerChildChannelValue {
         let error = RelayError.invalidRequest(message: "The request is not valid HTTP/1.1.", param: nil)
         let body = error.body
         var response = HTTPResponse(status: error.status)
-        response.headerFields = [.contentType: "application/json", .contentLength: String(body.count), .connection: "close"]
+        response.headerFields = [
+            .contentType: "application/json", .contentLength: String(body.count), .connection: "close",
+        ]
         var bytes = HTTP1ResponseEncoding.head(
             response, framing: .length, date: HTTPDate.now(), allocator: inbox.allocator, reserving: body.count)
         bytes.writeBytes(body)
