@@ -45,6 +45,7 @@ public final class InProcessRateLimiter: RateLimiter {
         let limits = principal.limits
         return withWindows(of: principal.name, at: now) { windows in
             var checks: [(kind: RateLimitKind, fit: LimitFit)] = []
+            checks.reserveCapacity(3)
             if let rpm = limits.rpm {
                 let wait = windows.requests.wait(toFit: 1, limit: rpm, atMilliseconds: now)
                 checks.append(

@@ -17,8 +17,15 @@ struct SlidingWindow {
 
     /// Indexed by second modulo 61; allocated on first use, so unlimited keys cost nothing.
     private var buckets: [Bucket] = []
-    /// The latest second ever charged: no bucket holds a later one.
+    /// The latest second ever charged: no bucket holds a later one, and every bucket with an
+    /// amount holds one of the 61 seconds up to it.
     private var latestCharged: Int64 = .min
+    /// Every bucket's amount, summed: what is used while the latest second charged is current,
+    /// read without a pass over the buckets (several times a request).
+    private var total = 0
+    /// A charge went to a second already out of the window (the clock went back): `total` may
+    /// count it, so `used` sums the buckets until the next full clear.
+    private var holdsStaleSecond = false
 
     /// Nothing counted any more at `now`: the window can be forgotten.
     func isEmpty(atMilliseconds now: Int64) -> Bool {
@@ -31,16 +38,41 @@ struct SlidingWindow {
 
     /// The total still counted at `now`.
     func used(atMilliseconds now: Int64) -> Int {
-        let oldest = Self.second(ofMilliseconds: now) - Self.liveSeconds + 1
+        let current = Self.second(ofMilliseconds: now)
+        // Within the latest second charged, every bucket with an amount still counts.
+        if current == latestCharged, !holdsStaleSecond { return total }
+        let oldest = current - Self.liveSeconds + 1
         return buckets.reduce(0) { $0 + ($1.second >= oldest ? $1.amount : 0) }
     }
 
     mutating func charge(_ amount: Int, atSecond second: Int64) {
         if buckets.isEmpty { buckets = Array(repeating: Bucket(), count: Int(Self.liveSeconds)) }
+        if second > latestCharged { ageOut(upTo: second) }
+        if latestCharged != .min, second <= latestCharged - Self.liveSeconds { holdsStaleSecond = true }
         let index = Self.index(of: second)
-        if buckets[index].second != second { buckets[index] = Bucket(second: second, amount: 0) }
+        if buckets[index].second != second {
+            total -= buckets[index].amount
+            buckets[index] = Bucket(second: second, amount: 0)
+        }
         buckets[index].amount += amount
+        total += amount
         latestCharged = max(latestCharged, second)
+    }
+
+    /// Empties the buckets that stop counting when `second` becomes the latest charged: those
+    /// of the seconds since the last charge hold amounts 61 seconds older (or none).
+    private mutating func ageOut(upTo second: Int64) {
+        if latestCharged == .min || second - latestCharged >= Self.liveSeconds {
+            for index in buckets.indices { buckets[index] = Bucket() }
+            total = 0
+            holdsStaleSecond = false
+            return
+        }
+        for passed in (latestCharged + 1)...second {
+            let index = Self.index(of: passed)
+            total -= buckets[index].amount
+            buckets[index] = Bucket()
+        }
     }
 
     /// Corrects an earlier charge by `delta`: in its own bucket while that still counts (never
@@ -50,7 +82,9 @@ struct SlidingWindow {
         let current = Self.second(ofMilliseconds: now)
         let index = Self.index(of: second)
         if second > current - Self.liveSeconds, !buckets.isEmpty, buckets[index].second == second {
-            buckets[index].amount = max(0, buckets[index].amount + delta)
+            let amount = max(0, buckets[index].amount + delta)
+            total += amount - buckets[index].amount
+            buckets[index].amount = amount
         } else if delta > 0 {
             charge(delta, atSecond: current)
         }

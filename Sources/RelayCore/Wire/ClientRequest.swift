@@ -2,7 +2,7 @@
 /// positions for rewriting, and nothing else.
 public struct ClientRequest: Sendable {
     /// Top-level fields an upstream could read a second copy of: a duplicate is rejected.
-    static let fieldsThatMustBeUnique: Set<String> = [
+    static let fieldsThatMustBeUnique: [String] = [
         "model", "stream", "max_tokens", "max_completion_tokens", "stream_options",
     ]
 
@@ -26,11 +26,13 @@ public struct ClientRequest: Sendable {
         } catch {
             throw ClientRequestError(message: error.message, param: nil)
         }
-        var seen: Set<String> = []
+        // A handful of members: an array search costs less than hashing each key into a set.
+        var seen: [String] = []
         for member in object.members where Self.fieldsThatMustBeUnique.contains(member.key) {
-            guard seen.insert(member.key).inserted else {
+            guard !seen.contains(member.key) else {
                 throw ClientRequestError(message: "duplicate key \"\(member.key)\" in the body", param: member.key)
             }
+            seen.append(member.key)
         }
         guard let modelMember = object.member("model") else {
             throw ClientRequestError(message: "you must provide a model parameter", param: "model")

@@ -73,6 +73,7 @@ public struct JSONScanner {
     mutating func readObjectMembers() throws(JSONScanError) -> [JSONMember] {
         guard next() == UInt8(ascii: "{") else { throw .unexpectedByte }
         var members: [JSONMember] = []
+        members.reserveCapacity(8)  // an answer's or a request's members, without growing the array
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
