@@ -89,6 +89,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: [
+                // A nonisolated async function runs on its caller's executor, as in Swift 7: a
+                // request's task stays on its connection's event loop without a task switch (and a
+                // look-up of the task's preferred executor, under a lock) at every call.
+                .enableUpcomingFeature("NonisolatedNonsendingByDefault")
             ]
         ),
         // A redis-server started and stopped by the tests, for both test targets.

@@ -64,7 +64,7 @@ enum StreamForwarder {
         var upstreamFailed = false
     }
 
-    static func forward(
+    @concurrent static func forward(
         _ exchange: UpstreamExchange,
         state: inout State,
         writer: inout any ResponseBodyWriter
@@ -112,7 +112,8 @@ enum StreamForwarder {
         }
     }
 
-    private static func send(_ bytes: [UInt8], _ writer: inout any ResponseBodyWriter) async -> Bool {
+    // `@concurrent`: Hummingbird's writer protocol is not Sendable, and its methods run off the caller.
+    @concurrent private static func send(_ bytes: [UInt8], _ writer: inout any ResponseBodyWriter) async -> Bool {
         do {
             try await writer.write(ByteBuffer(bytes: bytes))
             return true

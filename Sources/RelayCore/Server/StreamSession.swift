@@ -33,7 +33,8 @@ final class StreamSession: Sendable {
         self.pending = NIOLockedValueBox(state)
     }
 
-    func run(_ writer: inout any ResponseBodyWriter) async throws {
+    // `@concurrent`: Hummingbird's writer protocol is not Sendable, and its methods run off the caller.
+    @concurrent func run(_ writer: inout any ResponseBodyWriter) async throws {
         guard var state = pending.withLockedValue({ $0.take() }) else { return }
         // A client that leaves ends the upstream call at once, not at the next write to it.
         let watch = await ClientConnectionWatch.of(connection)

@@ -1,5 +1,3 @@
-import HTTPTypes
-
 /// Copies bytes into a buffer the size was counted for: the HTTP/1.1 heads Relay writes, each
 /// name and value copied once instead of through one `ByteBuffer` write (with its capacity and
 /// exclusivity checks) per run of bytes.
@@ -18,20 +16,16 @@ struct RawByteWriter {
     }
 
     mutating func put(_ text: String) {
-        var text = text
-        text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+        // Native strings are contiguous: no copy of the string to make it so.
+        if text.utf8.withContiguousStorageIfAvailable({ put(UnsafeRawBufferPointer($0)) }) == nil {
+            var text = text
+            text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     mutating func put(byte: UInt8) {
         out[at] = byte
         at += 1
-    }
-
-    mutating func put(_ field: HTTPField) {
-        put(field.name.rawName)
-        put(": ")
-        field.withUnsafeBytesOfValue { put(UnsafeRawBufferPointer($0)) }
-        put("\r\n")
     }
 
     mutating func putHex(_ value: Int) {

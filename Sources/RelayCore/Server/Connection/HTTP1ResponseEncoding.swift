@@ -17,27 +17,29 @@ enum HTTP1ResponseEncoding {
         _ response: HTTPResponse, framing: ResponseFraming, date: String?, allocator: ByteBufferAllocator,
         reserving extra: Int = 0
     ) -> ByteBuffer {
-        let reason = response.status.reasonPhrase
-        var size = statusLineSize(reason) + 2
-        for field in response.headerFields where !leavesOut(field.name, framing: framing, date: date) {
-            size += fieldSize(field)
-        }
-        if let date { size += "date: \r\n".utf8.count + date.utf8.count }
-        if framing == .chunked { size += chunkedField.utf8CodeUnitCount }
-        var buffer = allocator.buffer(capacity: size + extra)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+        let status = response.status
+        let reason = status.reasonPhrase
+        // One pass over the fields (each read copies a field): room for typical ones up front,
+        // the buffer grows for longer ones.
+        var buffer = allocator.buffer(capacity: 128 + 64 * response.headerFields.count + extra)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: statusLineSize(reason)) { out in
             var writer = RawByteWriter(out: out)
             writer.put("HTTP/1.1 ")
-            let code = response.status.code
-            writer.put(byte: UInt8(ascii: "0") + UInt8(code / 100 % 10))
-            writer.put(byte: UInt8(ascii: "0") + UInt8(code / 10 % 10))
-            writer.put(byte: UInt8(ascii: "0") + UInt8(code % 10))
+            writer.put(byte: UInt8(ascii: "0") + UInt8(status.code / 100 % 10))
+            writer.put(byte: UInt8(ascii: "0") + UInt8(status.code / 10 % 10))
+            writer.put(byte: UInt8(ascii: "0") + UInt8(status.code % 10))
             writer.put(" ")
             writer.put(reason)
             writer.put("\r\n")
-            for field in response.headerFields where !leavesOut(field.name, framing: framing, date: date) {
-                writer.put(field)
-            }
+            return writer.at
+        }
+        for field in response.headerFields where !leavesOut(field.name, framing: framing, date: date) {
+            write(field, into: &buffer)
+        }
+        let dateSize = date.map { "date: \r\n".utf8.count + $0.utf8.count } ?? 0
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: dateSize + chunkedField.utf8CodeUnitCount + 2) {
+            out in
+            var writer = RawByteWriter(out: out)
             if let date {
                 writer.put("date: ")
                 writer.put(date)
@@ -48,6 +50,21 @@ enum HTTP1ResponseEncoding {
             return writer.at
         }
         return buffer
+    }
+
+    /// `name: value` and CRLF.
+    private static func write(_ field: HTTPField, into buffer: inout ByteBuffer) {
+        let name = field.name.rawName
+        field.withUnsafeBytesOfValue { value in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.count + 4) { out in
+                var writer = RawByteWriter(out: out)
+                writer.put(name)
+                writer.put(": ")
+                writer.put(UnsafeRawBufferPointer(value))
+                writer.put("\r\n")
+                return writer.at
+            }
+        }
     }
 
     /// Compares lengths first: most names differ from these three in length alone.
@@ -77,24 +94,14 @@ enum HTTP1ResponseEncoding {
 
     /// The end of a chunked body: the zero-size chunk, the trailer fields, the empty line.
     static func lastChunk(trailers: HTTPFields?, into buffer: inout ByteBuffer) {
-        var size = 5
-        for field in trailers ?? [:] { size += fieldSize(field) }
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
-            var writer = RawByteWriter(out: out)
-            writer.put("0\r\n")
-            for field in trailers ?? [:] { writer.put(field) }
-            writer.put("\r\n")
-            return writer.at
-        }
+        buffer.writeStaticString("0\r\n")
+        for field in trailers ?? [:] { write(field, into: &buffer) }
+        buffer.writeStaticString("\r\n")
     }
 
     private static let chunkedField: StaticString = "transfer-encoding: chunked\r\n"
 
     private static func statusLineSize(_ reason: String) -> Int {
         "HTTP/1.1 200 ".utf8.count + reason.utf8.count + 2
-    }
-
-    private static func fieldSize(_ field: HTTPField) -> Int {
-        field.name.rawName.utf8.count + 4 + field.withUnsafeBytesOfValue(\.count)
     }
 }

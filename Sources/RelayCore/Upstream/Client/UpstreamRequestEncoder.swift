@@ -47,34 +47,35 @@ final class UpstreamRequestEncoder: ChannelOutboundHandler, RemovableChannelHand
         if let bytes = pending.take() { context.write(wrapOutboundOut(.byteBuffer(bytes)), promise: nil) }
     }
 
-    /// The request line and fields, with room for the body its `Content-Length` announces;
-    /// `nil` if a name is not a token or a value holds CR, LF or NUL (it would split the request).
+    /// The request line and fields, with room for a body of typical size; `nil` if a name is not
+    /// a token or a value holds CR, LF or NUL (it would split the request).
     static func encode(_ head: HTTPRequestHead, allocator: ByteBufferAllocator) -> ByteBuffer? {
         let method = head.method.rawValue
-        var size = method.utf8.count + 1 + head.uri.utf8.count + 13  // " HTTP/1.1\r\n" and the last CRLF
-        var bodyLength = 0
-        for (name, value) in head.headers {
-            guard HTTPFieldBytes.isToken(name), HTTPFieldBytes.isSafeValue(value) else { return nil }
-            size += name.utf8.count + value.utf8.count + 4
-            if name.utf8.count == 14, name.lowercased() == "content-length" { bodyLength = Int(value) ?? 0 }
-        }
-        guard HTTPFieldBytes.isSafeValue(head.uri), !head.uri.utf8.contains(UInt8(ascii: " ")) else { return nil }
-        var buffer = allocator.buffer(capacity: size + min(bodyLength, 1 << 20))
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+        let uri = head.uri
+        guard HTTPFieldBytes.isSafeValue(uri), !uri.utf8.contains(UInt8(ascii: " ")) else { return nil }
+        // One pass over the fields (each read copies a name and a value); the buffer grows for
+        // longer ones, and for a body larger than this.
+        var buffer = allocator.buffer(capacity: 1024 + uri.utf8.count + 64 * head.headers.count)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: method.utf8.count + uri.utf8.count + 11) { out in
             var writer = RawByteWriter(out: out)
             writer.put(method)
             writer.put(" ")
-            writer.put(head.uri)
+            writer.put(uri)
             writer.put(" HTTP/1.1\r\n")
-            for (name, value) in head.headers {
+            return writer.at
+        }
+        for (name, value) in head.headers {
+            guard HTTPFieldBytes.isToken(name), HTTPFieldBytes.isSafeValue(value) else { return nil }
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.utf8.count + 4) { out in
+                var writer = RawByteWriter(out: out)
                 writer.put(name)
                 writer.put(": ")
                 writer.put(value)
                 writer.put("\r\n")
+                return writer.at
             }
-            writer.put("\r\n")
-            return writer.at
         }
+        buffer.writeStaticString("\r\n")
         return buffer
     }
 }
