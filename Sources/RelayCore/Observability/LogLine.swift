@@ -103,7 +103,7 @@ public struct LogLine {
         return Array(parts.joined(separator: " ").utf8)
     }
 
-    private static func timestamp(_ date: Date) -> String {
+    static func timestamp(_ date: Date) -> String {
         let since1970 = date.timeIntervalSince1970
         var seconds = time_t(since1970)
         let millis = Int((since1970 - Double(seconds)) * 1000)

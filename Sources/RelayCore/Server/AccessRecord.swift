@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import NIOCore
 
@@ -37,8 +38,8 @@ struct AccessRecord: Sendable {
         handedOverAt.map { max(.zero, ($0 - start) - upstreamTime) }
     }
 
-    func line(at end: NIODeadline = .now()) -> LogLine {
-        var line = LogLine(level: status >= 500 ? .error : .info, message: "request")
+    func line(at end: NIODeadline = .now(), date: Date = Date()) -> LogLine {
+        var line = LogLine(level: status >= 500 ? .error : .info, message: "request", date: date)
         line.add("request_id", requestID)
         line.add("client_ip", clientIP?.text)
         line.add("trace_id", trace?.traceID)
