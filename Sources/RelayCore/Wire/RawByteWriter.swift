@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Copies bytes into a buffer the size was counted for: the HTTP/1.1 heads Relay writes, each
 /// name and value copied once instead of through one `ByteBuffer` write (with its capacity and
 /// exclusivity checks) per run of bytes.
@@ -35,5 +37,28 @@ struct RawByteWriter {
             put(byte: digits.utf8Start[(value >> shift) & 0xF])
             shift -= 4
         }
+    }
+}
+
+extension ByteBuffer {
+    /// Writes one line of an HTTP/1.1 head, `first`, `separator`, `second`, `end` (a request line,
+    /// or `name: value` and CRLF), each part copied once.
+    mutating func writeHeadLine(
+        _ first: String, _ separator: StaticString, _ second: UnsafeRawBufferPointer, _ end: StaticString
+    ) {
+        let size = first.utf8.count + separator.utf8CodeUnitCount + second.count + end.utf8CodeUnitCount
+        writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+            var writer = RawByteWriter(out: out)
+            writer.put(first)
+            writer.put(separator)
+            writer.put(second)
+            writer.put(end)
+            return writer.at
+        }
+    }
+
+    mutating func writeHeadLine(_ first: String, _ separator: StaticString, _ second: String, _ end: StaticString) {
+        var second = second
+        second.withUTF8 { writeHeadLine(first, separator, UnsafeRawBufferPointer($0), end) }
     }
 }

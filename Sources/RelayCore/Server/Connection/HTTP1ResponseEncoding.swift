@@ -55,16 +55,7 @@ enum HTTP1ResponseEncoding {
     /// `name: value` and CRLF.
     private static func write(_ field: HTTPField, into buffer: inout ByteBuffer) {
         let name = field.name.rawName
-        field.withUnsafeBytesOfValue { value in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.count + 4) { out in
-                var writer = RawByteWriter(out: out)
-                writer.put(name)
-                writer.put(": ")
-                writer.put(UnsafeRawBufferPointer(value))
-                writer.put("\r\n")
-                return writer.at
-            }
-        }
+        field.withUnsafeBytesOfValue { buffer.writeHeadLine(name, ": ", UnsafeRawBufferPointer($0), "\r\n") }
     }
 
     /// Compares lengths first: most names differ from these three in length alone.

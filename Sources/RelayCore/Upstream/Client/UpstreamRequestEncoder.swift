@@ -56,24 +56,10 @@ final class UpstreamRequestEncoder: ChannelOutboundHandler, RemovableChannelHand
         // One pass over the fields (each read copies a name and a value); the buffer grows for
         // longer ones, and for a body larger than this.
         var buffer = allocator.buffer(capacity: 1024 + uri.utf8.count + 64 * head.headers.count)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: method.utf8.count + uri.utf8.count + 11) { out in
-            var writer = RawByteWriter(out: out)
-            writer.put(method)
-            writer.put(" ")
-            writer.put(uri)
-            writer.put(" HTTP/1.1\r\n")
-            return writer.at
-        }
+        buffer.writeHeadLine(method, " ", uri, " HTTP/1.1\r\n")
         for (name, value) in head.headers {
             guard HTTPFieldBytes.isToken(name), HTTPFieldBytes.isSafeValue(value) else { return nil }
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: name.utf8.count + value.utf8.count + 4) { out in
-                var writer = RawByteWriter(out: out)
-                writer.put(name)
-                writer.put(": ")
-                writer.put(value)
-                writer.put("\r\n")
-                return writer.at
-            }
+            buffer.writeHeadLine(name, ": ", value, "\r\n")
         }
         buffer.writeStaticString("\r\n")
         return buffer
