@@ -120,7 +120,7 @@ public struct APIKeyAuthenticator: Sendable {
         guard let authorization, let key = Self.bearerToken(authorization), !key.isEmpty,
             key.utf8.count <= limits.maximumKeyBytes
         else { return nil }
-        let keyBytes = Array(key.utf8)
+        let keyBytes = key.utf8.withContiguousStorageIfAvailable(Array.init) ?? Array(key.utf8)
         let digest = KeyDigest(of: keyBytes)
         if let principal = sha256Principal(for: digest) { return principal }
 
@@ -163,8 +163,18 @@ public struct APIKeyAuthenticator: Sendable {
     }
 
     static func bearerToken(_ header: String) -> Substring? {
-        let scheme = "bearer "
-        guard header.count > scheme.count, header.prefix(scheme.count).lowercased() == scheme else { return nil }
-        return header.dropFirst(scheme.count).drop(while: { $0 == " " })
+        // Compared as bytes: `count` and `lowercased()` on the `String` walk grapheme clusters.
+        let bytes = header.utf8
+        var index = bytes.startIndex
+        for expected in "bearer ".utf8 {
+            guard index < bytes.endIndex else { return nil }
+            let byte = bytes[index]
+            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            guard lowered == expected else { return nil }
+            index = bytes.index(after: index)
+        }
+        while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") { index = bytes.index(after: index) }
+        guard index < bytes.endIndex else { return nil }
+        return header[index...]
     }
 }

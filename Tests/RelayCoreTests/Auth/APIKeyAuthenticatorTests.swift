@@ -206,7 +206,7 @@ struct APIKeyAuthenticatorTests {
         #expect(try await new.name(for: fixture.keys["goes"]!) == nil)
     }
 
-    @Test(arguments: [nil, "", "Bearer", "Bearer ", "Basic abc", "bearer"])
+    @Test(arguments: [nil, "", "Bearer", "Bearer ", "Bearer    ", "Basic abc", "bearer", "Bearerx abc", "Bear"])
     func missingOrMalformedHeadersAreRefused(header: String?) async {
         let auth = APIKeyAuthenticator(config: AuthFixture().config, verifier: CountingVerifier())
         #expect(await auth.authenticate(authorization: header) == nil)
@@ -221,5 +221,12 @@ struct APIKeyAuthenticatorTests {
         #expect(await auth.authenticate(authorization: "bEaReR  \(key)")?.name == "plain")
         #expect(await auth.authenticate(authorization: "Bearer " + String(repeating: "a", count: 513)) == nil)
         #expect(verifier.runs == 0)
+    }
+
+    @Test func theTokenIsWhatFollowsTheSchemeAndItsSpaces() {
+        #expect(APIKeyAuthenticator.bearerToken("Bearer rk-abc") == "rk-abc")
+        #expect(APIKeyAuthenticator.bearerToken("BEARER   rk abc ") == "rk abc ")
+        #expect(APIKeyAuthenticator.bearerToken("bearer é-key") == "é-key")
+        #expect(APIKeyAuthenticator.bearerToken("Bearer\trk-abc") == nil)
     }
 }
