@@ -88,11 +88,10 @@ public final class RelayMetrics: Sendable {
         handles.requests.increment()
         if let overhead { self.overhead.record(duration: overhead) }
         if backend != "none" {
-            let modelAndBackend = [("model", model), ("backend", backend)]
             func timer(_ handle: inout CoreMetrics.Timer?, _ label: String) -> CoreMetrics.Timer {
                 if let handle { return handle }
                 made = true
-                let new = Timer(label: label, dimensions: modelAndBackend, factory: factory)
+                let new = Timer(label: label, dimensions: [("model", model), ("backend", backend)], factory: factory)
                 handle = new
                 return new
             }
