@@ -64,7 +64,13 @@ struct UpstreamRequestEncoderTests {
         #expect(throws: UpstreamRequestEncoderError.self) {
             try channel.writeOutbound(HTTPClientRequestPart.head(head(fields)))
         }
-        try channel.writeOutbound(HTTPClientRequestPart.end(nil))
+        // Neither its body nor its end goes out without the head.
+        #expect(throws: UpstreamRequestEncoderError.self) {
+            try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "{}"))))
+        }
+        #expect(throws: UpstreamRequestEncoderError.self) {
+            try channel.writeOutbound(HTTPClientRequestPart.end(nil))
+        }
         #expect(try written() == "")
     }
 }

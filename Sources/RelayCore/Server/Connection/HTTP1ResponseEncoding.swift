@@ -5,8 +5,8 @@ import NIOCore
 ///
 /// NIO's encoder takes NIOHTTP1's `HTTPHeaders`: every answer's fields were copied into that
 /// second header type, then written into the buffer a run of bytes at a time, each write with
-/// its own capacity and exclusivity checks (about 30,000 instructions a request). Here the size
-/// is counted first and each name and value copied once.
+/// its own capacity and exclusivity checks (about 30,000 instructions a request). Here each
+/// field is one write, its name and value copied once.
 enum HTTP1ResponseEncoding {
     /// The status line, the fields and `date`, then `Transfer-Encoding: chunked` for a chunked
     /// body, then the empty line; with room for `reserving` more bytes, so a small body can

@@ -1,0 +1,27 @@
+/// Checks on header bytes before they go on the wire, over the strings' bytes in place.
+enum HTTPFieldBytes {
+    /// RFC 9110's `tchar`, by byte: the characters a field name may have.
+    private static let isTokenByte: [Bool] = (0..<256).map { value in
+        let byte = UInt8(value)
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    static func isToken(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy { isTokenByte[Int($0)] } }
+    }
+
+    /// No CR, LF or NUL: nothing that would end the field, or the head, early.
+    static func isSafeValue(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
+        }
+    }
+}
