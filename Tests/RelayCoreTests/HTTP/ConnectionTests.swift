@@ -14,15 +14,20 @@ import Testing
         }
     }
 
+    /// What a client reads after sending `bytes` on a new connection, until the server closes it.
+    private func exchange(_ bytes: String, with harness: Harness) async throws -> String {
+        let connection = try RawConnection(url: harness.relayURL)
+        connection.send(bytes)
+        return await connection.readToEnd()
+    }
+
     @Test func answersPipelinedRequestsInOrder() async throws {
         try await Harness.run { harness in
-            let connection = try RawConnection(url: harness.relayURL)
-            connection.send(
+            let answers = try await exchange(
                 "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"
                     + "GET /nope HTTP/1.1\r\nHost: relay\r\n\r\n"
-                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"
-            )
-            let answers = await connection.readToEnd()
+                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n",
+                with: harness)
             #expect(statuses(answers) == ["HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK"])
             #expect(answers.contains(#""code":"unknown_url""#))
         }
@@ -30,12 +35,10 @@ import Testing
 
     @Test func aHeadRequestGetsTheHeadWithoutTheBody() async throws {
         try await Harness.run { harness in
-            let connection = try RawConnection(url: harness.relayURL)
-            connection.send(
+            let answers = try await exchange(
                 "HEAD /v1/models HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer \(Harness.key)\r\n\r\n"
-                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"
-            )
-            let answers = await connection.readToEnd()
+                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n",
+                with: harness)
             // The 405 to HEAD tells its body's length but sends none: the next answer follows its head.
             #expect(statuses(answers) == ["HTTP/1.1 405 Method Not Allowed", "HTTP/1.1 200 OK"])
             let firstAnswer = answers.components(separatedBy: "HTTP/1.1 200 OK")[0]
@@ -47,10 +50,8 @@ import Testing
 
     @Test func anHTTP10ClientIsAnsweredAndTheConnectionCloses() async throws {
         try await Harness.run { harness in
-            let connection = try RawConnection(url: harness.relayURL)
-            connection.send("GET /healthz HTTP/1.0\r\nHost: relay\r\n\r\n")
             // Without keep-alive, HTTP/1.0 ends at the answer: reading to the end returns.
-            let answers = await connection.readToEnd()
+            let answers = try await exchange("GET /healthz HTTP/1.0\r\nHost: relay\r\n\r\n", with: harness)
             #expect(statuses(answers) == ["HTTP/1.1 200 OK"])
             #expect(answers.hasSuffix(#"{"status":"ok"}"#))
         }
@@ -58,14 +59,12 @@ import Testing
 
     @Test func aBodyLeftUnreadDoesNotSpillIntoTheNextRequest() async throws {
         try await Harness.run { harness in
-            let connection = try RawConnection(url: harness.relayURL)
             // Refused before its body is read: the body must be skipped, not read as a request.
             let body = #"{"model":"chat","messages":[]}"#
-            connection.send(
+            let answers = try await exchange(
                 "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n"
-            )
-            let answers = await connection.readToEnd()
+                    + "GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n",
+                with: harness)
             #expect(statuses(answers) == ["HTTP/1.1 401 Unauthorized", "HTTP/1.1 200 OK"])
             #expect(harness.stub.requests.isEmpty)
         }
@@ -107,9 +106,7 @@ import Testing
 
     @Test func bytesThatAreNotHTTPGetAnOpenAIShaped400AndTheConnectionCloses() async throws {
         try await Harness.run { harness in
-            let connection = try RawConnection(url: harness.relayURL)
-            connection.send("HELLO THERE\r\n\r\n")
-            let answer = await connection.readToEnd()
+            let answer = try await exchange("HELLO THERE\r\n\r\n", with: harness)
             #expect(statuses(answer) == ["HTTP/1.1 400 Bad Request"])
             #expect(answer.lowercased().contains("connection: close"))
             #expect(answer.hasSuffix(#""type":"invalid_request_error","param":null,"code":null}}"#))
