@@ -125,7 +125,7 @@ public struct RelayServer: Sendable {
     }
 
     /// Connections the kernel holds for the listener until Relay accepts them (capped by
-    /// `net.core.somaxconn`, 4,096 by default). Hummingbird's 256 overflows when a burst of
+    /// `net.core.somaxconn`, 4,096 by default). Hummingbird's 256 can overflow when a burst of
     /// clients connects while the event loops are busy forwarding: the kernel then drops their
     /// handshakes, and each client waits a second to try again.
     static let listenBacklog = 4096
