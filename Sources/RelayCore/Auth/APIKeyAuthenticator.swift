@@ -167,10 +167,7 @@ public struct APIKeyAuthenticator: Sendable {
         let bytes = header.utf8
         var index = bytes.startIndex
         for expected in "bearer ".utf8 {
-            guard index < bytes.endIndex else { return nil }
-            let byte = bytes[index]
-            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            guard lowered == expected else { return nil }
+            guard index < bytes.endIndex, bytes[index].asciiLowercased == expected else { return nil }
             index = bytes.index(after: index)
         }
         while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") { index = bytes.index(after: index) }

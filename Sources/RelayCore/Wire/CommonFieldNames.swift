@@ -4,7 +4,8 @@ import HTTPTypes
 /// building their lowercase form.
 ///
 /// `HTTPField.Name(_:)` lowercases and validates every name into a new string; a name that
-/// arrives as one of these (in any case) gets the ready-made one instead.
+/// arrives as one of these (in any case) gets the ready-made one instead, spelled in lowercase
+/// from then on (when forwarded too: field names compare without case, and HTTP/2 requires it).
 enum CommonFieldNames {
     private static let names: [HTTPField.Name] = [
         .contentType, .contentLength, .authorization, .accept, .userAgent, .acceptEncoding, .connection,
@@ -25,11 +26,7 @@ enum CommonFieldNames {
     }
 
     private static func equalIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
-        for index in 0..<bytes.count {
-            let byte = bytes[index]
-            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            if lowered != lowercase[index] { return false }
-        }
+        for index in 0..<bytes.count where bytes[index].asciiLowercased != lowercase[index] { return false }
         return true
     }
 }
