@@ -22,8 +22,14 @@ let package = Package(
         // libFuzzer's driver, started by each target's main.swift (see FuzzSupport).
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
-        // Request-body scanner and rewriter, SSE framer, NDJSON line splitter, Ollama stream translator.
-        .target(name: "FuzzedWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // Request-body scanner and rewriter, SSE framer, NDJSON line splitter, Ollama stream translator,
+        // the HTTP/1.1 parsers of clients' requests and backends' answers.
+        .target(
+            name: "FuzzedWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The RESP2 reply parser of the Redis client.
         .target(name: "FuzzedRESP", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // The whole config loader (Sources/RelayCore/Config).
@@ -39,6 +45,17 @@ let package = Package(
         .executableTarget(name: "FuzzSSEFrames", dependencies: ["FuzzedWire", "FuzzSupport"]),
         .executableTarget(name: "FuzzNDJSONLines", dependencies: ["FuzzedWire", "FuzzSupport"]),
         .executableTarget(name: "FuzzOllamaStream", dependencies: ["FuzzedWire", "FuzzSupport"]),
+        .executableTarget(
+            name: "FuzzHTTPRequests",
+            dependencies: [
+                "FuzzedWire", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "FuzzUpstreamResponse",
+            dependencies: ["FuzzedWire", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .executableTarget(
             name: "FuzzRESPParser",
             dependencies: ["FuzzedRESP", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")]

@@ -74,10 +74,9 @@ struct HealthChecker: Service {
 
     /// The body of a 2xx answer, or `nil` for anything else.
     private func get(_ backend: Backend, path: String) async -> String? {
-        var headers = HTTPHeaders()
-        headers.add(name: "host", value: backend.pool.hostHeader)
+        var headers = [(name: "host", value: backend.pool.hostHeader)]
         if let authorization = backend.authorization {
-            headers.add(name: "authorization", value: authorization)
+            headers.append((name: "authorization", value: authorization))
         }
         let request = UpstreamRequest(method: .GET, path: backend.pool.basePath + path, headers: headers)
         let timeout = TimeAmount(seconds: min(backend.config.healthInterval, 5) + backend.config.connectTimeout)

@@ -73,7 +73,9 @@ public final class Gateway: Sendable {
     func decorate(_ fields: inout HTTPFields, record: AccessRecord) {
         // Appended, not set (each set scans every field): the upstream's own `x-request-id`,
         // `x-relay-*` and `x-ratelimit-*` never reach here (`UpstreamHeaders.response`), and
-        // Relay's own answers have none, so there is nothing to replace.
+        // Relay's own answers have none, so there is nothing to replace. Room is made first:
+        // `HTTPFields` would grow its storage one append at a time.
+        fields.reserveCapacity(fields.count + 4 + record.rateLimitHeaders.count)
         fields.append(HTTPField(name: .xRequestID, value: record.requestID))
         fields.append(HTTPField(name: .xRelayBackend, value: record.backend))
         fields.append(HTTPField(name: .xRelayAttempts, value: String(record.attempts)))
@@ -81,7 +83,7 @@ public final class Gateway: Sendable {
             fields.append(
                 HTTPField(name: .xRelayOverheadMS, value: String(Double(overhead.nanoseconds / 1000) / 1000)))
         }
-        fields.append(contentsOf: record.rateLimitHeaders)
+        for field in record.rateLimitHeaders { fields.append(field) }
     }
 }
 

@@ -1,6 +1,5 @@
 import HTTPTypes
 import NIOCore
-import NIOHTTP1
 
 /// Which headers cross Relay, in each direction, whatever the backend speaks.
 enum UpstreamHeaders {
@@ -28,9 +27,8 @@ enum UpstreamHeaders {
         trace: TraceContext? = nil,
         body: [UInt8]
     ) -> UpstreamRequest {
-        // Built as a list, then wrapped once: `HTTPHeaders.add` scans each name again. The names
-        // and values are checked when the request is encoded (`UpstreamRequestEncoder`).
-        var headers: [(String, String)] = [("host", backend.pool.hostHeader)]
+        // The names and values are checked when the request is encoded (`UpstreamRequestEncoder`).
+        var headers: [(name: String, value: String)] = [("host", backend.pool.hostHeader)]
         headers.reserveCapacity(clientHeaders.count + 6)
         // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
         let keepsTraceState = trace?.continued ?? true
@@ -49,12 +47,13 @@ enum UpstreamHeaders {
             headers.append(("authorization", authorization))
         }
         headers.append(("content-length", String(body.count)))
-        return UpstreamRequest(path: path, headers: HTTPHeaders(headers), body: ByteBuffer(bytes: body))
+        return UpstreamRequest(path: path, headers: headers, body: ByteBuffer(bytes: body))
     }
 
-    static func response(_ upstream: HTTPHeaders) -> HTTPFields {
+    static func response(_ upstream: [(name: String, value: String)]) -> HTTPFields {
         var fields = HTTPFields()
-        fields.reserveCapacity(upstream.count)
+        // With room for the fields Relay adds to every answer (`Gateway.decorate`).
+        fields.reserveCapacity(upstream.count + 12)
         for (name, value) in upstream {
             guard let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name.lowercased()),
                 !responseHeadersNotPassedBack.contains(fieldName.canonicalName),

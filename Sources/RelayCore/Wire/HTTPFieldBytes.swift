@@ -1,7 +1,7 @@
 /// Checks on header bytes before they go on the wire, over the strings' bytes in place.
 enum HTTPFieldBytes {
     /// RFC 9110's `tchar`, by byte: the characters a field name may have.
-    private static let isTokenByte: [Bool] = (0..<256).map { value in
+    static let isTokenByte: [Bool] = (0..<256).map { value in
         let byte = UInt8(value)
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

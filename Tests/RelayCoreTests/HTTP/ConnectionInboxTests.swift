@@ -21,8 +21,10 @@ struct ConnectionInboxTests {
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
     }
 
-    static let head = HTTPServerRequestPart.head(
-        HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/chat/completions"))
+    /// A request without a body: its head and its end.
+    static let request = ByteBuffer(string: "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 0\r\n\r\n")
+    /// The head of a request whose body is still to come.
+    static let head = ByteBuffer(string: "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 100\r\n\r\n")
 
     private var isOpen: Bool { channel.isActive }
 
@@ -45,18 +47,17 @@ struct ConnectionInboxTests {
     @Test func aBodyThatDoesNotEndClosesTheConnectionAtTheBodyDeadlineFromItsHead() throws {
         advance(.seconds(5))
         try channel.writeInbound(Self.head)
-        try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: "{")))
+        try channel.writeInbound(ByteBuffer(string: "{"))
         // Bytes keep coming, but the deadline runs from the head.
         advance(Self.bodyTimeout - .seconds(1))
-        try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: " ")))
+        try channel.writeInbound(ByteBuffer(string: " "))
         #expect(isOpen)
         advance(.seconds(1))
         #expect(!isOpen)
     }
 
     @Test func aRequestBeingAnsweredHasNoDeadlineAndTheHeaderDeadlineRestartsAfterIt() throws {
-        try channel.writeInbound(Self.head)
-        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        try channel.writeInbound(Self.request)
         advance(.seconds(300))  // a long stream
         #expect(isOpen)
         try answer()
@@ -69,8 +70,7 @@ struct ConnectionInboxTests {
     @Test func aKeptAliveConnectionInUseStaysOpen() throws {
         for _ in 0..<5 {
             advance(Self.headerTimeout - .seconds(1))
-            try channel.writeInbound(Self.head)
-            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+            try channel.writeInbound(Self.request)
             try answer()
         }
         #expect(isOpen)
@@ -86,8 +86,7 @@ struct ConnectionInboxTests {
 
     @Test func aRequestArrivingInTheGraceIsAnsweredAndThenTheConnectionIsDone() throws {
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        try channel.writeInbound(Self.head)
-        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        try channel.writeInbound(Self.request)
         advance(ConnectionInbox.quiesceGrace * 2)
         #expect(isOpen)
         try answer()

@@ -113,6 +113,19 @@ import Testing
         }
     }
 
+    @Test func aRequestFramedTwoWaysGetsA400AndNothingAfterItIsRead() async throws {
+        try await Harness.run { harness in
+            // Read by its Content-Length, the body would hide a second request from a proxy in front.
+            let smuggled = "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"
+            let answer = try await exchange(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nContent-Length: 43\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+                with: harness)
+            #expect(statuses(answer) == ["HTTP/1.1 400 Bad Request"])
+            #expect(answer.lowercased().contains("connection: close"))
+        }
+    }
+
     @Test func everyAnswerIsDated() async throws {
         try await Harness.run { harness in
             let answer = try await harness.send("/healthz", method: .GET)

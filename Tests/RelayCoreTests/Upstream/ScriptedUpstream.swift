@@ -15,6 +15,9 @@ final class ScriptedUpstream: Sendable {
         case answer(body: String, keepAlive: Bool)
         /// Closes the connection without answering.
         case close
+        /// These bytes as the answer, as they are; the connection is closed after them if
+        /// `thenClose`.
+        case raw(String, thenClose: Bool)
     }
 
     struct Seen: Sendable {
@@ -42,7 +45,8 @@ final class ScriptedUpstream: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = opened.next()
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    // No pipelining assistance: a raw answer does not pass its state machine.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false)
                     try channel.pipeline.syncOperations.addHandler(
                         Handler(connection: connection, script: script) { seen in
                             log.seen.withLockedValue { $0.append(seen) }
@@ -99,6 +103,14 @@ final class ScriptedUpstream: Sendable {
                 switch action {
                 case .close:
                     context.close(promise: nil)
+                case .raw(let bytes, let thenClose):
+                    // Written from the encoder's place in the pipeline: straight to the socket.
+                    guard
+                        let encoder = try? context.pipeline.syncOperations.context(
+                            handlerType: HTTPResponseEncoder.self)
+                    else { return }
+                    let written = encoder.writeAndFlush(NIOAny(ByteBuffer(string: bytes)))
+                    if thenClose { written.whenComplete { _ in context.close(promise: nil) } }
                 case .answer(let text, let keepAlive):
                     var headers: HTTPHeaders = [
                         "content-type": "application/json", "content-length": "\(text.utf8.count)",

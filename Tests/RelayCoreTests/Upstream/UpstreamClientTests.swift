@@ -17,10 +17,12 @@ import Testing
         )
     }
 
-    private static func call(_ pool: UpstreamConnectionPool, body: String = #"{"n":1}"#) async throws -> (Int, String) {
-        var headers = HTTPHeaders()
-        headers.add(name: "host", value: pool.hostHeader)
-        headers.add(name: "content-length", value: "\(body.utf8.count)")
+    private static func call(
+        _ pool: UpstreamConnectionPool,
+        body: String = #"{"n":1}"#,
+        extraHeaders: [(name: String, value: String)] = []
+    ) async throws -> (Int, String) {
+        let headers = [(name: "host", value: pool.hostHeader), ("content-length", "\(body.utf8.count)")] + extraHeaders
         let request = UpstreamRequest(
             path: pool.basePath + "/v1/chat/completions", headers: headers, body: ByteBuffer(string: body))
         let exchange = UpstreamExchange(pool: pool, request: request, timeout: .seconds(5), phase: "in a test")
@@ -85,6 +87,64 @@ import Testing
             _ = try await Self.call(pool)
         }
         #expect(upstream.requests.count == 1)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func aChunkedAnswerKeepsItsConnection() async throws {
+        let upstream = try await ScriptedUpstream { _, _ in
+            .raw(
+                "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\n{\"a\r\n4;x=1\r\n\":1}\r\n0\r\n\r\n",
+                thenClose: false)
+        }
+        let pool = Self.pool(upstream)
+        for _ in 0..<2 {
+            let (status, body) = try await Self.call(pool)
+            #expect(status == 200 && body == #"{"a":1}"#)
+        }
+        #expect(upstream.connections == 1)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func aBodyWithoutALengthEndsWithTheConnection() async throws {
+        let upstream = try await ScriptedUpstream { _, _ in
+            .raw("HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n{\"a\":1}", thenClose: true)
+        }
+        let pool = Self.pool(upstream)
+        for _ in 0..<2 {
+            let (status, body) = try await Self.call(pool)
+            #expect(status == 200 && body == #"{"a":1}"#)
+        }
+        #expect(upstream.connections == 2)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func aMalformedAnswerFailsTheCallAndItsConnectionIsNotReused() async throws {
+        let upstream = try await ScriptedUpstream { connection, _ in
+            connection == 0
+                ? .raw("HTTP/1.1 200 OK\r\nx-bad : 1\r\ncontent-length: 2\r\n\r\nok", thenClose: false)
+                : .answer(body: "{}", keepAlive: true)
+        }
+        let pool = Self.pool(upstream)
+        await #expect(throws: UpstreamFailure.broken("the answer has a malformed header field")) {
+            _ = try await Self.call(pool)
+        }
+        let (status, body) = try await Self.call(pool)
+        #expect(status == 200 && body == "{}")
+        #expect(upstream.connections == 2)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test func aRequestWithAHeaderThatWouldSplitItIsNeverSent() async throws {
+        let upstream = try await ScriptedUpstream { _, _ in .answer(body: "{}", keepAlive: true) }
+        let pool = Self.pool(upstream)
+        await #expect(throws: UpstreamFailure.broken("a header of the request cannot be sent as it is")) {
+            _ = try await Self.call(pool, extraHeaders: [("x-note", "a\r\nx-injected: 1")])
+        }
+        #expect(upstream.connections == 0 && upstream.requests.isEmpty)
         await pool.shutdown()
         try await upstream.stop()
     }

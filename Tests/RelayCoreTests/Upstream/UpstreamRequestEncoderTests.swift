@@ -1,5 +1,4 @@
 import NIOCore
-import NIOEmbedded
 import NIOHTTP1
 import Testing
 
@@ -7,70 +6,43 @@ import Testing
 
 /// The bytes a backend receives for Relay's request.
 struct UpstreamRequestEncoderTests {
-    let channel: EmbeddedChannel
-
-    init() throws {
-        channel = EmbeddedChannel(handler: UpstreamRequestEncoder())
+    private func encoded(
+        _ headers: [(name: String, value: String)],
+        method: HTTPMethod = .POST,
+        path: String = "/v1/chat/completions",
+        body: String? = nil
+    ) -> String? {
+        let request = UpstreamRequest(method: method, path: path, headers: headers, body: body.map(ByteBuffer.init))
+        return UpstreamRequestEncoder.encode(request, allocator: ByteBufferAllocator()).map { String(buffer: $0) }
     }
 
-    private func head(_ fields: [(String, String)]) -> HTTPRequestHead {
-        HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/chat/completions", headers: HTTPHeaders(fields))
-    }
-
-    private func written() throws -> String {
-        var text = ""
-        while let data = try channel.readOutbound(as: IOData.self) {
-            guard case .byteBuffer(let buffer) = data else { continue }
-            text += String(buffer: buffer)
-        }
-        return text
-    }
-
-    @Test func headAndBodyGoOutTogetherAsOneWrite() throws {
+    @Test func headAndBodyAreOneBuffer() {
         let body = #"{"model":"m"}"#
-        try channel.writeOutbound(
-            HTTPClientRequestPart.head(
-                head([("host", "127.0.0.1:8000"), ("content-type", "application/json"), ("Content-Length", "13")])))
-        try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))))
-        #expect(try channel.readOutbound(as: IOData.self) == nil)  // nothing before the end
-        try channel.writeOutbound(HTTPClientRequestPart.end(nil))
-        let first = try #require(try channel.readOutbound(as: IOData.self))
-        #expect(try channel.readOutbound(as: IOData.self) == nil)
-        guard case .byteBuffer(let buffer) = first else {
-            Issue.record("not bytes")
-            return
-        }
+        let fields = [("host", "127.0.0.1:8000"), ("content-type", "application/json"), ("Content-Length", "13")]
         #expect(
-            String(buffer: buffer)
+            encoded(fields, body: body)
                 == "POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:8000\r\ncontent-type: application/json\r\n"
                 + "Content-Length: 13\r\n\r\n\(body)")
     }
 
-    @Test func aRequestWithoutABodyIsItsHead() throws {
-        var get = head([("host", "backend")])
-        get.method = .GET
-        get.uri = "/health"
-        try channel.writeOutbound(HTTPClientRequestPart.head(get))
-        try channel.writeOutbound(HTTPClientRequestPart.end(nil))
-        #expect(try written() == "GET /health HTTP/1.1\r\nhost: backend\r\n\r\n")
+    @Test func aRequestWithoutABodyIsItsHead() {
+        #expect(
+            encoded([("host", "backend")], method: .GET, path: "/health")
+                == "GET /health HTTP/1.1\r\nhost: backend\r\n\r\n")
     }
 
     @Test(arguments: [
         [("authorization", "Bearer sk-x\r\nx-injected: 1")],
         [("bad name", "v")],
+        [("", "v")],
         [("x-nul", "a\u{0}b")],
     ])
-    func aFieldThatWouldSplitTheRequestIsRefused(_ fields: [(String, String)]) throws {
-        #expect(throws: UpstreamRequestEncoderError.self) {
-            try channel.writeOutbound(HTTPClientRequestPart.head(head(fields)))
-        }
-        // Neither its body nor its end goes out without the head.
-        #expect(throws: UpstreamRequestEncoderError.self) {
-            try channel.writeOutbound(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "{}"))))
-        }
-        #expect(throws: UpstreamRequestEncoderError.self) {
-            try channel.writeOutbound(HTTPClientRequestPart.end(nil))
-        }
-        #expect(try written() == "")
+    func aFieldThatWouldSplitTheRequestIsRefused(_ fields: [(String, String)]) {
+        #expect(encoded([("host", "backend")] + fields, body: "{}") == nil)
+    }
+
+    @Test(arguments: ["/v1/chat completions", "/v1\r\nx: 1", "/v1\u{0}"])
+    func aPathThatWouldSplitTheRequestLineIsRefused(_ path: String) {
+        #expect(encoded([("host", "backend")], path: path) == nil)
     }
 }

@@ -1,17 +1,17 @@
 import NIOCore
 import NIOHTTP1
 
-/// The last handler of a client connection's pipeline, right after NIO's request decoder: it
-/// queues the request parts for the connection's task, writes the task's response bytes, and
-/// keeps the connection's deadlines and its drain.
+/// The handler of a client connection (after TLS, if any): it reads the requests from the
+/// socket's bytes (``HTTP1RequestParser``), queues their parts for the connection's task, writes
+/// the task's response bytes, and keeps the connection's deadlines and its drain.
 ///
 /// The connection's task runs on the connection's event loop (``EventLoopExecutor``), so
 /// handing a part over is a queue append or one continuation resumed, and response bytes go
 /// straight to the socket: no async sequence, no writer state machine, no lock, and no handler
-/// between the decoder and the task to unwrap each part again. Every method the task calls
+/// between the bytes and the task to wrap and unwrap each part. Every method the task calls
 /// checks that it runs on the loop; that is what makes the unchecked `Sendable` sound.
 final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -29,6 +29,7 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     /// Tells the request in progress when the client leaves.
     let watch = ClientConnectionWatch()
     private var context: ChannelHandlerContext?
+    private var parser = HTTP1RequestParser()
     private var parts = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
     /// Why no part will come after those queued: the connection's input ended or failed.
     private var inputEnd: InputEnd?
@@ -90,7 +91,17 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
+        // After bytes that are not HTTP/1.1, nothing more is read: the task answers 400 and closes.
+        guard inputEnd == nil else { return }
+        parser.read(unwrapInboundIn(data))
+        do {
+            while let part = try parser.next() { received(part) }
+        } catch {
+            endInput(.failed(error))
+        }
+    }
+
+    private func received(_ part: HTTPServerRequestPart) {
         switch part {
         case .head:
             deadlines.headRead(at: eventLoop.now)

@@ -26,7 +26,7 @@ struct HTTPConnection: ServerChildChannelValue {
                 let keepAlive = try await answer(request, responder: responder, context: context)
                 head = keepAlive ? try await nextHead() : nil
             }
-        } catch is HTTPParserError {
+        } catch is HTTP1ParseError, is HTTPParserError {
             try? answerUnparsable()
         } catch {
             // The connection failed or closed while reading or writing: nothing to answer.

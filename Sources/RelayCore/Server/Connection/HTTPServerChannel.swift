@@ -8,9 +8,9 @@ import NIOSSL
 /// that answers its requests on the connection's own event loop.
 ///
 /// Hummingbird's `Server` accepts the connections and drains them on shutdown; everything after
-/// the accept is Relay's: NIO's request decoder, then ``ConnectionInbox``, so a request part
-/// costs a queue append instead of a trip through `NIOAsyncChannel`'s async sequences and
-/// writer, and the response goes out as bytes Relay encodes.
+/// the accept is Relay's: ``ConnectionInbox`` reads the requests from the socket's bytes, so a
+/// request part costs a queue append instead of a trip through `NIOAsyncChannel`'s async
+/// sequences and writer, and the response goes out as bytes Relay encodes.
 struct HTTPServerChannel<Responder: RelayResponder>: ServerChildChannel {
     typealias Value = HTTPConnection
 
@@ -29,8 +29,7 @@ struct HTTPServerChannel<Responder: RelayResponder>: ServerChildChannel {
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context)) }
             let inbox = ConnectionInbox(
                 eventLoop: channel.eventLoop, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
-            // A parse error reaches the inbox, and the task answers 400.
-            try pipeline.addHandlers([ByteToMessageHandler(HTTPRequestDecoder()), inbox])
+            try pipeline.addHandler(inbox)
             return HTTPConnection(channel: channel, inbox: inbox, secure: tls != nil)
         }
     }

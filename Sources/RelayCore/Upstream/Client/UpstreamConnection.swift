@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// One HTTP/1.1 connection to a backend, bound to the event loop that opened it. It serves one
 /// exchange at a time and goes back to its pool between them.
@@ -14,11 +13,12 @@ final class UpstreamConnection: Sendable {
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for exchange: UpstreamExchange) {
+    /// Sends an encoded request (`UpstreamRequestEncoder`); its answer goes to `exchange`.
+    func send(_ request: ByteBuffer, toHEAD: Bool, for exchange: UpstreamExchange) {
         if eventLoop.inEventLoop {
-            handler.value.send(head, body: body, for: exchange)
+            handler.value.send(request, toHEAD: toHEAD, for: exchange)
         } else {
-            eventLoop.execute { self.handler.value.send(head, body: body, for: exchange) }
+            eventLoop.execute { self.handler.value.send(request, toHEAD: toHEAD, for: exchange) }
         }
     }
 

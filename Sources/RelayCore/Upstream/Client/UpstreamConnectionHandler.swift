@@ -1,18 +1,20 @@
 import NIOCore
-import NIOHTTP1
 
-/// The last handler of an upstream connection's pipeline: sends an exchange's request, hands the
-/// answer's parts to that exchange, and holds the socket's reads back while the exchange's queue
-/// is full. Runs on the connection's event loop only.
+/// The handler of an upstream connection (after TLS, if any): sends an exchange's request, reads
+/// its answer with ``UpstreamResponseParser`` and hands the parts to that exchange, and holds
+/// the socket's reads back while the exchange's queue is full. Runs on the connection's event
+/// loop only.
 final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    // Outbound for `read(context:)`, which holds reads back; the requests are its own writes.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private var context: ChannelHandlerContext?
+    private var parser = UpstreamResponseParser()
     /// The exchange whose answer is on the wire; `nil` while the connection is idle.
     private var exchange: UpstreamExchange?
-    /// Both sides allow the connection to serve another request after this answer.
+    /// The backend allows the connection to serve another request after this answer.
     private var keepAlive = false
     /// The exchange's queue is full: reads wait until it asks for more.
     private var paused = false
@@ -30,17 +32,16 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         self.context = nil
     }
 
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?, for exchange: UpstreamExchange) {
+    func send(_ request: ByteBuffer, toHEAD: Bool, for exchange: UpstreamExchange) {
         guard let context, !closed else {
             exchange.connectionEnded(error: error)
             return
         }
         self.exchange = exchange
-        keepAlive = head.isKeepAlive
+        keepAlive = false
+        parser.expectAnswer(toHEAD: toHEAD)
         resume()
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
     }
 
     /// The exchange has room in its queue again.
@@ -58,13 +59,22 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a malformed answer nothing more of this connection is read: it is closing.
+        guard error == nil else { return }
+        parser.read(unwrapInboundIn(data))
+        do {
+            while let part = try parser.next() { deliver(part) }
+        } catch {
+            errorCaught(context: context, error: MalformedAnswer(error: error))
+        }
+    }
+
+    private func deliver(_ part: UpstreamResponseParser.Part) {
         guard let exchange else { return }
-        switch unwrapInboundIn(data) {
+        switch part {
         case .head(let head):
-            // 1xx heads are interim: the answer's own head follows.
-            guard head.status.code >= 200 else { return }
-            keepAlive = keepAlive && head.isKeepAlive
-            exchange.received(.head(status: Int(head.status.code), headers: head.headers))
+            keepAlive = head.keepAlive
+            exchange.received(.head(status: head.status, headers: head.fields))
         case .body(let buffer):
             if !exchange.received(.chunk(buffer)) { paused = true }
         case .end:
@@ -90,7 +100,19 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         closed = true
         let exchange = self.exchange
         self.exchange = nil
-        exchange?.connectionEnded(error: error)
+        // A body without a length ends with the connection: the answer is complete.
+        if error == nil, parser.endsAtClose {
+            exchange?.answerEnded(reusable: false)
+        } else {
+            exchange?.connectionEnded(error: error)
+        }
         context.fireChannelInactive()
     }
+}
+
+/// An answer that is not HTTP/1.1, as the call's failure tells it.
+struct MalformedAnswer: Error, CustomStringConvertible {
+    let error: HTTP1ParseError
+
+    var description: String { "the answer has \(error)" }
 }

@@ -1,6 +1,5 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -102,11 +101,7 @@ final class UpstreamConnectionPool: Sendable {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: tlsContext, serverHostname: origin.serverName))
                     }
-                    try pipeline.addHandlers([
-                        UpstreamRequestEncoder(),
-                        ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)),
-                        UpstreamConnectionHandler(),
-                    ])
+                    try pipeline.addHandler(UpstreamConnectionHandler())
                 }
             }
             .connect(host: origin.host, port: origin.port)

@@ -14,7 +14,8 @@ import NIOSSL
 /// this is paid per chunk.
 final class UpstreamExchange: @unchecked Sendable {
     enum Event: Sendable {
-        case head(status: Int, headers: HTTPHeaders)
+        /// The fields as the backend sent them (`UpstreamHeaders.response` picks those passed on).
+        case head(status: Int, headers: [(name: String, value: String)])
         case chunk(ByteBuffer)
     }
 
@@ -64,17 +65,23 @@ final class UpstreamExchange: @unchecked Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let pool: UpstreamConnectionPool
-    private let head: HTTPRequestHead
-    private let body: ByteBuffer?
+    /// The request's bytes, sent again as they are if a reused connection turns out closed
+    /// (empty, and never sent, if it cannot be encoded).
+    private let request: ByteBuffer
+    private let toHEAD: Bool
     private let eventLoop: any EventLoop
 
     init(pool: UpstreamConnectionPool, request: UpstreamRequest, timeout: TimeAmount, phase: String) {
         self.pool = pool
         self.eventLoop = pool.eventLoopForCall()
-        self.head = HTTPRequestHead(
-            version: .http1_1, method: request.method, uri: request.path, headers: request.headers)
-        self.body = request.body
+        let encoded = UpstreamRequestEncoder.encode(request, allocator: ByteBufferAllocator())
+        self.request = encoded ?? ByteBuffer()
+        self.toHEAD = request.method == .HEAD
         self.state = NIOLockedValueBox(State(deadline: .now() + timeout, phase: phase))
+        guard encoded != nil else {
+            finish(.failure(.broken(UpstreamRequestEncoderError().description)))
+            return
+        }
         send()
         scheduleCheck(at: .now() + timeout)
     }
@@ -243,7 +250,7 @@ final class UpstreamExchange: @unchecked Sendable {
             pool.park(connection)
             return
         }
-        connection.send(head, body: body, for: self)
+        connection.send(request, toHEAD: toHEAD, for: self)
     }
 
     /// Records how the answer ended (the first ending counts) and wakes the reader.

@@ -6,7 +6,7 @@ struct UpstreamRequest {
     var method: HTTPMethod = .POST
     /// The path on the backend, its base URL's own path included (`Backend.upstreamPath`).
     var path: String
-    /// `Host` included.
-    var headers: HTTPHeaders
+    /// `Host` included; checked when the request is encoded (`UpstreamRequestEncoder`).
+    var headers: [(name: String, value: String)]
     var body: ByteBuffer?
 }

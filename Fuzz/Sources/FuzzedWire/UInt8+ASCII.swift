@@ -1,0 +1,1 @@
+../../../Sources/RelayCore/Wire/UInt8+ASCII.swift

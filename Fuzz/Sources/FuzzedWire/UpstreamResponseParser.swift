@@ -1,0 +1,1 @@
+../../../Sources/RelayCore/Upstream/Client/UpstreamResponseParser.swift

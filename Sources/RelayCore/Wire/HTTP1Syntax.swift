@@ -1,0 +1,146 @@
+/// The pieces of HTTP/1.1's syntax (RFC 9112) that both of Relay's parsers read: a head's end,
+/// its field lines, and the lines of the chunked coding. Lines end in CRLF; a lone CR or LF, a
+/// folded line or a space before a field's colon is refused, never guessed at.
+enum HTTP1Syntax {
+    /// A head larger than this is refused (NIO's decoder has the same limit).
+    static let maxHeadBytes = 80 * 1024
+    /// A chunk-size line (extensions included) or a trailer line longer than this is refused.
+    static let maxLineBytes = 4 * 1024
+
+    /// Where the closing CRLF CRLF of a head arriving in pieces starts. `searched` is how much of
+    /// it is known not to hold the end, so each piece is searched once however slowly the head
+    /// trickles in; it is 0 again once the end is found. More than `maxHeadBytes` without the
+    /// end is refused.
+    static func headEnd(in bytes: UnsafeRawBufferPointer, searched: inout Int) throws(HTTP1ParseError) -> Int? {
+        guard let end = headEnd(in: bytes, from: max(0, searched - 3)) else {
+            if bytes.count > maxHeadBytes { throw .headTooLarge }
+            searched = bytes.count
+            return nil
+        }
+        guard end <= maxHeadBytes else { throw .headTooLarge }
+        searched = 0
+        return end
+    }
+
+    private static func headEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index + 3 < bytes.count {
+            guard let cr = bytes[index..<(bytes.count - 3)].firstIndex(of: 0x0D) else { return nil }
+            if bytes[cr + 1] == 0x0A, bytes[cr + 2] == 0x0D, bytes[cr + 3] == 0x0A { return cr }
+            index = cr + 1
+        }
+        return nil
+    }
+
+    /// Reads the field lines of `text` from `start` (each byte once), handing each name and
+    /// value (without the whitespace around it) to `field`. `text` ends with its last line's
+    /// CRLF, so every line found ends in one.
+    static func fields(
+        of text: UnsafeRawBufferPointer,
+        from start: Int,
+        _ field: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> Void
+    ) throws(HTTP1ParseError) {
+        let isTokenByte = HTTPFieldBytes.isTokenByte
+        var index = start
+        while index < text.count {
+            let nameStart = index
+            while isTokenByte[Int(text[index])] { index += 1 }
+            guard index > nameStart, text[index] == UInt8(ascii: ":") else { throw .invalidField }
+            let name = UnsafeRawBufferPointer(rebasing: text[nameStart..<index])
+            index += 1
+            while isSpace(text[index]) { index += 1 }
+            let valueStart = index
+            var valueEnd = index
+            while text[index] != 0x0D {
+                let byte = text[index]
+                guard isFieldValueByte(byte) else { throw .invalidField }
+                index += 1
+                if !isSpace(byte) { valueEnd = index }
+            }
+            guard text[index + 1] == 0x0A else { throw .invalidField }
+            index += 2
+            try field(name, UnsafeRawBufferPointer(rebasing: text[valueStart..<valueEnd]))
+        }
+    }
+
+    /// A chunk's size from its line (extensions read past) and the line's length with its CRLF,
+    /// once the line is read; `nil` until then.
+    static func chunkSize(in bytes: UnsafeRawBufferPointer) throws(HTTP1ParseError) -> (size: Int, lineLength: Int)? {
+        guard let cr = try lineEnd(in: bytes, limit: maxLineBytes) else { return nil }
+        var size = 0
+        var index = 0
+        while index < cr, let digit = hexValue(bytes[index]) {
+            // Fifteen hex digits are past any length a buffer could hold.
+            guard index < 15 else { throw .invalidChunk }
+            size = size << 4 | digit
+            index += 1
+        }
+        guard index > 0 else { throw .invalidChunk }
+        // chunk-ext: `*( BWS ";" … )`.
+        while index < cr, isSpace(bytes[index]) { index += 1 }
+        guard index == cr || bytes[index] == UInt8(ascii: ";") else { throw .invalidChunk }
+        return (size, cr + 2)
+    }
+
+    /// Where the first line's CRLF starts, if it is all read. A line of the chunked coding (a
+    /// size or a trailer) longer than `limit` or holding a control byte (a lone CR or LF
+    /// included) is malformed.
+    static func lineEnd(in bytes: UnsafeRawBufferPointer, limit: Int) throws(HTTP1ParseError) -> Int? {
+        let searched = bytes.prefix(max(0, limit) + 1)
+        guard let cr = searched.firstIndex(where: { !isFieldValueByte($0) }) else {
+            if searched.count > limit { throw .invalidChunk }
+            return nil
+        }
+        guard searched[cr] == 0x0D else { throw .invalidChunk }
+        guard cr + 1 < bytes.count else { return nil }
+        guard bytes[cr + 1] == 0x0A else { throw .invalidChunk }
+        return cr
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// What a field value, reason phrase or chunk extension may hold: visible characters,
+    /// spaces, tabs and bytes past ASCII.
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+}
+
+/// Why bytes could not be read as HTTP/1.1; the connection closes.
+enum HTTP1ParseError: Error, CustomStringConvertible {
+    case invalidStartLine
+    case invalidField
+    case headTooLarge
+    /// A `Content-Length` that is not a number, or given twice with different values (or, in a
+    /// request, twice at all).
+    case invalidLength
+    /// A request's `Transfer-Encoding` that does not end in chunked, comes with a
+    /// `Content-Length`, or is in an HTTP/1.0 request.
+    case invalidFraming
+    case invalidChunk
+    /// Bytes arrived while no request was waiting for an answer.
+    case unexpectedBytes
+
+    var description: String {
+        switch self {
+        case .invalidStartLine: "a start line that is not HTTP/1.1"
+        case .invalidField: "a malformed header field"
+        case .headTooLarge: "a head larger than \(HTTP1Syntax.maxHeadBytes / 1024) KiB"
+        case .invalidLength: "an invalid Content-Length, or two different ones"
+        case .invalidFraming: "a Transfer-Encoding that does not end in chunked, or comes with a Content-Length"
+        case .invalidChunk: "a malformed chunked body"
+        case .unexpectedBytes: "bytes no request asked for"
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import RelayCore
+
+/// A client's requests as Relay reads them off the socket: heads, bodies however they are
+/// framed and however the bytes are cut, pipelined requests, and what is refused so that no
+/// proxy in front can read the same bytes as a different request.
+struct HTTP1RequestParserTests {
+    /// Each request read: its line, its fields, whether it keeps the connection, and its body.
+    struct Request: Equatable {
+        var line: String
+        var fields: [String]
+        var keepAlive: Bool
+        var body = ""
+    }
+
+    private func parse(_ reads: [String]) throws(HTTP1ParseError) -> [Request] {
+        var parser = HTTP1RequestParser()
+        var requests: [Request] = []
+        var open = false
+        for read in reads {
+            parser.read(ByteBuffer(string: read))
+            while let part = try parser.next() {
+                switch part {
+                case .head(let head):
+                    #expect(!open, "a head before the last request's end")
+                    open = true
+                    requests.append(
+                        Request(
+                            line: "\(head.method) \(head.uri) \(head.version)",
+                            fields: head.headers.map { "\($0.name): \($0.value)" },
+                            keepAlive: head.isKeepAlive
+                        ))
+                case .body(let bytes):
+                    #expect(open && bytes.readableBytes > 0)
+                    requests[requests.count - 1].body += String(buffer: bytes)
+                case .end:
+                    #expect(open)
+                    open = false
+                }
+            }
+        }
+        #expect(!open, "the last request did not end")
+        return requests
+    }
+
+    private static let chat =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer rk-x\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"model\":\"m\"}"
+
+    @Test func aRequestWithABodyAndTheNextOneOnTheSameConnection() throws {
+        let expected = [
+            Request(
+                line: "POST /v1/chat/completions HTTP/1.1",
+                fields: [
+                    "Host: relay", "Authorization: Bearer rk-x", "Content-Type: application/json",
+                    "Content-Length: 13",
+                ],
+                keepAlive: true,
+                body: #"{"model":"m"}"#
+            ),
+            Request(line: "GET /v1/models HTTP/1.1", fields: ["Host: relay"], keepAlive: true),
+        ]
+        for reads in ReadSplits.of(Self.chat + "GET /v1/models HTTP/1.1\r\nHost: relay\r\n\r\n") {
+            #expect(try parse(reads) == expected, "split as \(reads.map(\.utf8.count))")
+        }
+    }
+
+    @Test func aChunkedBodyWithExtensionsAndTrailers() throws {
+        let request =
+            "POST /v1/embeddings HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "5;ext=1\r\n{\"a\":\r\n2\r\n1}\r\n0\r\nx-checksum: 1\r\n\r\n"
+        for reads in ReadSplits.of(request) {
+            let requests = try parse(reads)
+            #expect(requests.map(\.body) == [#"{"a":1}"#], "split as \(reads.map(\.utf8.count))")
+        }
+    }
+
+    @Test func emptyLinesBeforeARequestAreReadPast() throws {
+        let requests = try parse(["\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n"])
+        #expect(requests.map(\.line) == ["GET /healthz HTTP/1.1"])
+    }
+
+    @Test func whetherTheConnectionIsKept() throws {
+        let cases: [(String, Bool)] = [
+            ("GET / HTTP/1.1\r\n\r\n", true),
+            ("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
+            ("GET / HTTP/1.0\r\n\r\n", false),
+            ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+        ]
+        for (text, kept) in cases {
+            #expect(try parse([text]).map(\.keepAlive) == [kept], "\(text)")
+        }
+    }
+
+    @Test func anAbsoluteFormTargetIsKeptAsItCame() throws {
+        let requests = try parse(["GET http://relay:8080/v1/models?x=1 HTTP/1.1\r\n\r\n"])
+        #expect(requests.map(\.line) == ["GET http://relay:8080/v1/models?x=1 HTTP/1.1"])
+    }
+
+    @Test(arguments: [
+        ("GET / HTTP/2.0\r\n\r\n", HTTP1ParseError.invalidStartLine),
+        ("GET /  HTTP/1.1\r\n\r\n", .invalidStartLine),
+        ("GET /a b HTTP/1.1\r\n\r\n", .invalidStartLine),
+        ("G(T / HTTP/1.1\r\n\r\n", .invalidStartLine),
+        ("GET / HTTP/1.1\nHost: relay\r\n\r\n", .invalidStartLine),
+        ("GET / HTTP/1.1\r\nHost : relay\r\n\r\n", .invalidField),
+        ("GET / HTTP/1.1\r\nx-folded: a\r\n b\r\n\r\n", .invalidField),
+        ("GET / HTTP/1.1\r\nx-bare: a\nx-smuggled: b\r\n\r\n", .invalidField),
+        ("GET / HTTP/1.1\r\nx-nul: a\u{0}b\r\n\r\n", .invalidField),
+        // Framing a proxy in front could read differently.
+        ("POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", .invalidLength),
+        ("POST / HTTP/1.1\r\nContent-Length: 4, 4\r\n\r\nabcd", .invalidLength),
+        ("POST / HTTP/1.1\r\nContent-Length: +4\r\n\r\nabcd", .invalidLength),
+        ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcdX\r\n", .invalidChunk),
+        ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", .invalidChunk),
+    ])
+    func requestsThatCouldBeReadTwoWaysAreRefused(_ text: String, _ error: HTTP1ParseError) {
+        #expect(throws: error) { try parse([text]) }
+    }
+
+    @Test func aHeadLargerThanTheLimitIsRefusedBeforeItEnds() {
+        let large = "GET / HTTP/1.1\r\nx-large: " + String(repeating: "a", count: HTTP1Syntax.maxHeadBytes)
+        #expect(throws: HTTP1ParseError.headTooLarge) { try parse([large]) }
+    }
+}
