@@ -70,6 +70,10 @@ public final class Gateway: Sendable {
     }
 
     /// Headers every proxied response carries.
+    /// The most fields `decorate` adds: the request id, backend, attempts and overhead, and six
+    /// `x-ratelimit-*`.
+    static let fieldsAdded = 10
+
     func decorate(_ fields: inout HTTPFields, record: AccessRecord) {
         // Appended, not set (each set scans every field): the upstream's own `x-request-id`,
         // `x-relay-*` and `x-ratelimit-*` never reach here (`UpstreamHeaders.response`), and

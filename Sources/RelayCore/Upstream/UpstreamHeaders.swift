@@ -53,7 +53,7 @@ enum UpstreamHeaders {
     static func response(_ upstream: [(name: String, value: String)]) -> HTTPFields {
         var fields = HTTPFields()
         // With room for the fields Relay adds to every answer (`Gateway.decorate`).
-        fields.reserveCapacity(upstream.count + 12)
+        fields.reserveCapacity(upstream.count + Gateway.fieldsAdded)
         for (name, value) in upstream {
             guard let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name.lowercased()),
                 !responseHeadersNotPassedBack.contains(fieldName.canonicalName),

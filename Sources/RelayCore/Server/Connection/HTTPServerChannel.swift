@@ -1,7 +1,6 @@
 import HummingbirdCore
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOSSL
 
 /// Relay's HTTP/1.1 server connection: the pipeline each accepted connection gets, and the task
