@@ -72,7 +72,8 @@ import Testing
         try await Harness.run(configure: {
             configure(&$0)
             $0.backends["local"]?.circuit.failures = 2
-            $0.backends["local"]?.circuit.cooldown = 0.3
+            // Long enough that a busy machine still sends the third request inside it.
+            $0.backends["local"]?.circuit.cooldown = 1
         }) { harness in
             for _ in 0..<2 {
                 let (_, headers, _) = try await harness.send("/v1/chat/completions", body: Self.body)
@@ -83,7 +84,7 @@ import Testing
             #expect(skipped["x-relay-attempts"].first == "1")
             #expect(skipped["x-relay-backend"].first == "second")
             let upstreamCalls = harness.stub.requests.count
-            try await Task.sleep(for: .milliseconds(350))
+            try await Task.sleep(for: .milliseconds(1_050))
             // After the cooldown one probe goes through; it fails, so the circuit opens again.
             _ = try await harness.send("/v1/chat/completions", body: Self.body)
             #expect(harness.stub.requests.count == upstreamCalls + 2)
