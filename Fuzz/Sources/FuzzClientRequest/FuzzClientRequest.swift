@@ -24,12 +24,14 @@ public func fuzzClientRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CIn
 /// The typed accessors on every member: none may trap, whatever the value holds.
 private func readEveryMember(of object: JSONObject) {
     for member in object.members {
+        let key = object.key(of: member)
+        check(object.member(member, hasKey: key), "member's key \(key.debugDescription) does not match itself")
         _ = object.kind(of: member.valueRange)
-        _ = object.string(member.key)
-        _ = object.int(member.key)
-        _ = object.bool(member.key)
-        if let nested = object.object(member.key) { readEveryMember(of: nested) }
-        _ = object.array(member.key)
+        _ = object.string(key)
+        _ = object.int(key)
+        _ = object.bool(key)
+        if let nested = object.object(key) { readEveryMember(of: nested) }
+        _ = object.array(key)
     }
 }
 
@@ -43,7 +45,8 @@ private func checkModelRoundTrip(_ model: String) {
 private func checkRewrite(_ request: ClientRequest) {
     let object = request.object
     let newModel = request.model + "\u{0}\"\\é"
-    let dropped = object.members.first { $0.key != "model" }?.key
+    let keys = object.members.map(object.key(of:))
+    let dropped = keys.first { $0 != "model" }
     var rewriter = JSONObjectRewriter(object)
     rewriter.set("model", to: JSONString.encode(newModel))
     if let dropped { rewriter.drop(dropped) }
@@ -54,12 +57,14 @@ private func checkRewrite(_ request: ClientRequest) {
         fail("the rewritten body does not parse: \(error.message)")
     }
     check(rewritten.model == newModel, "the rewritten model is \(rewritten.model.debugDescription)")
-    let expected = object.members.filter { $0.key != dropped }
-    check(rewritten.object.members.map(\.key) == expected.map(\.key), "the rewritten body has other keys")
-    for (old, new) in zip(expected, rewritten.object.members) where old.key != "model" {
+    let expected = zip(keys, object.members).filter { $0.0 != dropped }
+    let rewrittenObject = rewritten.object
+    check(
+        rewrittenObject.members.map(rewrittenObject.key(of:)) == expected.map(\.0), "the rewritten body has other keys")
+    for ((key, old), new) in zip(expected, rewrittenObject.members) where key != "model" {
         check(
-            object.bytes[old.valueRange] == rewritten.object.bytes[new.valueRange],
-            "the value of \(old.key.debugDescription) changed in the rewrite"
+            object.bytes[old.valueRange] == rewrittenObject.bytes[new.valueRange],
+            "the value of \(key.debugDescription) changed in the rewrite"
         )
     }
     check(rewritten.stream == request.stream || dropped == "stream", "stream changed in the rewrite")

@@ -26,13 +26,16 @@ public struct ClientRequest: Sendable {
         } catch {
             throw ClientRequestError(message: error.message, param: nil)
         }
-        // A handful of members: an array search costs less than hashing each key into a set.
-        var seen: [String] = []
-        for member in object.members where Self.fieldsThatMustBeUnique.contains(member.key) {
-            guard !seen.contains(member.key) else {
-                throw ClientRequestError(message: "duplicate key \"\(member.key)\" in the body", param: member.key)
+        // A handful of members and fields: searched, not hashed, and the fields seen kept as bits.
+        var seen = 0
+        for member in object.members {
+            guard let position = Self.fieldsThatMustBeUnique.firstIndex(where: { object.member(member, hasKey: $0) })
+            else { continue }
+            guard seen & (1 << position) == 0 else {
+                let key = Self.fieldsThatMustBeUnique[position]
+                throw ClientRequestError(message: "duplicate key \"\(key)\" in the body", param: key)
             }
-            seen.append(member.key)
+            seen |= 1 << position
         }
         guard let modelMember = object.member("model") else {
             throw ClientRequestError(message: "you must provide a model parameter", param: "model")

@@ -1,6 +1,10 @@
 /// One `"key": value` pair of a JSON object, by position.
 public struct JSONMember: Sendable, Equatable {
-    public var key: String
+    /// The key, decoded, when its bytes hold an escape or a non-ASCII byte; `nil` for the plain
+    /// keys nearly every body has, which are compared as the bytes they are (no string is made
+    /// for them: `JSONObject.key(of:)` makes one on demand).
+    let decodedKey: String?
+    /// With the quotes.
     public var keyRange: Range<Int>
     public var valueRange: Range<Int>
 }
@@ -11,7 +15,25 @@ public struct JSONObject: Sendable {
     public let members: [JSONMember]
 
     public func member(_ key: String) -> JSONMember? {
-        members.first { $0.key == key }
+        members.first { self.member($0, hasKey: key) }
+    }
+
+    /// The key of `member`, decoded.
+    public func key(of member: JSONMember) -> String {
+        member.decodedKey ?? String(decoding: bytes[Self.unquoted(member.keyRange)], as: UTF8.self)
+    }
+
+    /// Whether `member`'s key is `key`, compared without making a string of it.
+    public func member(_ member: JSONMember, hasKey key: String) -> Bool {
+        if let decoded = member.decodedKey { return decoded == key }
+        let raw = Self.unquoted(member.keyRange)
+        guard raw.count == key.utf8.count else { return false }  // most keys differ in length alone
+        return key.utf8.withContiguousStorageIfAvailable { bytes.bytes(in: raw, equal: $0) }
+            ?? key.utf8.elementsEqual(bytes[raw])
+    }
+
+    private static func unquoted(_ range: Range<Int>) -> Range<Int> {
+        (range.lowerBound + 1)..<(range.upperBound - 1)
     }
 
     /// The kind of the value in `range`, from its first byte.
@@ -56,7 +78,7 @@ public struct JSONObject: Sendable {
     /// instead: spliced, nothing else rewritten.
     func append(replacingValuesOf key: String, with value: [UInt8], to out: inout [UInt8]) {
         var values = SpliceRanges()
-        for member in members where member.key == key { values.append(member.valueRange) }
+        for member in members where self.member(member, hasKey: key) { values.append(member.valueRange) }
         out.reserveCapacity(out.count + bytes.count + value.count)
         values.splice(bytes, replacingWith: value, into: &out)
     }

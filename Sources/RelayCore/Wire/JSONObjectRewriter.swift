@@ -11,8 +11,9 @@
 /// ```
 public struct JSONObjectRewriter {
     private let object: JSONObject
-    private var replacements: [String: [UInt8]] = [:]
-    private var dropped: Set<String> = []
+    // A few keys each: searched, not hashed, and compared to the members' keys as bytes.
+    private var replacements: [(key: String, value: [UInt8])] = []
+    private var dropped: [String] = []
     private var appended: [(key: String, value: [UInt8])] = []
 
     public init(_ object: JSONObject) {
@@ -21,8 +22,10 @@ public struct JSONObjectRewriter {
 
     /// Sets `key` to the raw JSON `value`: in place when present, appended otherwise.
     public mutating func set(_ key: String, to value: [UInt8]) {
-        if object.member(key) != nil {
-            replacements[key] = value
+        if let index = replacements.firstIndex(where: { $0.key == key }) {
+            replacements[index].value = value
+        } else if object.member(key) != nil {
+            replacements.append((key, value))
         } else if let index = appended.firstIndex(where: { $0.key == key }) {
             appended[index].value = value
         } else {
@@ -31,7 +34,7 @@ public struct JSONObjectRewriter {
     }
 
     public mutating func drop(_ key: String) {
-        dropped.insert(key)
+        if !dropped.contains(key) { dropped.append(key) }
     }
 
     public func bytes() -> [UInt8] {
@@ -39,13 +42,13 @@ public struct JSONObjectRewriter {
         out.reserveCapacity(object.bytes.count + appended.reduce(0) { $0 + $1.key.utf8.count + $1.value.count + 4 })
         out.append(UInt8(ascii: "{"))
         var first = true
-        for member in object.members where !dropped.contains(member.key) {
+        for member in object.members where !dropped.contains(where: { object.member(member, hasKey: $0) }) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             out.append(contentsOf: object.bytes[member.keyRange])
             out.append(UInt8(ascii: ":"))
-            if let replacement = replacements[member.key] {
-                out.append(contentsOf: replacement)
+            if let replacement = replacements.first(where: { object.member(member, hasKey: $0.key) }) {
+                out.append(contentsOf: replacement.value)
             } else {
                 out.append(contentsOf: object.bytes[member.valueRange])
             }

@@ -71,16 +71,14 @@ extension JSONScanner {
         }
     }
 
-    private mutating func readKey() throws(JSONScanError) -> JSONKey {
+    mutating func readKey() throws(JSONScanError) -> JSONKey {
         let start = index
         try skipString()
         let raw = (start + 1)..<(index - 1)
-        let plain = bytes.withUnsafeBufferPointer { buffer in
-            buffer[raw].allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\\") }
-        }
+        let plain = bytes[raw].allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\\") }
         if plain { return JSONKey(raw: raw, decoded: nil, isUTF8: true) }
         // The string's escapes were checked while skipping it: only invalid UTF-8 is left to fail.
-        let decoded = try? JSONString.decode(bytes[raw])
+        let decoded = try? JSONString.decode(ArraySlice(bytes[raw]))
         return JSONKey(raw: raw, decoded: decoded, isUTF8: decoded != nil)
     }
 }

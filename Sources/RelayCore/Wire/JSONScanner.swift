@@ -12,16 +12,33 @@
 public struct JSONScanner {
     public static let defaultMaxDepth = 128
 
-    let bytes: [UInt8]
+    /// Read through a pointer, without a bounds check per byte: every read is behind a check of
+    /// `index` against `end`, which is within the bytes (`scan`), and they are valid while the
+    /// scan lasts.
+    let bytes: UnsafeBufferPointer<UInt8>
     var index: Int
     let end: Int
     let maxDepth: Int
 
-    init(bytes: [UInt8], range: Range<Int>, maxDepth: Int = JSONScanner.defaultMaxDepth) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, maxDepth: Int) {
         self.bytes = bytes
         self.index = range.lowerBound
         self.end = range.upperBound
         self.maxDepth = maxDepth
+    }
+
+    /// `body`'s result, with a scanner at the start of `range` of `bytes`.
+    static func scan<Result>(
+        _ bytes: [UInt8],
+        range: Range<Int>,
+        maxDepth: Int = JSONScanner.defaultMaxDepth,
+        _ body: (inout JSONScanner) throws(JSONScanError) -> Result
+    ) throws(JSONScanError) -> Result {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a range outside the bytes")
+        return try bytes.withUnsafeBufferPointer { buffer throws(JSONScanError) in
+            var scanner = JSONScanner(bytes: buffer, range: range, maxDepth: maxDepth)
+            return try body(&scanner)
+        }
     }
 
     /// The members of the JSON object that `range` of `bytes` holds (all of `bytes` by default),
@@ -31,12 +48,15 @@ public struct JSONScanner {
         range: Range<Int>? = nil,
         maxDepth: Int = JSONScanner.defaultMaxDepth
     ) throws(JSONScanError) -> JSONObject {
-        var scanner = JSONScanner(bytes: bytes, range: range ?? 0..<bytes.count, maxDepth: maxDepth)
-        scanner.skipWhitespace()
-        guard scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
-        let members = try scanner.readObjectMembers()
-        scanner.skipWhitespace()
-        guard scanner.index == scanner.end else { throw .trailingBytes }
+        let members = try scan(bytes, range: range ?? 0..<bytes.count, maxDepth: maxDepth) {
+            scanner throws(JSONScanError) in
+            scanner.skipWhitespace()
+            guard scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
+            let members = try scanner.readObjectMembers()
+            scanner.skipWhitespace()
+            guard scanner.index == scanner.end else { throw .trailingBytes }
+            return members
+        }
         return JSONObject(bytes: bytes, members: members)
     }
 
@@ -46,23 +66,24 @@ public struct JSONScanner {
         range: Range<Int>,
         maxDepth: Int = JSONScanner.defaultMaxDepth
     ) throws(JSONScanError) -> [Range<Int>] {
-        var scanner = JSONScanner(bytes: bytes, range: range, maxDepth: maxDepth)
-        scanner.skipWhitespace()
-        guard scanner.peek() == UInt8(ascii: "[") else { throw .unexpectedByte }
-        scanner.index += 1
-        var elements: [Range<Int>] = []
-        scanner.skipWhitespace()
-        if scanner.peek() == UInt8(ascii: "]") { return elements }
-        while true {
+        try scan(bytes, range: range, maxDepth: maxDepth) { scanner throws(JSONScanError) in
             scanner.skipWhitespace()
-            let start = scanner.index
-            try scanner.skipValue(depth: 1)
-            elements.append(start..<scanner.index)
+            guard scanner.peek() == UInt8(ascii: "[") else { throw .unexpectedByte }
+            scanner.index += 1
+            var elements: [Range<Int>] = []
             scanner.skipWhitespace()
-            switch scanner.next() {
-            case UInt8(ascii: ","): continue
-            case UInt8(ascii: "]"): return elements
-            default: throw .unexpectedByte
+            if scanner.peek() == UInt8(ascii: "]") { return elements }
+            while true {
+                scanner.skipWhitespace()
+                let start = scanner.index
+                try scanner.skipValue(depth: 1)
+                elements.append(start..<scanner.index)
+                scanner.skipWhitespace()
+                switch scanner.next() {
+                case UInt8(ascii: ","): continue
+                case UInt8(ascii: "]"): return elements
+                default: throw .unexpectedByte
+                }
             }
         }
     }
@@ -81,15 +102,17 @@ public struct JSONScanner {
         }
         while true {
             skipWhitespace()
-            let keyStart = index
-            let key = try readString()
-            let keyEnd = index
+            let key = try readKey()
+            guard key.isUTF8 else { throw .invalidUTF8 }
             skipWhitespace()
             guard next() == UInt8(ascii: ":") else { throw .unexpectedByte }
             skipWhitespace()
             let valueStart = index
             try skipValue(depth: 1)
-            members.append(JSONMember(key: key, keyRange: keyStart..<keyEnd, valueRange: valueStart..<index))
+            members.append(
+                JSONMember(
+                    decodedKey: key.decoded, keyRange: (key.raw.lowerBound - 1)..<(key.raw.upperBound + 1),
+                    valueRange: valueStart..<index))
             skipWhitespace()
             switch next() {
             case UInt8(ascii: ","): continue
@@ -168,13 +191,6 @@ public struct JSONScanner {
         guard next() == UInt8(ascii: ":") else { throw .unexpectedByte }
     }
 
-    /// Reads a string and decodes its escapes.
-    mutating func readString() throws(JSONScanError) -> String {
-        let start = index
-        try skipString()
-        return try JSONString.decode(bytes[(start + 1)..<(index - 1)])
-    }
-
     mutating func skipString() throws(JSONScanError) {
         guard next() == UInt8(ascii: "\"") else { throw .unexpectedByte }
         while index < end {
@@ -213,9 +229,7 @@ public struct JSONScanner {
     /// Where the bytes from `start` that need no look (no quote, backslash or control byte) end:
     /// most of a string, read eight bytes at a time.
     private func plainRunEnd(from start: Int) -> Int {
-        bytes.withUnsafeBufferPointer { buffer in
-            JSONSpecialBytes.first(in: buffer, from: start, to: min(end, buffer.count))
-        }
+        JSONSpecialBytes.first(in: bytes, from: start, to: end)
     }
 
     private mutating func skipNumber() throws(JSONScanError) {

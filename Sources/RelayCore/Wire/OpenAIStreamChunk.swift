@@ -23,7 +23,16 @@ struct OpenAIStreamChunk {
     var models = SpliceRanges()
 
     init(scanning bytes: [UInt8]) throws(JSONScanError) {
-        var scanner = JSONScanner(bytes: bytes, range: 0..<bytes.count)
+        self = try JSONScanner.scan(bytes, range: 0..<bytes.count) { scanner throws(JSONScanError) in
+            var chunk = OpenAIStreamChunk()
+            try chunk.read(&scanner)
+            return chunk
+        }
+    }
+
+    private init() {}
+
+    private mutating func read(_ scanner: inout JSONScanner) throws(JSONScanError) {
         scanner.skipWhitespace()
         guard scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
         var sawChoices = false

@@ -7,6 +7,17 @@ struct RawByteWriter {
     let out: UnsafeMutableRawBufferPointer
     var at = 0
 
+    /// The text `write` puts, at most 32 bytes, written on the stack: short texts made of parts
+    /// for every answer, where interpolating the parts costs several times as much.
+    static func text(_ write: (inout RawByteWriter) -> Void) -> String {
+        var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &storage) { out in
+            var writer = RawByteWriter(out: out)
+            write(&writer)
+            return String(decoding: UnsafeRawBufferPointer(rebasing: out[..<writer.at]), as: UTF8.self)
+        }
+    }
+
     mutating func put(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         (out.baseAddress! + at).copyMemory(from: base, byteCount: bytes.count)
@@ -28,6 +39,23 @@ struct RawByteWriter {
     mutating func put(byte: UInt8) {
         out[at] = byte
         at += 1
+    }
+
+    /// `value` in decimal, with leading zeros to at least `digits` digits.
+    mutating func putDecimal(_ value: Int, digits: Int = 1) {
+        if value < 0 { put(byte: UInt8(ascii: "-")) }
+        var count = 1
+        var rest = value.magnitude / 10
+        while rest > 0 || count < digits {
+            count += 1
+            rest /= 10
+        }
+        rest = value.magnitude
+        for position in stride(from: at + count - 1, through: at, by: -1) {
+            out[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        at += count
     }
 
     mutating func putHex(_ value: Int) {

@@ -16,6 +16,10 @@ import Testing
         (.seconds(3600), "1h0m0s"),
         (.seconds(3723), "1h2m3s"),
         (.milliseconds(-5), "0s"),
+        (.milliseconds(999), "999ms"),
+        (.milliseconds(1050), "1.05s"),
+        (.milliseconds(36_000_010), "10h0m0.01s"),
+        (.seconds(Int64.max / 1000), "2562047788015h12m55s"),
     ])
     func formatsLikeOpenAI(duration: Duration, expected: String) {
         #expect(RateLimitDuration.format(duration) == expected)

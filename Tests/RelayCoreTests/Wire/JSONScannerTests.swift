@@ -9,13 +9,23 @@ import Testing
 
     @Test func findsTopLevelMembersWhereverTheyStand() throws {
         let parsed = try object(#"{"messages":[{"model":"inner"}],"model":"qwen2.5","n":{"model":"x"}}"#)
-        #expect(parsed.members.map(\.key) == ["messages", "model", "n"])
+        #expect(parsed.members.map(parsed.key(of:)) == ["messages", "model", "n"])
         #expect(parsed.string("model") == "qwen2.5")
     }
 
     @Test func decodesEscapesAndUnicode() throws {
         let parsed = try object(#"{"model":"a\"b\\c\u00e9\ud83d\ude00\n"}"#)
         #expect(parsed.string("model") == "a\"b\\cé😀\n")
+    }
+
+    @Test func matchesKeysAsTheyDecode() throws {
+        let parsed = try object(#"{"mod\u0065l":"escaped","é":1,"model2":2}"#)
+        #expect(parsed.members.map(parsed.key(of:)) == ["model", "é", "model2"])
+        #expect(parsed.string("model") == "escaped")
+        #expect(parsed.int("é") == 1)
+        #expect(parsed.member("mode") == nil && parsed.member("model22") == nil)
+        let notUTF8Key: [UInt8] = [0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]  // {"\xFF":1}
+        #expect(throws: JSONScanError.invalidUTF8) { try JSONScanner.object(in: notUTF8Key) }
     }
 
     @Test func readsTypedValues() throws {

@@ -61,7 +61,8 @@ struct HTTPConnection: ServerChildChannelValue {
             ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
         let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
         let framing = ResponseFraming(
-            status: response.status, fields: response.headers, method: head.method, version: head.version)
+            status: response.status, fields: response.headers, bodyLength: response.body.contentLength,
+            method: head.method, version: head.version)
         try await write(response, framing: framing)
         // Draining: the connection closes once the requests already read are answered.
         if inbox.quiescing, inbox.requestsInProgress == 0 { return false }

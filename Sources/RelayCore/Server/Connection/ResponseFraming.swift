@@ -14,12 +14,15 @@ enum ResponseFraming: Equatable {
     /// No body and no length: a status that has none (1xx, 204, 304).
     case bodiless
 
-    init(status: HTTPResponse.Status, fields: HTTPFields, method: HTTPMethod, version: HTTPVersion) {
+    /// `bodyLength` is the body's length when it is known: its response was given its
+    /// `Content-Length` when it was made, so the fields need no search for it (a search compares
+    /// every name of a dozen).
+    init(status: HTTPResponse.Status, fields: HTTPFields, bodyLength: Int?, method: HTTPMethod, version: HTTPVersion) {
         if status.kind == .informational || status.code == 204 || status.code == 304 {
             self = .bodiless
         } else if method == .HEAD {
             self = .headOnly
-        } else if fields.contains(.contentLength) {
+        } else if bodyLength != nil || fields.contains(.contentLength) {
             self = .length
         } else if version.major == 1, version.minor >= 1 {
             self = .chunked
