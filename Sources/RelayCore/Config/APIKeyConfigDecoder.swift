@@ -66,7 +66,7 @@ struct APIKeyConfigDecoder {
         for element in elements {
             guard let scope = reader.string(element) else { continue }
             if scope != "*" && !modelNames.contains(scope) {
-                reader.report(element.path, "unknown model \"\(scope)\"")
+                reader.report(element.path, "unknown model \(reader.shown(element, "\"\(scope)\""))")
             }
             scopes.append(scope)
         }
@@ -80,7 +80,8 @@ struct APIKeyConfigDecoder {
             ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
         }
         guard isBase62, (8...32).contains(id.count) else {
-            reader.report(field.path, "expected 8 to 32 letters and digits (base62), got \"\(id)\"")
+            reader.report(
+                field.path, "expected 8 to 32 letters and digits (base62), got \(reader.shown(field, "\"\(id)\""))")
             return nil
         }
         return id

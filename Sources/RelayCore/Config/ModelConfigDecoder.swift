@@ -51,7 +51,7 @@ struct ModelConfigDecoder {
         for element in elements {
             guard let name = backendName(element) else { continue }
             if names.contains(name) {
-                reader.report(element.path, "backend \"\(name)\" is listed twice")
+                reader.report(element.path, "backend \(reader.shown(element, "\"\(name)\"")) is listed twice")
             } else {
                 names.append(name)
             }
@@ -80,7 +80,7 @@ struct ModelConfigDecoder {
     private func backendName(_ field: ConfigField) -> String? {
         guard let name = reader.string(field) else { return nil }
         guard backendNames.contains(name) else {
-            reader.report(field.path, "unknown backend \"\(name)\"")
+            reader.report(field.path, "unknown backend \(reader.shown(field, "\"\(name)\""))")
             return nil
         }
         return name

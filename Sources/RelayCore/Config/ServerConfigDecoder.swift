@@ -42,7 +42,7 @@ struct ServerConfigDecoder {
             return nil
         }
         if Self.reservedPaths.contains(where: { path == $0 || path.hasPrefix($0 + "/") }) {
-            reader.report(field.path, "\"\(path)\" is already served by Relay")
+            reader.report(field.path, "\(reader.shown(field, "\"\(path)\"")) is already served by Relay")
             return nil
         }
         return path
@@ -60,7 +60,8 @@ struct ServerConfigDecoder {
             if CIDR.isValid(text) {
                 proxies.append(text)
             } else {
-                reader.report(element.path, "expected an IPv4 or IPv6 address or CIDR, got \"\(text)\"")
+                let shown = reader.shown(element, "\"\(text)\"")
+                reader.report(element.path, "expected an IPv4 or IPv6 address or CIDR, got \(shown)")
                 valid = false
             }
         }

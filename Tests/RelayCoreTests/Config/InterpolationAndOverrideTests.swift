@@ -70,6 +70,23 @@ struct InterpolationAndOverrideTests {
         )
     }
 
+    @Test func aWrongValueFromTheEnvironmentIsNamedByItsVariable() {
+        let secret = "sk-secret-from-env"
+        let yaml = """
+            server:
+              trusted_proxies: ["${S}"]
+              metrics_path: "/v1/${S}"
+            \(baseBackends)
+            models:
+              m: {backend: ["${S}"]}
+            api_keys:
+              - {name: a, hash: "\(sha256OfTest)", id: "${S}", scopes: ["${S}"]}
+            """
+        let lines = problemLines(yaml, environment: ["S": secret])
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { !$0.contains(secret) && $0.contains("${S}") })
+    }
+
     @Test func malformedReferencesAreProblems() {
         #expect(
             problemLines(Self.cloud + "    api_key: ${KEY\n")
