@@ -5,19 +5,19 @@ import NIOCore
 enum UpstreamHeaders {
     /// Request headers that never leave Relay: credentials, hop-by-hop headers, and the ones
     /// Relay sets itself. The client's organisation headers mean nothing with the backend's key.
-    static let requestHeadersNotForwarded: Set<String> = [
+    static let requestHeadersNotForwarded = FieldNameSet([
         "authorization", "proxy-authorization", "host", "content-length", "accept-encoding", "connection",
         "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect",
         "x-request-id", "openai-organization", "openai-project", "traceparent", "content-type",
-    ]
+    ])
 
     /// Response headers that never reach the client: hop-by-hop headers, the upstream's own rate
     /// limits and cookies, and the ones Relay sets itself (a backend may be another Relay).
-    static let responseHeadersNotPassedBack: Set<String> = [
+    static let responseHeadersNotPassedBack = FieldNameSet([
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "content-length", "set-cookie", "server", "date", "x-request-id", "x-relay-backend", "x-relay-attempts",
         "x-relay-overhead-ms",
-    ]
+    ])
 
     static func request(
         path: String,
@@ -55,9 +55,10 @@ enum UpstreamHeaders {
         // With room for the fields Relay adds to every answer (`Gateway.decorate`).
         fields.reserveCapacity(upstream.count + Gateway.fieldsAdded)
         for (name, value) in upstream {
-            guard let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name.lowercased()),
-                !responseHeadersNotPassedBack.contains(fieldName.canonicalName),
-                !fieldName.canonicalName.hasPrefix("x-ratelimit-")
+            // Most of a backend's fields are dropped: checked on the name as it came, before a
+            // field name is made of it.
+            guard !responseHeadersNotPassedBack.contains(name), !FieldNameSet.name(name, hasPrefix: "x-ratelimit-"),
+                let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name.lowercased())
             else { continue }
             fields.append(HTTPField(name: fieldName, value: value))
         }

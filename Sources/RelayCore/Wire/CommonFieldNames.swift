@@ -12,21 +12,10 @@ enum CommonFieldNames {
         .transferEncoding, .date, .server, .cacheControl, .contentEncoding, .vary, .setCookie, .expect,
         .xRequestID, .traceparent, .tracestate, .xForwardedFor,
     ]
-    private static let lowercaseBytes: [[UInt8]] = names.map { Array($0.canonicalName.utf8) }
+    private static let lowercase = FieldNameSet(names.map(\.canonicalName))
 
     /// The ready-made name `raw` spells, ignoring ASCII case; `nil` for any other name.
     static func name(_ raw: String) -> HTTPField.Name? {
-        var raw = raw
-        return raw.withUTF8 { bytes -> HTTPField.Name? in
-            for (index, known) in lowercaseBytes.enumerated() where known.count == bytes.count {
-                if equalIgnoringASCIICase(bytes, known) { return names[index] }
-            }
-            return nil
-        }
-    }
-
-    private static func equalIgnoringASCIICase(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: [UInt8]) -> Bool {
-        for index in 0..<bytes.count where bytes[index].asciiLowercased != lowercase[index] { return false }
-        return true
+        lowercase.position(of: raw).map { names[$0] }
     }
 }

@@ -1,4 +1,4 @@
-/// Checks on header bytes before they go on the wire, over the strings' bytes in place.
+/// Checks on header bytes before they go on the wire, over the bytes where they are written.
 enum HTTPFieldBytes {
     /// RFC 9110's `tchar`, by byte: the characters a field name may have.
     static let isTokenByte: [Bool] = (0..<256).map { value in
@@ -12,16 +12,18 @@ enum HTTPFieldBytes {
         }
     }
 
-    static func isToken(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy { isTokenByte[Int($0)] } }
+    /// Not empty, and every byte a `tchar`.
+    static func isToken(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.isEmpty && isTokenByte.withUnsafeBufferPointer { table in bytes.allSatisfy { table[Int($0)] } }
     }
 
     /// No CR, LF or NUL: nothing that would end the field, or the head, early.
-    static func isSafeValue(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            !bytes.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
-        }
+    static func isSafeValue(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }
+    }
+
+    /// A request target: a safe value without a space, which would end the request line early.
+    static func isSafeTarget(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.contains { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 || $0 == UInt8(ascii: " ") }
     }
 }

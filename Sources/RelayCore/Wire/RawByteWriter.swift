@@ -28,12 +28,16 @@ struct RawByteWriter {
         put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func put(_ text: String) {
+    /// Returns the bytes `text` took, for a check of what was written.
+    @discardableResult
+    mutating func put(_ text: String) -> UnsafeRawBufferPointer {
+        let start = at
         // Native strings are contiguous: no copy of the string to make it so.
         if text.utf8.withContiguousStorageIfAvailable({ put(UnsafeRawBufferPointer($0)) }) == nil {
             var text = text
             text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
         }
+        return UnsafeRawBufferPointer(rebasing: out[start..<at])
     }
 
     mutating func put(byte: UInt8) {
@@ -69,8 +73,8 @@ struct RawByteWriter {
 }
 
 extension ByteBuffer {
-    /// Writes one line of an HTTP/1.1 head, `first`, `separator`, `second`, `end` (a request line,
-    /// or `name: value` and CRLF), each part copied once.
+    /// Writes one line of an HTTP/1.1 head, `first`, `separator`, `second`, `end` (`name: value`
+    /// and CRLF), each part copied once.
     mutating func writeHeadLine(
         _ first: String, _ separator: StaticString, _ second: UnsafeRawBufferPointer, _ end: StaticString
     ) {
@@ -83,10 +87,5 @@ extension ByteBuffer {
             writer.put(end)
             return writer.at
         }
-    }
-
-    mutating func writeHeadLine(_ first: String, _ separator: StaticString, _ second: String, _ end: StaticString) {
-        var second = second
-        second.withUTF8 { writeHeadLine(first, separator, UnsafeRawBufferPointer($0), end) }
     }
 }

@@ -20,15 +20,25 @@ import Testing
     private static func call(
         _ pool: UpstreamConnectionPool,
         body: String = #"{"n":1}"#,
-        extraHeaders: [(name: String, value: String)] = []
+        extraHeaders: [(name: String, value: String)] = [],
+        timeout: TimeAmount = .seconds(5)
     ) async throws -> (Int, String) {
-        let headers = [(name: "host", value: pool.hostHeader), ("content-length", "\(body.utf8.count)")] + extraHeaders
-        let request = UpstreamRequest(
-            path: pool.basePath + "/v1/chat/completions", headers: headers, body: ByteBuffer(string: body))
-        let exchange = UpstreamExchange(pool: pool, request: request, timeout: .seconds(5), phase: "in a test")
+        let exchange = Self.exchange(pool, body: body, extraHeaders: extraHeaders, timeout: timeout)
         defer { exchange.cancel() }
         guard case .head(let status, _) = try await exchange.next() else { throw UpstreamFailure.broken("no head") }
         return (status, String(decoding: try await exchange.collectBody(limit: 1 << 20), as: UTF8.self))
+    }
+
+    private static func exchange(
+        _ pool: UpstreamConnectionPool,
+        body: String = #"{"n":1}"#,
+        extraHeaders: [(name: String, value: String)] = [],
+        timeout: TimeAmount
+    ) -> UpstreamExchange {
+        let headers = [(name: "host", value: pool.hostHeader), ("content-length", "\(body.utf8.count)")] + extraHeaders
+        let request = UpstreamRequest(
+            path: pool.basePath + "/v1/chat/completions", headers: headers, body: ByteBuffer(string: body))
+        return UpstreamExchange(pool: pool, request: request, timeout: timeout, phase: "in a test")
     }
 
     @Test func reusesAKeptAliveConnectionAndSendsHostAndLength() async throws {
@@ -157,6 +167,47 @@ import Testing
             _ = try await Self.call(pool)
         }
         await pool.shutdown()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCallOnAReusedConnectionEndsAtItsOwnDeadline() async throws {
+        // The connection's timer, set for the first call's deadline, fires before the second's
+        // and must be set again for it.
+        let upstream = try await ScriptedUpstream { _, request in
+            request == 0 ? .answer(body: "{}", keepAlive: true) : .raw("", thenClose: false)
+        }
+        let pool = Self.pool(upstream)
+        _ = try await Self.call(pool, timeout: .seconds(1))
+        try await Task.sleep(for: .milliseconds(500))
+        let started = ContinuousClock.now
+        await #expect(throws: UpstreamFailure.timeout("in a test")) {
+            _ = try await Self.call(pool, timeout: .seconds(1))
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(900) && waited < .seconds(10))
+        #expect(upstream.connections == 1 && upstream.requests.count == 2)
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aShorterDeadlineAfterTheHeadIsWaitedForAtOnce() async throws {
+        // The head, then one byte of a hundred, then nothing.
+        let upstream = try await ScriptedUpstream { _, _ in
+            .raw("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{", thenClose: false)
+        }
+        let pool = Self.pool(upstream)
+        let exchange = Self.exchange(pool, timeout: .seconds(30))
+        defer { exchange.cancel() }
+        guard case .head(200, _) = try await exchange.next() else { throw UpstreamFailure.broken("no head") }
+        let started = ContinuousClock.now
+        exchange.extendDeadlineOnProgress(idle: .milliseconds(300), phase: "between chunks")
+        await #expect(throws: UpstreamFailure.timeout("between chunks")) {
+            _ = try await exchange.collectBody(limit: 1 << 20)
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        await pool.shutdown()
+        try await upstream.stop()
     }
 
     @Test func originsOfBaseURLs() throws {

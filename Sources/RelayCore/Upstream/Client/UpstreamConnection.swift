@@ -13,12 +13,24 @@ final class UpstreamConnection: Sendable {
 
     var eventLoop: any EventLoop { channel.eventLoop }
 
-    /// Sends an encoded request (`UpstreamRequestEncoder`); its answer goes to `exchange`.
-    func send(_ request: ByteBuffer, toHEAD: Bool, for exchange: UpstreamExchange) {
+    /// Sends an encoded request (`UpstreamRequestEncoder`); its answer goes to `exchange`, which
+    /// is asked to end itself once `deadline` has passed (`UpstreamExchange.checkDeadline`).
+    func send(_ request: ByteBuffer, toHEAD: Bool, deadline: NIODeadline, for exchange: UpstreamExchange) {
         if eventLoop.inEventLoop {
-            handler.value.send(request, toHEAD: toHEAD, for: exchange)
+            handler.value.send(request, toHEAD: toHEAD, deadline: deadline, for: exchange)
         } else {
-            eventLoop.execute { self.handler.value.send(request, toHEAD: toHEAD, for: exchange) }
+            eventLoop.execute {
+                self.handler.value.send(request, toHEAD: toHEAD, deadline: deadline, for: exchange)
+            }
+        }
+    }
+
+    /// `exchange`'s deadline moved to `deadline`.
+    func watchDeadline(_ deadline: NIODeadline, for exchange: UpstreamExchange) {
+        if eventLoop.inEventLoop {
+            handler.value.watchDeadline(deadline, for: exchange)
+        } else {
+            eventLoop.execute { self.handler.value.watchDeadline(deadline, for: exchange) }
         }
     }
 

@@ -23,6 +23,11 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private var closed = false
     /// The first error seen, reported with the close it causes.
     private var error: (any Error)?
+    /// The timer that ends the exchange when its deadline passes, and when it fires. One timer
+    /// serves the connection's exchanges one after another: when it fires before the exchange's
+    /// deadline (a later exchange's, or one moved on by progress), it is set again for that
+    /// deadline, so a timer is scheduled about once per deadline's length, not once per request.
+    private var deadlineTimer: (scheduled: Scheduled<Void>, at: NIODeadline)?
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -32,7 +37,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         self.context = nil
     }
 
-    func send(_ request: ByteBuffer, toHEAD: Bool, for exchange: UpstreamExchange) {
+    func send(_ request: ByteBuffer, toHEAD: Bool, deadline: NIODeadline, for exchange: UpstreamExchange) {
         guard let context, !closed else {
             exchange.connectionEnded(error: error)
             return
@@ -41,7 +46,30 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         keepAlive = false
         parser.expectAnswer(toHEAD: toHEAD)
         resume()
+        watch(deadline, context: context)
         context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+    }
+
+    /// The exchange's deadline moved (an earlier one is waited for at once).
+    func watchDeadline(_ deadline: NIODeadline, for exchange: UpstreamExchange) {
+        guard self.exchange === exchange, let context else { return }
+        watch(deadline, context: context)
+    }
+
+    private func watch(_ deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let timer = deadlineTimer {
+            guard deadline < timer.at else { return }
+            timer.scheduled.cancel()
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let scheduled = context.eventLoop.scheduleTask(deadline: deadline) { loopBound.value.deadlineCame() }
+        deadlineTimer = (scheduled, deadline)
+    }
+
+    private func deadlineCame() {
+        deadlineTimer = nil
+        guard let exchange, let context, let next = exchange.checkDeadline() else { return }
+        watch(next, context: context)
     }
 
     /// The exchange has room in its queue again.
@@ -98,6 +126,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
+        deadlineTimer?.scheduled.cancel()
+        deadlineTimer = nil
         let exchange = self.exchange
         self.exchange = nil
         // A body without a length ends with the connection: the answer is complete.

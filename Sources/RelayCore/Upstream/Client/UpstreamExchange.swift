@@ -5,7 +5,9 @@ import NIOSSL
 
 /// One HTTP call to a backend, read as a sequence of events under a deadline Relay controls: a
 /// timer on the event loop ends the call when it stalls waiting for the first byte, the whole
-/// answer, or the next chunk of a stream (`extendDeadlineOnProgress`). Ending a call before its
+/// answer, or the next chunk of a stream (`extendDeadlineOnProgress`). The timer is the
+/// connection's (`UpstreamConnectionHandler`), set again only when it fires early; a call that
+/// waits for a new connection has one of its own until then. Ending a call before its
 /// answer is complete closes the upstream connection, so the backend stops generating.
 ///
 /// The connection's handler hands the upstream's head and body parts to the exchange on the
@@ -48,6 +50,7 @@ final class UpstreamExchange: @unchecked Sendable {
         var phase: String
         var finished = false
         var clientLeft = false
+        /// The call's own timer, while it waits for a new connection.
         var timer: Scheduled<Void>?
 
         mutating func takeEvent() -> Event? {
@@ -83,7 +86,6 @@ final class UpstreamExchange: @unchecked Sendable {
             return
         }
         send()
-        scheduleCheck(at: .now() + timeout)
     }
 
     /// The next event; `nil` when the upstream finished its answer.
@@ -147,15 +149,18 @@ final class UpstreamExchange: @unchecked Sendable {
     /// From now on the deadline is `idle` after the latest chunk, not a fixed point.
     func extendDeadlineOnProgress(idle: TimeAmount, phase: String) {
         let deadline = NIODeadline.now() + idle
-        let previous = state.withLockedValue {
+        let (ownTimer, connection) = state.withLockedValue {
             $0.idle = idle
             $0.phase = phase
             $0.deadline = deadline
-            return $0.timer.take()
+            return ($0.timer.take(), $0.connection)
         }
         // The running timer may be set for a later point (the first-byte deadline).
-        previous?.cancel()
-        scheduleCheck(at: deadline)
+        if let ownTimer {
+            ownTimer.cancel()
+            scheduleCheck(at: deadline)
+        }
+        connection?.watchDeadline(deadline, for: self)
     }
 
     /// Ends the call: the upstream connection is closed if the answer has not ended. Called once
@@ -230,6 +235,8 @@ final class UpstreamExchange: @unchecked Sendable {
             send(on: connection, reused: true)
             return
         }
+        // Until the connection is open, its timer cannot watch the deadline.
+        scheduleCheck(at: state.withLockedValue { $0.deadline })
         pool.connect(on: eventLoop).whenComplete { [self] result in
             switch result {
             case .success(let connection): send(on: connection, reused: false)
@@ -239,18 +246,18 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     private func send(on connection: UpstreamConnection, reused: Bool) {
-        let proceed = state.withLockedValue { state in
-            guard !state.finished else { return false }
+        let deadline = state.withLockedValue { state -> NIODeadline? in
+            guard !state.finished else { return nil }
             state.connection = connection
             state.reused = reused
-            return true
+            return state.deadline
         }
-        guard proceed else {
+        guard let deadline else {
             // Ended while connecting: the connection is unused and can serve another call.
             pool.park(connection)
             return
         }
-        connection.send(request, toHEAD: toHEAD, for: self)
+        connection.send(request, toHEAD: toHEAD, deadline: deadline, for: self)
     }
 
     /// Records how the answer ended (the first ending counts) and wakes the reader.
@@ -288,23 +295,28 @@ final class UpstreamExchange: @unchecked Sendable {
         return .broken(error.map(Self.shortReason) ?? "the connection closed before an answer")
     }
 
+    /// Ends the call with a timeout if its deadline has passed; otherwise the deadline to check
+    /// again at (`nil` once the call has ended). Called on the event loop by a timer.
+    func checkDeadline() -> NIODeadline? {
+        let (expired, phase, next, connection) = state.withLockedValue {
+            state -> (Bool, String, NIODeadline?, UpstreamConnection?) in
+            if state.finished { return (false, state.phase, nil, nil) }
+            if state.deadline <= .now() {
+                state.finished = true
+                return (true, state.phase, nil, state.connection.take())
+            }
+            return (false, state.phase, state.deadline, nil)
+        }
+        if expired {
+            finish(.failure(.timeout(phase)))
+            connection?.close()
+        }
+        return next
+    }
+
     private func scheduleCheck(at deadline: NIODeadline) {
         let timer = eventLoop.scheduleTask(deadline: deadline) { [self] in
-            let (expired, phase, next, connection) = state.withLockedValue {
-                state -> (Bool, String, NIODeadline?, UpstreamConnection?) in
-                if state.finished { return (false, state.phase, nil, nil) }
-                if state.deadline <= .now() {
-                    state.finished = true
-                    return (true, state.phase, nil, state.connection.take())
-                }
-                return (false, state.phase, state.deadline, nil)
-            }
-            if expired {
-                finish(.failure(.timeout(phase)))
-                connection?.close()
-            } else if let next {
-                scheduleCheck(at: next)
-            }
+            if let next = checkDeadline() { scheduleCheck(at: next) }
         }
         let finished = state.withLockedValue {
             $0.timer = timer

@@ -9,20 +9,33 @@ enum UpstreamRequestEncoder {
     /// The request's bytes; `nil` if a name is not a token or a value (or the path) holds CR,
     /// LF or NUL: it would split the request, so nothing of it is sent.
     static func encode(_ request: UpstreamRequest, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let path = request.path
-        guard HTTPFieldBytes.isSafeValue(path), !path.utf8.contains(UInt8(ascii: " ")) else { return nil }
-        // The buffer grows for longer fields.
-        let bodyLength = request.body?.readableBytes ?? 0
-        var buffer = allocator.buffer(capacity: 256 + path.utf8.count + 64 * request.headers.count + bodyLength)
-        buffer.writeHeadLine(request.method.rawValue, " ", path, " HTTP/1.1\r\n")
-        for (name, value) in request.headers {
-            guard HTTPFieldBytes.isToken(name), HTTPFieldBytes.isSafeValue(value) else { return nil }
-            buffer.writeHeadLine(name, ": ", value, "\r\n")
+        let method = request.method.rawValue
+        var headSize = method.utf8.count + 1 + request.path.utf8.count + requestLineEnd.utf8CodeUnitCount + 2
+        for (name, value) in request.headers { headSize += name.utf8.count + 2 + value.utf8.count + 2 }
+        var buffer = allocator.buffer(capacity: headSize + (request.body?.readableBytes ?? 0))
+        var valid = true
+        // Each part is checked where it was copied: one pass over bytes already in the cache.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: headSize) { out in
+            var writer = RawByteWriter(out: out)
+            writer.put(method)
+            writer.put(" ")
+            valid = HTTPFieldBytes.isSafeTarget(writer.put(request.path))
+            writer.put(requestLineEnd)
+            for (name, value) in request.headers where valid {
+                valid = HTTPFieldBytes.isToken(writer.put(name))
+                writer.put(": ")
+                valid = valid && HTTPFieldBytes.isSafeValue(writer.put(value))
+                writer.put("\r\n")
+            }
+            writer.put("\r\n")
+            return writer.at
         }
-        buffer.writeStaticString("\r\n")
+        guard valid else { return nil }
         if var body = request.body { buffer.writeBuffer(&body) }
         return buffer
     }
+
+    private static let requestLineEnd: StaticString = " HTTP/1.1\r\n"
 }
 
 /// A request whose header could not go on the wire as it is.
