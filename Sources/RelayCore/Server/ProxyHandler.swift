@@ -314,7 +314,6 @@ extension ProxyHandler {
                     exchange.cancel()
                     throw UpstreamFailure.status(status)
                 }
-                let responseHeaders = UpstreamHeaders.response(upstreamHeaders)
                 if streaming {
                     let translator = dialect.streamTranslator(
                         endpoint: handler.endpoint,
@@ -330,7 +329,7 @@ extension ProxyHandler {
                         call: self,
                         fallbackReservation: fallbackReservation,
                         target: target,
-                        headers: responseHeaders,
+                        headers: UpstreamHeaders.response(upstreamHeaders),
                         record: &record
                     )
                 }
@@ -345,7 +344,7 @@ extension ProxyHandler {
                 if let fallbackReservation {
                     await handler.gateway.limiter.settle(fallbackReservation, usage: rewritten.usage)
                 }
-                var fields = responseHeaders
+                var fields = UpstreamHeaders.response(upstreamHeaders, contentLength: rewritten.body.count)
                 if !fields.contains(.contentType) { fields[.contentType] = "application/json" }
                 record.handedOverAt = .now()
                 handler.gateway.decorate(&fields, record: record)

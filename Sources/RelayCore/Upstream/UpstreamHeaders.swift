@@ -50,10 +50,13 @@ enum UpstreamHeaders {
         return UpstreamRequest(path: path, headers: headers, body: ByteBuffer(bytes: body))
     }
 
-    static func response(_ upstream: [(name: String, value: String)]) -> HTTPFields {
+    /// The fields passed back; a body's `contentLength` comes first, where a search for it (the
+    /// `Response` made of them makes one) ends at once.
+    static func response(_ upstream: [(name: String, value: String)], contentLength: Int? = nil) -> HTTPFields {
         var fields = HTTPFields()
         // With room for the fields Relay adds to every answer (`Gateway.decorate`).
-        fields.reserveCapacity(upstream.count + Gateway.fieldsAdded)
+        fields.reserveCapacity(1 + upstream.count + Gateway.fieldsAdded)
+        if let contentLength { fields.append(HTTPField(name: .contentLength, value: String(contentLength))) }
         for (name, value) in upstream {
             // Most of a backend's fields are dropped: checked on the name as it came, before a
             // field name is made of it.
