@@ -24,12 +24,21 @@ enum OpenAIUpstream {
     }
 
     static func body(endpoint: Endpoint, client: ClientRequest, target: Target) -> [UInt8] {
+        let model = JSONString.encode(target.upstreamModel)
+        let asksForUsage = client.stream && endpoint.streams
+        let drops = target.backend.config.dropParams.contains { $0 != "model" && client.object.member($0) != nil }
+        guard asksForUsage || drops else {
+            // Only `model` changes: every other byte as the client sent it, spliced around it.
+            var out: [UInt8] = []
+            client.object.append(replacingValuesOf: "model", with: model, to: &out)
+            return out
+        }
         var rewriter = JSONObjectRewriter(client.object)
-        rewriter.set("model", to: JSONString.encode(target.upstreamModel))
+        rewriter.set("model", to: model)
         for field in target.backend.config.dropParams where field != "model" {
             rewriter.drop(field)
         }
-        if client.stream, endpoint.streams {
+        if asksForUsage {
             // Always ask for the usage chunk so the limiter settles on real counts; it is
             // removed again on the way back when the client did not ask for it.
             var options = client.object.object("stream_options").map { JSONObjectRewriter($0) }

@@ -49,6 +49,8 @@ import Testing
         )
         // swift-format-ignore
         #expect(try upstreamBody(#"{"model":"a","stream":true}"#, endpoint: .embeddings) == #"{"model":"up","stream":true}"#)
+        // Nothing but the model to change: the client's bytes as they came, spaces too.
+        #expect(try upstreamBody(#"{ "model" : "a", "n": 1 }"#) == #"{ "model" : "up", "n": 1 }"#)
     }
 
     @Test func anAnswerKeepsTheUpstreamsBytesButItsModel() throws {
