@@ -48,7 +48,7 @@ final class FieldNameSet: Sendable {
         var name = name
         return name.withUTF8 { name in
             prefix.withUTF8Buffer { prefix in
-                name.count >= prefix.count && equalIgnoringASCIICase(name, 0, prefix, 0..<prefix.count)
+                name.count >= prefix.count && equalIgnoringASCIICase(name, prefix, 0..<prefix.count)
             }
         }
     }
@@ -57,19 +57,19 @@ final class FieldNameSet: Sendable {
         guard name.count + 1 < startOfLength.count else { return nil }
         return bytes.withUnsafeBufferPointer { listed in
             for index in startOfLength[name.count]..<startOfLength[name.count + 1] {
-                if Self.equalIgnoringASCIICase(name, 0, listed, ranges[index]) { return positions[index] }
+                if Self.equalIgnoringASCIICase(name, listed, ranges[index]) { return positions[index] }
             }
             return nil
         }
     }
 
-    /// Whether `text` from `start` holds `lowercase[range]`, ignoring ASCII case.
+    /// Whether `text` begins with `lowercase[range]`, ignoring ASCII case.
     private static func equalIgnoringASCIICase(
-        _ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ lowercase: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
+        _ text: UnsafeBufferPointer<UInt8>, _ lowercase: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
     ) -> Bool {
         var offset = 0
         while offset < range.count {
-            if text[start + offset].asciiLowercased != lowercase[range.lowerBound + offset] { return false }
+            if text[offset].asciiLowercased != lowercase[range.lowerBound + offset] { return false }
             offset += 1
         }
         return true
