@@ -14,6 +14,9 @@ struct RawByteWriter {
         return withUnsafeMutableBytes(of: &storage) { out in
             var writer = RawByteWriter(out: out)
             write(&writer)
+            // The writer does not check its bounds (its other buffers are sized for what they get):
+            // a text longer than the room given is a caller's bug, stopped here.
+            precondition(writer.at <= out.count, "a text longer than RawByteWriter.text's room")
             return String(decoding: UnsafeRawBufferPointer(rebasing: out[..<writer.at]), as: UTF8.self)
         }
     }
