@@ -44,7 +44,7 @@ public struct GatewayResponder: RelayResponder {
             response = try await route(
                 &request, path: path, state: state,
                 client: record.clientIP.map(ClientAddressKey.init) ?? ClientAddressKey(context.remoteAddress),
-                connection: context.channel, record: &record)
+                connection: context.channel, arrivedBody: context.arrivedBody, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
@@ -69,13 +69,14 @@ public struct GatewayResponder: RelayResponder {
         state: GatewayState,
         client: ClientAddressKey,
         connection: any Channel,
+        arrivedBody: ByteBuffer?,
         record: inout AccessRecord
     ) async throws(RelayError) -> Response {
         if let endpoint = Endpoint(rawValue: path) {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
                 gateway: gateway, state: state, endpoint: endpoint, client: client,
-                connection: connection
+                connection: connection, arrivedBody: arrivedBody
             )
             .handle(&request, record: &record)
         }

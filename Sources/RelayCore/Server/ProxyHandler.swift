@@ -11,6 +11,8 @@ struct ProxyHandler {
     var client: ClientAddressKey
     /// The client's connection: a request ends its upstream call as soon as the client leaves it.
     var connection: (any Channel)?
+    /// The request's whole body, when it arrived with the head (`RelayRequestContext`).
+    var arrivedBody: ByteBuffer?
 
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
@@ -65,8 +67,24 @@ struct ProxyHandler {
             throw .requestTooLarge(limit: limit)
         }
         let buffer: ByteBuffer
+        if let arrivedBody {
+            // A chunked body has no length to check before it arrives.
+            guard arrivedBody.readableBytes <= limit else { throw .requestTooLarge(limit: limit) }
+            buffer = arrivedBody
+        } else {
+            buffer = try await Self.collect(&request, limit: limit)
+        }
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            return try ClientRequest(body: Array(buffer.readableBytesView))
+        } catch {
+            throw .invalidRequest(message: error.message, param: error.param)
+        }
+    }
+
+    /// The body still arriving, read to its end.
+    private static func collect(_ request: inout Request, limit: Int) async throws(RelayError) -> ByteBuffer {
+        do {
+            return try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw .requestTooLarge(limit: limit)
         } catch is NIOTooManyBytesError {
@@ -74,11 +92,6 @@ struct ProxyHandler {
             throw .requestTooLarge(limit: limit)
         } catch {
             throw .invalidRequest(message: "The request body could not be read.", param: nil)
-        }
-        do {
-            return try ClientRequest(body: Array(buffer.readableBytesView))
-        } catch {
-            throw .invalidRequest(message: error.message, param: error.param)
         }
     }
 }

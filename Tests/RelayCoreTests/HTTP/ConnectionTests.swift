@@ -89,6 +89,21 @@ import Testing
         }
     }
 
+    @Test func aChunkedBodyOverTheLimitThatArrivedWholeIs413() async throws {
+        // No Content-Length to refuse it by: the body is measured once it is there.
+        try await Harness.run { harness in
+            let body = #"{"model":"chat","pad":""# + String(repeating: "x", count: 5000) + #""}"#
+            let chunk = String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n"
+            let answer = try await exchange(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer \(Harness.key)\r\n"
+                    + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunk,
+                with: harness)
+            #expect(statuses(answer) == ["HTTP/1.1 413 Content Too Large"])
+            #expect(answer.contains(#""code":"request_too_large""#))
+            #expect(harness.stub.requests.isEmpty)
+        }
+    }
+
     @Test func aBodyCutShortIsNeverSentUpstream() async throws {
         try await Harness.run { harness in
             let connection = try RawConnection(url: harness.relayURL)

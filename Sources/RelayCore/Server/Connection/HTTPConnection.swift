@@ -56,8 +56,10 @@ struct HTTPConnection: ServerChildChannelValue {
         guard let requestHead = RequestHeadConversion.request(head, secure: secure) else {
             throw HTTPParserError.invalidMethod
         }
+        var context = context
+        context.arrivedBody = inbox.takeArrivedBody()
         let body =
-            inbox.takeArrivedBody().map(RequestBody.init(buffer:))
+            context.arrivedBody.map(RequestBody.init(buffer:))
             ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
         let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
         let framing = ResponseFraming(
