@@ -12,6 +12,11 @@ do {
     var command = try Relay.parseAsRoot()
     // `serve` is the one asynchronous command; the others run as they are.
     if let serve = command as? Serve {
+        // Start the event loops here, on the main thread: a thread inherits its creator's
+        // scheduling priority, and the pool threads that run tasks set their own from a quality
+        // of service, so loops started from a task would drop a `nice` (systemd's `Nice=`)
+        // given to the process.
+        _ = MultiThreadedEventLoopGroup.singleton
         try await serve.serve()
     } else {
         try command.run()

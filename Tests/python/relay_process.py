@@ -72,6 +72,7 @@ class RelayProcess:
         binary: Path | None = None,
         port: int | None = None,
         start_timeout_s: float = 30.0,
+        nice: int | None = None,
     ):
         self.config = config
         self.workdir = Path(workdir)
@@ -81,6 +82,7 @@ class RelayProcess:
         self.port = port or free_port()
         self.env = env or {}
         self.start_timeout_s = start_timeout_s
+        self.nice = nice
         self.lines: list[str] = []
         self._lines_lock = threading.Lock()
         self._new_line = threading.Condition(self._lines_lock)
@@ -113,9 +115,11 @@ class RelayProcess:
         # A coverage-instrumented build writes default.profraw into its cwd unless told otherwise.
         env.setdefault("LLVM_PROFILE_FILE", str(self.workdir / "relay-%p.profraw"))
         env.update(self.env)
+        # `nice` execs the binary, so the child's pid is still relay's.
+        prefix = ["nice", "-n", str(self.nice)] if self.nice is not None else []
         self.process = subprocess.Popen(
-            [str(self.binary), "serve", "--config", str(self.config_path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
+            prefix + [str(self.binary), "serve", "--config", str(self.config_path), "--host", "127.0.0.1",
+                      "--port", str(self.port)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self.stderr_path.open("wb"),

@@ -7,6 +7,7 @@ import signal
 import socket
 import threading
 import time
+from pathlib import Path
 
 from relay_configs import standard_config
 from relay_process import RelayProcess
@@ -43,6 +44,23 @@ def test_sigterm_drains_then_lets_streams_in_flight_finish(stub, keys, start_rel
     assert relay.wait(timeout_s=20) == 0
     line = relay.wait_for_record(lambda record: record.get("msg") == "request" and record.get("stream") is True)
     assert line["status"] == 200 and "error" not in line
+
+
+def test_a_priority_given_to_the_process_reaches_the_threads_that_serve(stub, keys, start_relay):
+    """`nice relay serve` (systemd's `Nice=`) must lower or raise the event loops too, not only the
+    main thread: they do the work. Threads inherit the priority of the thread that starts them.
+    This tells most with the release build (`RELAY_BIN`): the debug build starts its loops on the
+    main thread anyway, when it makes them Swift concurrency's executor."""
+    relay = start_relay(standard_config(stub.base_url, keys), nice=7)
+    assert raw_http.request("GET", relay.url("/readyz")).status == 200
+    priorities: dict[str, int] = {}
+    for task in Path(f"/proc/{relay.process.pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        # Field 19 is the nice value; the command name before it may hold spaces, so split after it.
+        priorities[f"{(task / 'comm').read_text().strip()} ({task.name})"] = int(stat.rsplit(")", 1)[1].split()[16])
+    loops = {name: nice for name, nice in priorities.items() if name.startswith("NIO-")}
+    assert loops, f"no event loop threads among {sorted(priorities)}"
+    assert set(loops.values()) == {7}, loops
 
 
 def test_a_client_trickling_its_headers_is_cut_off(stub, keys, start_relay):
