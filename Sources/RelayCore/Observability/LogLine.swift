@@ -104,32 +104,33 @@ public struct LogLine {
     }
 
     static func timestamp(_ date: Date) -> String {
+        RawByteWriter.text { putTimestamp(date, into: &$0) }
+    }
+
+    /// `date` as `yyyy-mm-ddThh:mm:ss.mmmZ` (24 bytes).
+    static func putTimestamp(_ date: Date, into out: inout RawByteWriter) {
         let since1970 = date.timeIntervalSince1970
         var seconds = time_t(since1970)
         let millis = Int((since1970 - Double(seconds)) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        // yyyy-mm-ddThh:mm:ss.mmmZ
-        return String(unsafeUninitializedCapacity: 24) { text in
-            var index = 0
-            func put(_ value: Int, width: Int, then separator: UInt8) {
-                var value = value
-                for position in stride(from: index + width - 1, through: index, by: -1) {
-                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
-                index += width
-                text[index] = separator
-                index += 1
-            }
-            put(Int(parts.tm_year) + 1900, width: 4, then: UInt8(ascii: "-"))
-            put(Int(parts.tm_mon) + 1, width: 2, then: UInt8(ascii: "-"))
-            put(Int(parts.tm_mday), width: 2, then: UInt8(ascii: "T"))
-            put(Int(parts.tm_hour), width: 2, then: UInt8(ascii: ":"))
-            put(Int(parts.tm_min), width: 2, then: UInt8(ascii: ":"))
-            put(Int(parts.tm_sec), width: 2, then: UInt8(ascii: "."))
-            put(min(max(millis, 0), 999), width: 3, then: UInt8(ascii: "Z"))
-            return index
+        // Two digits at a time: a general decimal writer costs several times as much here.
+        func two(_ value: Int32, then separator: UInt8) {
+            out.put(byte: UInt8(ascii: "0") + UInt8(value / 10 % 10))
+            out.put(byte: UInt8(ascii: "0") + UInt8(value % 10))
+            out.put(byte: separator)
         }
+        let year = parts.tm_year + 1900
+        out.put(byte: UInt8(ascii: "0") + UInt8(year / 1000 % 10))
+        out.put(byte: UInt8(ascii: "0") + UInt8(year / 100 % 10))
+        two(year % 100, then: UInt8(ascii: "-"))
+        two(parts.tm_mon + 1, then: UInt8(ascii: "-"))
+        two(parts.tm_mday, then: UInt8(ascii: "T"))
+        two(parts.tm_hour, then: UInt8(ascii: ":"))
+        two(parts.tm_min, then: UInt8(ascii: ":"))
+        two(parts.tm_sec, then: UInt8(ascii: "."))
+        let millisecond = Int32(min(max(millis, 0), 999))
+        out.put(byte: UInt8(ascii: "0") + UInt8(millisecond / 100))
+        two(millisecond % 100, then: UInt8(ascii: "Z"))
     }
 }

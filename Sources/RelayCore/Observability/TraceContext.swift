@@ -20,6 +20,12 @@ struct TraceContext: Sendable {
     /// walked character by character.
     var traceID: String { String(decoding: header.utf8.dropFirst(3).prefix(32), as: UTF8.self) }
 
+    /// The trace id's 32 bytes, put as they stand in the header (`format` wrote it: 55 bytes).
+    func putTraceID(into out: inout RawByteWriter) {
+        var header = header
+        header.withUTF8 { out.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[3..<35]))) }
+    }
+
     init(incoming: String?) {
         let span = Self.nextID()
         if let incoming, let parsed = Self.parse(incoming) {

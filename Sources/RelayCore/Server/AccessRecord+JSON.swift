@@ -6,49 +6,72 @@ extension AccessRecord {
     /// `line(at:date:).render(.json)`, without building the `LogLine` in between (its list of
     /// keys and boxed values, each key escaped again). One is written per request.
     func json(at end: NIODeadline = .now(), date: Date = Date()) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512)
-        put(#"{"ts":""#, &out)
-        out += LogLine.timestamp(date).utf8
-        put(#"","level":""#, &out)
-        put(status >= 500 ? "error" : "info", &out)
-        put(#"","msg":"request","request_id":"#, &out)
+        let clientIP = clientIP?.text
+        return [UInt8](unsafeUninitializedCapacity: mostJSONCount(clientIP: clientIP)) { buffer, count in
+            var out = RawByteWriter(out: UnsafeMutableRawBufferPointer(buffer))
+            write(into: &out, clientIP: clientIP, end: end, date: date)
+            // The writer checks no bounds: `mostJSONCount` must be enough, and is checked here.
+            precondition(out.at <= buffer.count, "an access line longer than its room")
+            count = out.at
+        }
+    }
+
+    /// Room for the access line: the keys, the timestamp and the numbers fit in the fixed part;
+    /// each string gets room for the most its escaping can take.
+    private func mostJSONCount(clientIP: String?) -> Int {
+        func most(_ value: String?) -> Int { value.map(JSONString.mostEncodedCount) ?? 0 }
+        let strings =
+            most(requestID) + most(clientIP) + most(key) + most(model) + most(backend) + most(upstreamModel)
+            + most(fallbackFrom) + most(error) + tried.reduce(0) { $0 + most($1) + 1 }
+        return 1024 + strings
+    }
+
+    private func write(into out: inout RawByteWriter, clientIP: String?, end: NIODeadline, date: Date) {
+        out.put(#"{"ts":""#)
+        LogLine.putTimestamp(date, into: &out)
+        out.put(#"","level":""#)
+        out.put(status >= 500 ? "error" : "info")
+        out.put(#"","msg":"request","request_id":"#)
         JSONString.encode(requestID, into: &out)
-        string(",\"client_ip\":", clientIP?.text, &out)
-        string(",\"trace_id\":", trace?.traceID, &out)
+        string(",\"client_ip\":", clientIP, &out)
+        if let trace {
+            // 32 hexadecimal digits: nothing to escape.
+            out.put(#","trace_id":""#)
+            trace.putTraceID(into: &out)
+            out.put(byte: UInt8(ascii: "\""))
+        }
         string(",\"key\":", key, &out)
         string(",\"model\":", model, &out)
         string(",\"backend\":", backend, &out)
         string(",\"upstream_model\":", upstreamModel, &out)
-        put(#","status":"#, &out)
-        LogLine.appendDecimal(status, to: &out)
-        put(stream ? #","stream":true"# : #","stream":false"#, &out)
-        put(#","duration_ms":"#, &out)
-        Self.appendMilliseconds(microseconds: Self.microseconds(from: start, to: end), to: &out)
+        out.put(#","status":"#)
+        out.putDecimal(status)
+        out.put(stream ? #","stream":true"# : #","stream":false"#)
+        out.put(#","duration_ms":"#)
+        Self.putMilliseconds(microseconds: Self.microseconds(from: start, to: end), into: &out)
         if let firstTokenAt {
-            put(#","ttft_ms":"#, &out)
-            Self.appendMilliseconds(microseconds: Self.microseconds(from: start, to: firstTokenAt), to: &out)
+            out.put(#","ttft_ms":"#)
+            Self.putMilliseconds(microseconds: Self.microseconds(from: start, to: firstTokenAt), into: &out)
         }
         if let overhead {
-            put(#","overhead_ms":"#, &out)
-            Self.appendMilliseconds(microseconds: overhead.nanoseconds / 1000, to: &out)
+            out.put(#","overhead_ms":"#)
+            Self.putMilliseconds(microseconds: overhead.nanoseconds / 1000, into: &out)
         }
         int(",\"prompt_tokens\":", usage?.promptTokens, &out)
         int(",\"completion_tokens\":", usage?.completionTokens, &out)
-        if usage?.estimated == true { put(#","usage_estimated":true"#, &out) }
+        if usage?.estimated == true { out.put(#","usage_estimated":true"#) }
         int(",\"attempts\":", attempts, &out)
         string(",\"fallback_from\":", fallbackFrom, &out)
         if !tried.isEmpty {
-            put(#","failed_attempts":["#, &out)
+            out.put(#","failed_attempts":["#)
             for (position, attempt) in tried.enumerated() {
-                if position > 0 { out.append(UInt8(ascii: ",")) }
+                if position > 0 { out.put(byte: UInt8(ascii: ",")) }
                 JSONString.encode(attempt, into: &out)
             }
-            out.append(UInt8(ascii: "]"))
+            out.put(byte: UInt8(ascii: "]"))
         }
         string(",\"error\":", error, &out)
-        out.append(UInt8(ascii: "}"))
-        return out
+        out.put(byte: UInt8(ascii: "}"))
     }
 
     /// `milliseconds(from:to:)`'s value in microseconds, exactly: it rounds to them.
@@ -58,16 +81,16 @@ extension AccessRecord {
 
     /// A whole number of microseconds as milliseconds, written as Swift writes the `Double`
     /// (`1577.048`, `0.005`, `2.0`): the shortest decimal that reads back as the same value.
-    static func appendMilliseconds(microseconds: Int64, to out: inout [UInt8]) {
+    static func putMilliseconds(microseconds: Int64, into out: inout RawByteWriter) {
         guard microseconds >= 0 else {
-            out += String(Double(microseconds) / 1000).utf8
+            out.put(String(Double(microseconds) / 1000))
             return
         }
-        LogLine.appendDecimal(Int(microseconds / 1000), to: &out)
-        out.append(UInt8(ascii: "."))
+        out.putDecimal(Int(microseconds / 1000))
+        out.put(byte: UInt8(ascii: "."))
         var fraction = Int(microseconds % 1000)
         guard fraction > 0 else {
-            out.append(UInt8(ascii: "0"))
+            out.put(byte: UInt8(ascii: "0"))
             return
         }
         var digits = 3
@@ -75,26 +98,18 @@ extension AccessRecord {
             fraction /= 10
             digits -= 1
         }
-        var divisor = digits == 3 ? 100 : digits == 2 ? 10 : 1
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-            divisor /= 10
-        }
+        out.putDecimal(fraction, digits: digits)
     }
 
-    private func put(_ text: StaticString, _ out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    private func string(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
+    private func string(_ key: StaticString, _ value: String?, _ out: inout RawByteWriter) {
         guard let value else { return }
-        put(key, &out)
+        out.put(key)
         JSONString.encode(value, into: &out)
     }
 
-    private func int(_ key: StaticString, _ value: Int?, _ out: inout [UInt8]) {
+    private func int(_ key: StaticString, _ value: Int?, _ out: inout RawByteWriter) {
         guard let value else { return }
-        put(key, &out)
-        LogLine.appendDecimal(value, to: &out)
+        out.put(key)
+        out.putDecimal(value)
     }
 }

@@ -88,7 +88,7 @@ public struct ClientRequest: Sendable {
 
     private static func optionalInt(_ key: String, in object: JSONObject) throws(ClientRequestError) -> Int? {
         guard let member = object.member(key), object.kind(of: member.valueRange) != .null else { return nil }
-        guard let value = object.int(key), value >= 0 else {
+        guard let value = object.int(of: member), value >= 0 else {
             throw ClientRequestError(message: "\(key) must be a non-negative integer", param: key)
         }
         // Token budgets are added up for the limiter: an absurd one must not overflow the sum.

@@ -57,8 +57,34 @@ public struct JSONObject: Sendable {
 
     /// An integer value; `nil` when absent, not a number, or not a whole number.
     public func int(_ key: String) -> Int? {
-        guard let member = member(key), kind(of: member.valueRange) == .number else { return nil }
-        return Int(String(decoding: bytes[member.valueRange], as: UTF8.self))
+        member(key).flatMap(int(of:))
+    }
+
+    /// `member`'s value as an integer; `nil` when it is not a number, or not a whole number.
+    public func int(of member: JSONMember) -> Int? {
+        guard kind(of: member.valueRange) == .number else { return nil }
+        return Self.wholeNumber(bytes[member.valueRange])
+    }
+
+    /// What `Int(String(decoding: text, as: UTF8.self))` gives, read from the bytes: a sign,
+    /// then digits only, within `Int`'s range.
+    static func wholeNumber(_ text: ArraySlice<UInt8>) -> Int? {
+        var digits = text[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative || digits.first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
+        var value = 0
+        for byte in digits {
+            guard byte &- UInt8(ascii: "0") < 10 else { return nil }
+            let digit = Int(byte &- UInt8(ascii: "0"))
+            // Summed negative for a negative number, so that `Int.min` reads too.
+            let (times10, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowedAgain) =
+                negative ? times10.subtractingReportingOverflow(digit) : times10.addingReportingOverflow(digit)
+            guard !overflowed, !overflowedAgain else { return nil }
+            value = next
+        }
+        return value
     }
 
     /// The members of a nested object value.

@@ -81,23 +81,49 @@ public enum JSONString {
                 out.append(contentsOf: bytes)
                 return
             }
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    out.append(92)
-                    out.append(byte)
-                case 0x0A, 0x0D, 0x09:
-                    out.append(92)
-                    out.append(byte == 0x0A ? UInt8(ascii: "n") : byte == 0x0D ? UInt8(ascii: "r") : UInt8(ascii: "t"))
-                case 0..<0x20:
-                    let hex: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: [92, UInt8(ascii: "u"), 48, 48])
-                    out.append(hex.utf8Start[Int(byte >> 4)])
-                    out.append(hex.utf8Start[Int(byte & 0xF)])
-                default: out.append(byte)
-                }
-            }
+            escape(bytes) { out.append($0) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The most bytes `encode` writes for `value`: every byte escaped as `\u00XX`, and the quotes.
+    static func mostEncodedCount(_ value: String) -> Int {
+        value.utf8.count * 6 + 2
+    }
+
+    /// `encode(_:into:)` into a writer with room for `mostEncodedCount(value)` more bytes.
+    static func encode(_ value: String, into writer: inout RawByteWriter) {
+        writer.put(byte: UInt8(ascii: "\""))
+        let written = writer.put(value)
+        let needsEscapes = written.withMemoryRebound(to: UInt8.self) {
+            JSONSpecialBytes.first(in: $0, from: 0, to: $0.count) < $0.count
+        }
+        if needsEscapes {
+            // Rare: write it again over itself, escaped. The bytes are read from a copy, as the
+            // escaped text is longer than the plain and overwrites them.
+            let plain = [UInt8](written)
+            writer.at -= written.count
+            plain.withUnsafeBufferPointer { plain in escape(plain) { writer.put(byte: $0) } }
+        }
+        writer.put(byte: UInt8(ascii: "\""))
+    }
+
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, _ put: (UInt8) -> Void) {
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                put(92)
+                put(byte)
+            case 0x0A, 0x0D, 0x09:
+                put(92)
+                put(byte == 0x0A ? UInt8(ascii: "n") : byte == 0x0D ? UInt8(ascii: "r") : UInt8(ascii: "t"))
+            case 0..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                for escaped in [92, UInt8(ascii: "u"), 48, 48] { put(escaped) }
+                put(hex.utf8Start[Int(byte >> 4)])
+                put(hex.utf8Start[Int(byte & 0xF)])
+            default: put(byte)
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ struct AccessLineTests {
         record.attempts = 2
         record.fallbackFrom = "local"
         record.tried = ["local: connection refused", "second: 503"]
-        record.error = "client disconnected"
+        record.error = "client disconnected: \"quoted\", a tab\t, \u{1}, a backslash \\ and é"
         sameLine(record, end: record.start + .seconds(1_577))
     }
 

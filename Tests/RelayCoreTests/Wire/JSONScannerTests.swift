@@ -57,4 +57,13 @@ import Testing
         let parsed = try JSONScanner.object(in: Array("{\"v\":".utf8) + encoded + [UInt8(ascii: "}")])
         #expect(parsed.string("v") == value)
     }
+
+    @Test(arguments: [
+        "", "-", "+", "0", "-0", "12", "+12", "-12", "00012", "1.0", "1e3", "12a", " 1", "--1",
+        "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+        "99999999999999999999",
+    ])
+    func readsWholeNumbersAsIntDoes(text: String) {
+        #expect(JSONObject.wholeNumber(ArraySlice(text.utf8)) == Int(text))
+    }
 }
