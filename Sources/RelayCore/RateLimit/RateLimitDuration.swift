@@ -6,39 +6,41 @@
 /// ```
 public enum RateLimitDuration {
     public static func format(_ duration: Duration) -> String {
+        RawByteWriter.text { put(duration, into: &$0) }
+    }
+
+    /// `format`'s text, 24 bytes at most, written into the head of every answer twice
+    /// (`x-ratelimit-reset-*`): as bytes, as interpolating the parts cost about ten times as much.
+    static func put(_ duration: Duration, into writer: inout RawByteWriter) {
         let (seconds, attoseconds) = duration.components
         let milliseconds = Int(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
-        // Two `x-ratelimit-reset-*` fields of every answer are made here: written as bytes (24 at
-        // most), as interpolating the parts cost about ten times as much.
-        return RawByteWriter.text { writer in
-            if milliseconds < 1000 {
-                writer.putDecimal(milliseconds)
-                writer.put(milliseconds == 0 ? "s" : "ms")
-            } else {
-                let hours = milliseconds / 3_600_000
-                let minutes = milliseconds / 60_000 % 60
-                if hours > 0 {
-                    writer.putDecimal(hours)
-                    writer.put("h")
-                }
-                if hours > 0 || minutes > 0 {
-                    writer.putDecimal(minutes)
-                    writer.put("m")
-                }
-                writer.putDecimal(milliseconds / 1000 % 60)
-                var fraction = milliseconds % 1000
-                if fraction > 0 {
-                    // Thousandths without their trailing zeros: 5 is ".005", 50 ".05", 500 ".5".
-                    var digits = 3
-                    while fraction % 10 == 0 {
-                        fraction /= 10
-                        digits -= 1
-                    }
-                    writer.put(".")
-                    writer.putDecimal(fraction, digits: digits)
-                }
-                writer.put("s")
-            }
+        if milliseconds < 1000 {
+            writer.putDecimal(milliseconds)
+            writer.put(milliseconds == 0 ? "s" : "ms")
+            return
         }
+        let hours = milliseconds / 3_600_000
+        let minutes = milliseconds / 60_000 % 60
+        if hours > 0 {
+            writer.putDecimal(hours)
+            writer.put("h")
+        }
+        if hours > 0 || minutes > 0 {
+            writer.putDecimal(minutes)
+            writer.put("m")
+        }
+        writer.putDecimal(milliseconds / 1000 % 60)
+        var fraction = milliseconds % 1000
+        if fraction > 0 {
+            // Thousandths without their trailing zeros: 5 is ".005", 50 ".05", 500 ".5".
+            var digits = 3
+            while fraction % 10 == 0 {
+                fraction /= 10
+                digits -= 1
+            }
+            writer.put(".")
+            writer.putDecimal(fraction, digits: digits)
+        }
+        writer.put("s")
     }
 }

@@ -1,5 +1,3 @@
-import HTTPTypes
-
 /// The state of a key's windows after a decision: what the `x-ratelimit-*` headers tell.
 public struct RateLimitSnapshot: Sendable, Equatable {
     /// `rpm`; `nil` when the key has no request limit.
@@ -12,14 +10,32 @@ public struct RateLimitSnapshot: Sendable, Equatable {
         self.tokens = tokens
     }
 
-    /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, for the windows that have a limit.
-    public var headerFields: [HTTPField] {
-        var fields: [HTTPField] = []
-        fields.reserveCapacity(6)
-        if let requests { requests.appendHeaderFields(names: .requests, to: &fields) }
-        if let tokens { tokens.appendHeaderFields(names: .tokens, to: &fields) }
-        return fields
+    /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, for the windows that have a limit:
+    /// head lines, `name: value` and CRLF each, into room for `mostHeadBytes`.
+    func putHeadLines(into out: inout RawByteWriter) {
+        if let requests {
+            out.put("x-ratelimit-limit-requests: ")
+            out.putDecimal(requests.limit)
+            out.put("\r\nx-ratelimit-remaining-requests: ")
+            out.putDecimal(requests.remaining)
+            out.put("\r\nx-ratelimit-reset-requests: ")
+            RateLimitDuration.put(requests.reset, into: &out)
+            out.put("\r\n")
+        }
+        if let tokens {
+            out.put("x-ratelimit-limit-tokens: ")
+            out.putDecimal(tokens.limit)
+            out.put("\r\nx-ratelimit-remaining-tokens: ")
+            out.putDecimal(tokens.remaining)
+            out.put("\r\nx-ratelimit-reset-tokens: ")
+            RateLimitDuration.put(tokens.reset, into: &out)
+            out.put("\r\n")
+        }
     }
+
+    /// Six lines, each a name of at most 30 bytes, ": ", a number of at most 20 digits and a
+    /// sign or a duration of at most 24 bytes, and CRLF.
+    static let mostHeadBytes = 6 * (30 + 2 + 24 + 2)
 }
 
 /// One limit's window: its size, what is left of it, and when it is whole again.
@@ -37,27 +53,5 @@ public struct WindowSnapshot: Sendable, Equatable {
 
     init(limit: Int, used: Int, resetMilliseconds: Int64) {
         self.init(limit: limit, remaining: max(0, limit - used), reset: .milliseconds(max(0, resetMilliseconds)))
-    }
-
-    func appendHeaderFields(names: HeaderNames, to fields: inout [HTTPField]) {
-        fields.append(HTTPField(name: names.limit, value: String(limit)))
-        fields.append(HTTPField(name: names.remaining, value: String(remaining)))
-        fields.append(HTTPField(name: names.reset, value: RateLimitDuration.format(reset)))
-    }
-
-    /// One window's three header names, made once rather than per response.
-    struct HeaderNames {
-        let limit: HTTPField.Name
-        let remaining: HTTPField.Name
-        let reset: HTTPField.Name
-
-        private init(suffix: String) {
-            limit = HTTPField.Name("x-ratelimit-limit-\(suffix)")!
-            remaining = HTTPField.Name("x-ratelimit-remaining-\(suffix)")!
-            reset = HTTPField.Name("x-ratelimit-reset-\(suffix)")!
-        }
-
-        static let requests = HeaderNames(suffix: "requests")
-        static let tokens = HeaderNames(suffix: "tokens")
     }
 }

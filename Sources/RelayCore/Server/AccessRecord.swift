@@ -26,8 +26,8 @@ struct AccessRecord: Sendable {
     /// Each failed attempt and why Relay moved on from it.
     var tried: [String] = []
     var error: String?
-    /// `x-ratelimit-*` for the response; not logged.
-    var rateLimitHeaders: [HTTPField] = []
+    /// The key's windows, for the answer's `x-ratelimit-*`; not logged.
+    var rateLimit: RateLimitSnapshot?
 
     init(requestID: String) {
         self.requestID = requestID

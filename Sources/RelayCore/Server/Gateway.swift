@@ -68,33 +68,10 @@ public final class Gateway: Sendable {
     func metricsExposition() -> [UInt8] {
         metrics.exposition(state: state, redisErrors: redisLimiter?.redisErrorCount ?? 0)
     }
-
-    /// Headers every proxied response carries.
-    /// The most fields `decorate` adds: the request id, backend, attempts and overhead, and six
-    /// `x-ratelimit-*`.
-    static let fieldsAdded = 10
-
-    func decorate(_ fields: inout HTTPFields, record: AccessRecord) {
-        // Appended, not set (each set scans every field): the upstream's own `x-request-id`,
-        // `x-relay-*` and `x-ratelimit-*` never reach here (`UpstreamHeaders.response`), and
-        // Relay's own answers have none, so there is nothing to replace. Room is made first:
-        // `HTTPFields` would grow its storage one append at a time.
-        fields.reserveCapacity(fields.count + 4 + record.rateLimitHeaders.count)
-        fields.append(HTTPField(name: .xRequestID, value: record.requestID))
-        fields.append(HTTPField(name: .xRelayBackend, value: record.backend))
-        fields.append(HTTPField(name: .xRelayAttempts, value: String(record.attempts)))
-        if !record.stream, let overhead = record.overhead {
-            fields.append(
-                HTTPField(name: .xRelayOverheadMS, value: String(Double(overhead.nanoseconds / 1000) / 1000)))
-        }
-        for field in record.rateLimitHeaders { fields.append(field) }
-    }
 }
 
 extension HTTPField.Name {
     static let xRequestID = Self("x-request-id")!
     static let xRelayBackend = Self("x-relay-backend")!
-    static let xRelayAttempts = Self("x-relay-attempts")!
     static let xShouldRetry = Self("x-should-retry")!
-    static let xRelayOverheadMS = Self("x-relay-overhead-ms")!
 }

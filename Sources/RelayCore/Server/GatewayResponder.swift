@@ -9,8 +9,8 @@ import NIOCore
 public struct GatewayResponder: RelayResponder {
     let gateway: Gateway
 
-    public func respond(to request: Request, context: RelayRequestContext) async -> Response {
-        var response = await answer(request, context: context)
+    public func respond(to request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?) {
+        var (response, decoration) = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
         if gateway.readiness.isDraining {
@@ -18,21 +18,22 @@ public struct GatewayResponder: RelayResponder {
             // The connection closes once this request's response has ended.
             context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
-        return response
+        return (response, decoration)
     }
 
-    private func answer(_ request: Request, context: RelayRequestContext) async -> Response {
+    /// The answer, with Relay's fields for its head when it answers a request to a model.
+    private func answer(_ request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?) {
         let path = request.uri.path
         // One read of the config state per request, used from routing to the last byte.
         let state = gateway.state
         let server = state.config.server
         switch (request.method, path) {
         case (.get, "/healthz"):
-            return Self.json(.ok, Array("{\"status\":\"ok\"}".utf8))
+            return (Self.json(.ok, Array("{\"status\":\"ok\"}".utf8)), nil)
         case (.get, "/readyz"):
-            return server.adminPort == nil ? readiness() : readinessStatusOnly()
+            return (server.adminPort == nil ? readiness() : readinessStatusOnly(), nil)
         case (.get, server.metricsPath ?? "") where server.adminPort == nil:
-            return Self.metrics(gateway)
+            return (Self.metrics(gateway), nil)
         default:
             break
         }
@@ -50,17 +51,19 @@ public struct GatewayResponder: RelayResponder {
             record.error = error.message
             record.handedOverAt = .now()
             response = Self.errorResponse(error)
-            gateway.decorate(&response.headers, record: record)
             gateway.logAccess(record)
-            return response
+            return (response, ResponseDecoration(record))
         }
+        // Made before the line below marks the answer handed over: an answer Relay made itself
+        // (the model list) tells no overhead.
+        let decoration = ResponseDecoration(record)
         // Streams log when their last byte is sent; everything else logs here.
         if !record.stream || record.status != 200 {
             record.status = Int(response.status.code)
             record.handedOverAt = record.handedOverAt ?? .now()
             gateway.logAccess(record)
         }
-        return response
+        return (response, decoration)
     }
 
     private func route(
@@ -82,10 +85,8 @@ public struct GatewayResponder: RelayResponder {
         }
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw .methodNotAllowed }
-            var response = try await ModelsHandler(state: state, client: client)
+            return try await ModelsHandler(state: state, client: client)
                 .handle(request, path: path, record: &record)
-            gateway.decorate(&response.headers, record: record)
-            return response
         }
         throw .routeNotFound(path: path)
     }

@@ -34,9 +34,9 @@ struct ProxyHandler {
         switch await gateway.limiter.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
         case .admitted(let admitted):
             reservation = admitted
-            record.rateLimitHeaders = admitted.snapshot.headerFields
+            record.rateLimit = admitted.snapshot
         case .rejected(let rejection):
-            record.rateLimitHeaders = rejection.snapshot.headerFields
+            record.rateLimit = rejection.snapshot
             gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit)
             throw .rateLimited(rejection)
         case .unavailable:
@@ -360,7 +360,6 @@ extension ProxyHandler {
                 var fields = UpstreamHeaders.response(upstreamHeaders, contentLength: rewritten.body.count)
                 if !fields.contains(.contentType) { fields[.contentType] = "application/json" }
                 record.handedOverAt = .now()
-                handler.gateway.decorate(&fields, record: record)
                 return Response(
                     status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: rewritten.body)))
             } catch let failure as UpstreamFailure {

@@ -44,7 +44,6 @@ enum StreamForwarder {
         fields[.contentType] = "text/event-stream"
         fields[.cacheControl] = "no-cache"
         record.handedOverAt = .now()
-        call.handler.gateway.decorate(&fields, record: record)
         let session = StreamSession(
             exchange: exchange,
             connection: call.handler.connection,

@@ -54,8 +54,8 @@ enum UpstreamHeaders {
     /// `Response` made of them makes one) ends at once.
     static func response(_ upstream: [(name: String, value: String)], contentLength: Int? = nil) -> HTTPFields {
         var fields = HTTPFields()
-        // With room for the fields Relay adds to every answer (`Gateway.decorate`).
-        fields.reserveCapacity(1 + upstream.count + Gateway.fieldsAdded)
+        // With room for the `Content-Type` and `Cache-Control` a stream's answer is given.
+        fields.reserveCapacity(1 + upstream.count + 2)
         if let contentLength { fields.append(HTTPField(name: .contentLength, value: String(contentLength))) }
         for (name, value) in upstream {
             // Most of a backend's fields are dropped: checked on the name as it came, before a

@@ -49,6 +49,16 @@ struct RawByteWriter {
     }
 
     /// `value` in decimal, with leading zeros to at least `digits` digits.
+    /// `first`, `separator`, `second`, `end`: a line of an HTTP/1.1 head (`name: value` and CRLF).
+    mutating func putHeadLine(
+        _ first: String, _ separator: StaticString, _ second: UnsafeRawBufferPointer, _ end: StaticString
+    ) {
+        put(first)
+        put(separator)
+        put(second)
+        put(end)
+    }
+
     mutating func putDecimal(_ value: Int, digits: Int = 1) {
         if value < 0 { put(byte: UInt8(ascii: "-")) }
         var count = 1
@@ -84,10 +94,7 @@ extension ByteBuffer {
         let size = first.utf8.count + separator.utf8CodeUnitCount + second.count + end.utf8CodeUnitCount
         writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
             var writer = RawByteWriter(out: out)
-            writer.put(first)
-            writer.put(separator)
-            writer.put(second)
-            writer.put(end)
+            writer.putHeadLine(first, separator, second, end)
             return writer.at
         }
     }

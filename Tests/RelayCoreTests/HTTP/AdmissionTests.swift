@@ -44,8 +44,11 @@ import Testing
 
     @Test func listsExactlyTheModelsTheKeyMayUse() async throws {
         try await Harness.run { harness in
-            let (status, _, body) = try await harness.send("/v1/models", method: .GET)
+            let (status, headers, body) = try await harness.send("/v1/models", method: .GET)
             #expect(status == 200)
+            // Relay's fields, but no overhead: Relay made the answer itself.
+            #expect(headers["x-relay-backend"].first == "none")
+            #expect(headers["x-request-id"].count == 1 && headers["x-relay-overhead-ms"].isEmpty)
             let list = try JSONScanner.object(in: Array(body.utf8))
             let ids = try #require(list.array("data")).compactMap {
                 try JSONScanner.object(in: list.bytes, range: $0).string("id")

@@ -37,6 +37,20 @@ struct HTTP1EncodingTests {
         #expect(String(buffer: bytes) == "HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n")
     }
 
+    @Test func fieldsLongerThanTheRoomGivenAreWrittenWholeInOrder() {
+        var response = HTTPResponse(status: .ok)
+        let long = String(repeating: "a", count: 300)
+        response.headerFields = [
+            .contentType: "application/json", .xRequestID: long, .transferEncoding: "chunked",
+            .retryAfter: String(repeating: "7", count: 200), .contentLength: "2",
+        ]
+        let bytes = HTTP1ResponseEncoding.head(response, framing: .length, date: "today", allocator: allocator)
+        #expect(
+            String(buffer: bytes)
+                == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: \(long)\r\n"
+                + "Retry-After: \(String(repeating: "7", count: 200))\r\nContent-Length: 2\r\ndate: today\r\n\r\n")
+    }
+
     @Test func chunksCarryTheirSizeInHexadecimal() {
         let event = "data: " + String(repeating: "x", count: 248) + "\n\n"
         let chunk = HTTP1ResponseEncoding.chunk(ByteBuffer(string: event), allocator: allocator)

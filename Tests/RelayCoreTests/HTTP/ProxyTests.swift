@@ -22,6 +22,8 @@ import Testing
             #expect(headers["x-request-id"].first == "6f1c2a8e-52b4-4c1e-9a57-0d2f3b4c5d6e")
             #expect(headers["x-relay-backend"].first == "local")
             #expect(headers["x-relay-attempts"].first == "1")
+            let overhead = try #require(headers["x-relay-overhead-ms"].first.flatMap(Double.init))
+            #expect(overhead >= 0 && overhead < 1000)
 
             let sent = try #require(harness.stub.requests.last)
             // swift-format-ignore
@@ -46,6 +48,9 @@ import Testing
             #expect(response.status == .ok)
             #expect(response.headers["content-type"].first == "text/event-stream")
             #expect(response.headers["x-ratelimit-remaining-requests"].isEmpty)
+            // A stream's overhead is known only at its end: its head tells none.
+            #expect(response.headers["x-relay-backend"].first == "local")
+            #expect(response.headers["x-relay-overhead-ms"].isEmpty)
             var iterator = response.body.makeAsyncIterator()
             var received = ""
             // The upstream holds the rest of its stream until the gate opens: what arrives now

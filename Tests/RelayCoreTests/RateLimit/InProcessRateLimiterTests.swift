@@ -198,8 +198,7 @@ import Testing
         #expect(reservation.snapshot.requests == WindowSnapshot(limit: 60, remaining: 59, reset: .milliseconds(60_750)))
         #expect(
             reservation.snapshot.tokens == WindowSnapshot(limit: 1000, remaining: 700, reset: .milliseconds(60_750)))
-        let resetTokens = reservation.snapshot.headerFields.first { $0.name.rawName == "x-ratelimit-reset-tokens" }
-        #expect(resetTokens?.value == "1m0.75s")
+        #expect(reservation.snapshot.headLines.contains("\r\nx-ratelimit-reset-tokens: 1m0.75s\r\n"))
     }
 
     @Test func unlimitedLimiterAdmitsEverything() async {

@@ -1,5 +1,6 @@
-import RelayCore
 import Testing
+
+@testable import RelayCore
 
 @Suite struct RateLimitDurationTests {
     @Test(arguments: [
@@ -30,13 +31,32 @@ import Testing
             requests: WindowSnapshot(limit: 60, remaining: 59, reset: .seconds(1)),
             tokens: WindowSnapshot(limit: 1000, remaining: 0, reset: .seconds(360))
         )
-        let fields = snapshot.headerFields
         #expect(
-            fields.map(\.name.rawName) == [
-                "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
-                "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
-            ])
-        #expect(fields.map(\.value) == ["60", "59", "1s", "1000", "0", "6m0s"])
-        #expect(RateLimitSnapshot().headerFields.isEmpty)
+            snapshot.headLines
+                == "x-ratelimit-limit-requests: 60\r\nx-ratelimit-remaining-requests: 59\r\n"
+                + "x-ratelimit-reset-requests: 1s\r\nx-ratelimit-limit-tokens: 1000\r\n"
+                + "x-ratelimit-remaining-tokens: 0\r\nx-ratelimit-reset-tokens: 6m0s\r\n")
+        #expect(RateLimitSnapshot().headLines.isEmpty)
+    }
+
+    @Test func theLongestHeadLinesFitTheirRoom() {
+        let longest = WindowSnapshot(limit: .min, remaining: .min, reset: .seconds(Int64.max / 1000))
+        let snapshot = RateLimitSnapshot(requests: longest, tokens: longest)
+        #expect(snapshot.headLines.utf8.count <= RateLimitSnapshot.mostHeadBytes)
+        let lastLine = "x-ratelimit-reset-tokens: \(RateLimitDuration.format(longest.reset))\r\n"
+        #expect(snapshot.headLines.hasSuffix(lastLine))
+    }
+}
+
+extension RateLimitSnapshot {
+    /// What `putHeadLines` writes, as text.
+    var headLines: String {
+        var room = [UInt8](repeating: 0, count: Self.mostHeadBytes + 64)
+        let count = room.withUnsafeMutableBytes { out in
+            var writer = RawByteWriter(out: out)
+            putHeadLines(into: &writer)
+            return writer.at
+        }
+        return String(decoding: room[..<count], as: UTF8.self)
     }
 }

@@ -14,11 +14,14 @@ struct ChannelResponseBodyWriter: ResponseBodyWriter {
     private var held: ByteBuffer?
 
     /// Encodes the head: held back for a body of known length, sent at once before a stream.
-    init(inbox: ConnectionInbox, framing: ResponseFraming, head: HTTPResponse, bodyLength: Int?) throws {
+    init(
+        inbox: ConnectionInbox, framing: ResponseFraming, head: HTTPResponse, decoration: ResponseDecoration?,
+        bodyLength: Int?
+    ) throws {
         self.inbox = inbox
         self.framing = framing
         let bytes = HTTP1ResponseEncoding.head(
-            head, framing: framing, date: HTTPDate.now(), allocator: inbox.allocator,
+            head, decoration: decoration, framing: framing, date: HTTPDate.now(), allocator: inbox.allocator,
             reserving: framing == .length ? min(bodyLength ?? 0, Self.holdLimit) : 0)
         switch framing {
         case .length, .headOnly, .bodiless:

@@ -8,20 +8,22 @@ import NIOCore
 /// its own capacity and exclusivity checks (about 30,000 instructions a request). Here each
 /// field is one write, its name and value copied once.
 enum HTTP1ResponseEncoding {
-    /// The status line, the fields and `date`, then `Transfer-Encoding: chunked` for a chunked
-    /// body, then the empty line; with room for `reserving` more bytes, so a small body can
+    /// The status line, the fields, Relay's own (`decoration`) and `date`, then
+    /// `Transfer-Encoding: chunked` for a chunked body, then the empty line; with room for `reserving` more bytes, so a small body can
     /// follow in the same buffer. The framing fields are Relay's to write: a `Transfer-Encoding`
     /// in the response is left out, and so is `Content-Length` for a status that has no body,
     /// and `Date` for the one given.
     static func head(
-        _ response: HTTPResponse, framing: ResponseFraming, date: String?, allocator: ByteBufferAllocator,
-        reserving extra: Int = 0
+        _ response: HTTPResponse, decoration: ResponseDecoration? = nil, framing: ResponseFraming, date: String?,
+        allocator: ByteBufferAllocator, reserving extra: Int = 0
     ) -> ByteBuffer {
         let status = response.status
         let reason = status.reasonPhrase
-        // One pass over the fields (each read copies a field): room for typical ones up front,
-        // the buffer grows for longer ones.
+        // Room for typical fields up front; the head is written in one go while they fit, and a
+        // field at a time past that (a long field grows the buffer).
         var buffer = allocator.buffer(capacity: 128 + 64 * response.headerFields.count + extra)
+        var fields = response.headerFields.makeIterator()
+        var doesNotFit: HTTPField?
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: statusLineSize(reason)) { out in
             var writer = RawByteWriter(out: out)
             writer.put("HTTP/1.1 ")
@@ -31,15 +33,32 @@ enum HTTP1ResponseEncoding {
             writer.put(" ")
             writer.put(reason)
             writer.put("\r\n")
+            while let field = fields.next() {
+                if leavesOut(field.name, framing: framing, date: date) { continue }
+                let name = field.name.rawName
+                let fits = field.withUnsafeBytesOfValue { value in
+                    guard writer.at + name.utf8.count + value.count + 4 <= out.count else { return false }
+                    writer.putHeadLine(name, ": ", UnsafeRawBufferPointer(value), "\r\n")
+                    return true
+                }
+                guard fits else {
+                    doesNotFit = field
+                    break
+                }
+            }
             return writer.at
         }
-        for field in response.headerFields where !leavesOut(field.name, framing: framing, date: date) {
-            write(field, into: &buffer)
+        if let doesNotFit {
+            write(doesNotFit, into: &buffer)
+            while let field = fields.next() {
+                if !leavesOut(field.name, framing: framing, date: date) { write(field, into: &buffer) }
+            }
         }
         let dateSize = date.map { "date: \r\n".utf8.count + $0.utf8.count } ?? 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: dateSize + chunkedField.utf8CodeUnitCount + 2) {
-            out in
+        let room = (decoration?.mostBytes ?? 0) + dateSize + chunkedField.utf8CodeUnitCount + 2
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { out in
             var writer = RawByteWriter(out: out)
+            decoration?.put(into: &writer)
             if let date {
                 writer.put("date: ")
                 writer.put(date)
@@ -47,6 +66,8 @@ enum HTTP1ResponseEncoding {
             }
             if framing == .chunked { writer.put(chunkedField) }
             writer.put("\r\n")
+            // The writer checks no bounds: `mostBytes` must be enough, and is checked here.
+            precondition(writer.at <= out.count, "a response head longer than its room")
             return writer.at
         }
         return buffer

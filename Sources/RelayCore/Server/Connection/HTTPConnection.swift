@@ -6,7 +6,8 @@ import NIOHTTP1
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.
 public protocol RelayResponder: Sendable {
-    func respond(to request: Request, context: RelayRequestContext) async -> Response
+    /// The answer, and the fields Relay adds to its head (`nil`: none).
+    func respond(to request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?)
 }
 
 /// One client connection: its requests answered one after another, keep-alive, until the client
@@ -61,11 +62,12 @@ struct HTTPConnection: ServerChildChannelValue {
         let body =
             context.arrivedBody.map(RequestBody.init(buffer:))
             ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
-        let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
+        let (response, decoration) = await responder.respond(
+            to: Request(head: requestHead, body: body), context: context)
         let framing = ResponseFraming(
             status: response.status, fields: response.headers, bodyLength: response.body.contentLength,
             method: head.method, version: head.version)
-        try await write(response, framing: framing)
+        try await write(response, decoration: decoration, framing: framing)
         // Draining: the connection closes once the requests already read are answered.
         if inbox.quiescing, inbox.requestsInProgress == 0 { return false }
         return head.isKeepAlive && framing != .untilClose
@@ -73,10 +75,11 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// A body of known length goes out with its head (in one buffer when small) and one flush; a
     /// stream is flushed write by write, so each event reaches the client as it comes.
-    private func write(_ response: Response, framing: ResponseFraming) async throws {
+    private func write(_ response: Response, decoration: ResponseDecoration?, framing: ResponseFraming) async throws {
         inbox.beginResponse()
         let writer = try ChannelResponseBodyWriter(
-            inbox: inbox, framing: framing, head: response.head, bodyLength: response.body.contentLength)
+            inbox: inbox, framing: framing, head: response.head, decoration: decoration,
+            bodyLength: response.body.contentLength)
         try await response.body.write(writer)
         // A body that ended without its end left the response unfinished: close, never reuse.
         if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }

@@ -1,0 +1,53 @@
+import HTTPTypes
+
+/// The fields Relay adds to the head of every answer to a proxied request: `x-request-id`,
+/// `x-relay-backend`, `x-relay-attempts`, `x-relay-overhead-ms` (not on a stream) and the key's
+/// `x-ratelimit-*`. They are written as bytes into the head (`HTTP1ResponseEncoding`), after the
+/// answer's own fields: made into `HTTPField`s, each cost a validation, an append to the answer's
+/// `HTTPFields` and a copy out of them again, more than a thousand instructions a field.
+public struct ResponseDecoration: Sendable {
+    /// Printable ASCII only (`GatewayResponder.requestID`).
+    let requestID: String
+    let backend: String
+    /// The backend's name as `HTTPField` makes it legal, for a name that is not a valid field value.
+    let legalBackend: [UInt8]?
+    let attempts: Int
+    let overheadMicroseconds: Int64?
+    let rateLimit: RateLimitSnapshot?
+
+    init(_ record: AccessRecord) {
+        requestID = record.requestID
+        backend = record.backend
+        legalBackend =
+            HTTPField.isValidValue(record.backend)
+            ? nil : HTTPField(name: .xRelayBackend, value: record.backend).withUnsafeBytesOfValue { Array($0) }
+        attempts = record.attempts
+        overheadMicroseconds = record.stream ? nil : record.overhead.map { $0.nanoseconds / 1000 }
+        rateLimit = record.rateLimit
+    }
+
+    /// The most bytes `put` writes: the names, the numbers and the two strings.
+    var mostBytes: Int {
+        256 + requestID.utf8.count + (legalBackend?.count ?? backend.utf8.count) + RateLimitSnapshot.mostHeadBytes
+    }
+
+    /// The fields as head lines, `name: value` and CRLF each, into room for `mostBytes`.
+    func put(into out: inout RawByteWriter) {
+        out.put("x-request-id: ")
+        out.put(requestID)
+        out.put("\r\nx-relay-backend: ")
+        if let legalBackend {
+            legalBackend.withUnsafeBytes { out.put($0) }
+        } else {
+            out.put(backend)
+        }
+        out.put("\r\nx-relay-attempts: ")
+        out.putDecimal(attempts)
+        if let overheadMicroseconds {
+            out.put("\r\nx-relay-overhead-ms: ")
+            AccessRecord.putMilliseconds(microseconds: overheadMicroseconds, into: &out)
+        }
+        out.put("\r\n")
+        rateLimit?.putHeadLines(into: &out)
+    }
+}
