@@ -120,13 +120,14 @@ public struct APIKeyAuthenticator: Sendable {
         guard let authorization, let key = Self.bearerToken(authorization), !key.isEmpty,
             key.utf8.count <= limits.maximumKeyBytes
         else { return nil }
-        let keyBytes = key.utf8.withContiguousStorageIfAvailable(Array.init) ?? Array(key.utf8)
-        let digest = KeyDigest(of: keyBytes)
+        var keyText = key
+        let digest = keyText.withUTF8 { KeyDigest(of: UnsafeRawBufferPointer($0)) }
         if let principal = sha256Principal(for: digest) { return principal }
 
         let candidates = argon2Candidates(for: key)
         guard !candidates.isEmpty else { return nil }
         let hashes = candidates.map { argon2Entries[$0].phc }
+        let keyBytes = Array(key.utf8)
         let outcome = await memory.verify(
             digest,
             mayStart: { throttle.reserve(client, runs: hashes.count) },

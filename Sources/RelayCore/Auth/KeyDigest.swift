@@ -8,8 +8,20 @@ import Crypto
 struct KeyDigest: Hashable, Sendable {
     let bytes: [UInt8]
 
-    init(of key: some Collection<UInt8>) {
-        self.bytes = Array(SHA256.hash(data: Array(key)))
+    init(of key: [UInt8]) {
+        self.bytes = key.withUnsafeBytes { Self.hash($0) }
+    }
+
+    /// The key's bytes hashed where they are: a request's key is not copied to be hashed.
+    init(of key: UnsafeRawBufferPointer) {
+        self.bytes = Self.hash(key)
+    }
+
+    private static func hash(_ key: UnsafeRawBufferPointer) -> [UInt8] {
+        // Copied from the digest's own bytes: making an array of it as a sequence costs many times more.
+        var hasher = SHA256()
+        hasher.update(bufferPointer: key)
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     init(bytes: [UInt8]) {

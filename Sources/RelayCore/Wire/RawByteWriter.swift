@@ -61,18 +61,20 @@ struct RawByteWriter {
 
     mutating func putDecimal(_ value: Int, digits: Int = 1) {
         if value < 0 { put(byte: UInt8(ascii: "-")) }
-        var count = 1
-        var rest = value.magnitude / 10
-        while rest > 0 || count < digits {
-            count += 1
+        // The last digit first, in one pass (no count of the digits first), then turned around.
+        let start = at
+        var rest = value.magnitude
+        repeat {
+            out[at] = UInt8(ascii: "0") + UInt8(rest % 10)
             rest /= 10
+            at += 1
+        } while rest > 0 || at - start < digits
+        var (low, high) = (start, at - 1)
+        while low < high {
+            out.swapAt(low, high)
+            low += 1
+            high -= 1
         }
-        rest = value.magnitude
-        for position in stride(from: at + count - 1, through: at, by: -1) {
-            out[position] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-        }
-        at += count
     }
 
     mutating func putHex(_ value: Int) {
