@@ -280,27 +280,29 @@ public struct JSONScanner {
 /// word up to 64 levels deep, so skipping a value allocates nothing, and in an array past that.
 private struct OpenContainers {
     private var inWord: UInt64 = 0
-    private var deeper: [Bool] = []
+    /// `nil` until a 65th level opens: an empty array would still be released at every skip.
+    private var deeper: [Bool]?
     private(set) var count = 0
 
     mutating func push(isObject: Bool) {
         if count < 64 {
             inWord = isObject ? inWord | (1 << count) : inWord & ~(1 << count)
         } else {
-            deeper.append(isObject)
+            if deeper == nil { deeper = [] }
+            deeper?.append(isObject)
         }
         count += 1
     }
 
     mutating func pop() {
         count -= 1
-        if count >= 64 { deeper.removeLast() }
+        if count >= 64 { deeper?.removeLast() }
     }
 
     /// `nil` when none is open.
     var innermostIsObject: Bool? {
         guard count > 0 else { return nil }
-        return count <= 64 ? inWord & (1 << (count - 1)) != 0 : deeper[deeper.count - 1]
+        return count <= 64 ? inWord & (1 << (count - 1)) != 0 : deeper?.last == true
     }
 }
 

@@ -19,7 +19,7 @@ public enum OpenAIResponseRewriter {
             throw .broken("unreadable answer: not a JSON object")
         }
         if object.member("error") != nil { throw .broken("answered 200 with an error") }
-        let usage = object.object("usage").flatMap(Usage.init)
+        let usage = object.member("usage").flatMap { Usage(body, range: $0.valueRange) }
         let aliasJSON = JSONString.encode(alias)
         if embeddingsAsBase64, let data = object.array("data") {
             var rewriter = JSONObjectRewriter(object)

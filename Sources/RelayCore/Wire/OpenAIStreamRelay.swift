@@ -58,9 +58,7 @@ public struct OpenAIStreamRelay: Sendable {
         Self.keep(chunk.object, of: data, in: &lastObject)
         Self.keep(chunk.created, of: data, in: &lastCreated)
         countContent(chunk.firstChoiceText, of: data)
-        if let range = chunk.usage, let usageObject = try? JSONScanner.object(in: data, range: range),
-            let usage = Usage(usageObject)
-        {
+        if let range = chunk.usage, let usage = Usage(data, range: range) {
             reportedUsage = usage
             if (chunk.choiceCount ?? 0) == 0, !clientWantsUsage { return }
         }

@@ -16,10 +16,33 @@ public struct Usage: Sendable, Equatable {
         self.estimated = estimated
     }
 
-    /// Reads an OpenAI `usage` object.
-    init?(_ object: JSONObject) {
-        guard let prompt = object.int("prompt_tokens") else { return nil }
-        self.init(promptTokens: prompt, completionTokens: object.int("completion_tokens") ?? 0)
+    /// Reads the OpenAI `usage` object at `range` of `bytes` (every answer's): walked once, its
+    /// two counts read where they stand, no list of its members made. `nil` when it is not an
+    /// object or its first `prompt_tokens` is not a whole number.
+    init?(_ bytes: [UInt8], range: Range<Int>) {
+        let counts = try? JSONScanner.scan(bytes, range: range) {
+            scanner throws(JSONScanError) -> (prompt: Range<Int>?, completion: Range<Int>?) in
+            var counts: (prompt: Range<Int>?, completion: Range<Int>?) = (nil, nil)
+            scanner.skipWhitespace()
+            try scanner.walkObject(depth: 0) { scanner, key throws(JSONScanError) in
+                guard key.isUTF8 else { throw .invalidUTF8 }
+                let start = scanner.index
+                try scanner.skipValue(depth: 1)
+                if counts.prompt == nil, scanner.key(key, is: "prompt_tokens") {
+                    counts.prompt = start..<scanner.index
+                } else if counts.completion == nil, scanner.key(key, is: "completion_tokens") {
+                    counts.completion = start..<scanner.index
+                }
+            }
+            scanner.skipWhitespace()
+            guard scanner.index == scanner.end else { throw .trailingBytes }
+            return counts
+        }
+        guard let promptRange = counts?.prompt, let prompt = JSONObject.wholeNumber(bytes[promptRange]) else {
+            return nil
+        }
+        let completion = counts?.completion.flatMap { JSONObject.wholeNumber(bytes[$0]) }
+        self.init(promptTokens: prompt, completionTokens: completion ?? 0)
     }
 
     /// The OpenAI `usage` object.

@@ -51,6 +51,15 @@ import Testing
         #expect((try? object("{\"a\":\(fine)}")) != nil)
     }
 
+    @Test func tellsObjectsFromArraysPastSixtyFourLevels() {
+        // Past 64 levels the open containers are kept in an array, not bits of a word.
+        let opened = String(repeating: #"{"k":["#, count: 50)
+        let closed = String(repeating: "]}", count: 50)
+        #expect((try? object("{\"a\":\(opened)1\(closed)}")) != nil)
+        let crossed = String(repeating: "}]", count: 50)
+        #expect(throws: JSONScanError.unexpectedByte) { try object("{\"a\":\(opened)1\(crossed)}") }
+    }
+
     @Test func encodesStringsThatRoundTrip() throws {
         let value = "quote\" slash\\ newline\n tab\t bell\u{07} é"
         let encoded = JSONString.encode(value)

@@ -16,9 +16,8 @@ import Testing
     }
 
     @Test func clampsAnUpstreamsOpenAIUsageCounts() throws {
-        let object = try JSONScanner.object(
-            in: Array(#"{"prompt_tokens":9223372036854775807,"completion_tokens":-5}"#.utf8))
-        let usage = try #require(Usage(object))
+        let bytes = Array(#"{"prompt_tokens":9223372036854775807,"completion_tokens":-5}"#.utf8)
+        let usage = try #require(Usage(bytes, range: bytes.indices))
         #expect(usage == Usage(promptTokens: Usage.maxCount, completionTokens: 0))
         #expect(
             String(decoding: usage.json, as: UTF8.self)
