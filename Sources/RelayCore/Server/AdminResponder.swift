@@ -5,11 +5,7 @@ import HummingbirdCore
 struct AdminResponder: RelayResponder {
     let gateway: Gateway
 
-    func respond(to request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?) {
-        (answer(request), nil)
-    }
-
-    private func answer(_ request: Request) -> Response {
+    func respond(to request: Request, context: RelayRequestContext) async -> RelayResponse {
         let metricsPath = gateway.state.config.server.metricsPath
         switch (request.method, request.uri.path) {
         case (.get, "/readyz"):

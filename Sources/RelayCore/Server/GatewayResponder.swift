@@ -9,8 +9,8 @@ import NIOCore
 public struct GatewayResponder: RelayResponder {
     let gateway: Gateway
 
-    public func respond(to request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?) {
-        var (response, decoration) = await answer(request, context: context)
+    public func respond(to request: Request, context: RelayRequestContext) async -> RelayResponse {
+        var response = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
         if gateway.readiness.isDraining {
@@ -18,29 +18,29 @@ public struct GatewayResponder: RelayResponder {
             // The connection closes once this request's response has ended.
             context.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
-        return (response, decoration)
+        return response
     }
 
     /// The answer, with Relay's fields for its head when it answers a request to a model.
-    private func answer(_ request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?) {
+    private func answer(_ request: Request, context: RelayRequestContext) async -> RelayResponse {
         let path = request.uri.path
         // One read of the config state per request, used from routing to the last byte.
         let state = gateway.state
         let server = state.config.server
         switch (request.method, path) {
         case (.get, "/healthz"):
-            return (Self.json(.ok, Array("{\"status\":\"ok\"}".utf8)), nil)
+            return Self.json(.ok, Array("{\"status\":\"ok\"}".utf8))
         case (.get, "/readyz"):
-            return (server.adminPort == nil ? readiness() : readinessStatusOnly(), nil)
+            return server.adminPort == nil ? readiness() : readinessStatusOnly()
         case (.get, server.metricsPath ?? "") where server.adminPort == nil:
-            return (Self.metrics(gateway), nil)
+            return Self.metrics(gateway)
         default:
             break
         }
         var request = request
         var record = AccessRecord(requestID: Self.requestID(request.headers.value(.xRequestID)))
         record.noteOrigin(headers: request.headers, peer: context.remoteAddress, trusted: state.trustedProxies)
-        var response: Response
+        var response: RelayResponse
         do throws(RelayError) {
             response = try await route(
                 &request, path: path, state: state,
@@ -51,19 +51,20 @@ public struct GatewayResponder: RelayResponder {
             record.error = error.message
             record.handedOverAt = .now()
             response = Self.errorResponse(error)
+            response.decoration = ResponseDecoration(record)
             gateway.logAccess(record)
-            return (response, ResponseDecoration(record))
+            return response
         }
         // Made before the line below marks the answer handed over: an answer Relay made itself
         // (the model list) tells no overhead.
-        let decoration = ResponseDecoration(record)
+        response.decoration = ResponseDecoration(record)
         // Streams log when their last byte is sent; everything else logs here.
         if !record.stream || record.status != 200 {
             record.status = Int(response.status.code)
             record.handedOverAt = record.handedOverAt ?? .now()
             gateway.logAccess(record)
         }
-        return (response, decoration)
+        return response
     }
 
     private func route(
@@ -74,7 +75,7 @@ public struct GatewayResponder: RelayResponder {
         connection: any Channel,
         arrivedBody: ByteBuffer?,
         record: inout AccessRecord
-    ) async throws(RelayError) -> Response {
+    ) async throws(RelayError) -> RelayResponse {
         if let endpoint = Endpoint(rawValue: path) {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
@@ -91,7 +92,7 @@ public struct GatewayResponder: RelayResponder {
         throw .routeNotFound(path: path)
     }
 
-    static func errorResponse(_ error: RelayError) -> Response {
+    static func errorResponse(_ error: RelayError) -> RelayResponse {
         var response = json(error.status, error.body)
         if case .rateLimited(let rejection) = error {
             response.headers[.retryAfter] = String(rejection.retryAfterSeconds)
@@ -100,25 +101,22 @@ public struct GatewayResponder: RelayResponder {
         return response
     }
 
-    static func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body))
-        )
+    static func json(_ status: HTTPResponse.Status, _ body: [UInt8]) -> RelayResponse {
+        RelayResponse(
+            status: status, headers: [.contentType: "application/json"], body: .bytes(ByteBuffer(bytes: body)))
     }
 
     /// The Prometheus exposition.
-    static func metrics(_ gateway: Gateway) -> Response {
-        Response(
+    static func metrics(_ gateway: Gateway) -> RelayResponse {
+        RelayResponse(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: gateway.metricsExposition()))
+            body: .bytes(ByteBuffer(bytes: gateway.metricsExposition()))
         )
     }
 
     /// With an admin port, the public `/readyz` tells only ready or not; the details are there.
-    private func readinessStatusOnly() -> Response {
+    private func readinessStatusOnly() -> RelayResponse {
         let ready = gateway.isReady
         return Self.json(
             ready ? .ok : .serviceUnavailable, Array("{\"status\":\"\(ready ? "ready" : "not_ready")\"}".utf8))
@@ -126,7 +124,7 @@ public struct GatewayResponder: RelayResponder {
 
     /// 503 while draining, or in `closed` mode while Redis is unreachable; backends never make
     /// Relay unready, they are listed with their state.
-    func readiness() -> Response {
+    func readiness() -> RelayResponse {
         let draining = gateway.readiness.isDraining
         let ready = gateway.isReady
         let state = gateway.state

@@ -9,7 +9,8 @@ struct ModelsHandler {
     /// The client's address, for throttling repeated wrong keys.
     var client: ClientAddressKey
 
-    func handle(_ request: Request, path: String, record: inout AccessRecord) async throws(RelayError) -> Response {
+    func handle(_ request: Request, path: String, record: inout AccessRecord) async throws(RelayError) -> RelayResponse
+    {
         let authorization = request.headers.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }

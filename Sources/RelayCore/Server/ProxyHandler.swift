@@ -17,7 +17,7 @@ struct ProxyHandler {
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
 
-    func handle(_ request: inout Request, record: inout AccessRecord) async throws(RelayError) -> Response {
+    func handle(_ request: inout Request, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
         let authorization = request.headers.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
@@ -135,7 +135,7 @@ extension ProxyHandler {
         /// open is skipped (not an attempt); when every own backend is busy, the request waits up
         /// to the model's `queue_timeout_s` for a slot before it spills over to the fallbacks.
         mutating func run(_ targets: [Target], model: ModelConfig, record: inout AccessRecord) async throws(RelayError)
-            -> Response
+            -> RelayResponse
         {
             // One deadline bounds every attempt together: the model's deadline_s, else the sum of
             // the targets' own timeouts (each may use its own in turn, and no more).
@@ -271,7 +271,7 @@ extension ProxyHandler {
             fallbackReservation: Reservation?,
             deadline: NIODeadline,
             record: inout AccessRecord
-        ) async throws(AttemptError) -> Response {
+        ) async throws(AttemptError) -> RelayResponse {
             let started = NIODeadline.now()
             let backend = target.backend.config
             let streaming = client.stream && handler.endpoint.streams
@@ -360,8 +360,7 @@ extension ProxyHandler {
                 var fields = UpstreamHeaders.response(upstreamHeaders, contentLength: rewritten.body.count)
                 if !fields.contains(.contentType) { fields[.contentType] = "application/json" }
                 record.handedOverAt = .now()
-                return Response(
-                    status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: rewritten.body)))
+                return RelayResponse(status: .ok, headers: fields, body: .bytes(ByteBuffer(bytes: rewritten.body)))
             } catch let failure as UpstreamFailure {
                 exchange.cancel()
                 record.upstreamTime = record.upstreamTime + (.now() - started)

@@ -16,7 +16,7 @@ enum StreamForwarder {
         target: Target,
         headers upstreamHeaders: HTTPFields,
         record: inout AccessRecord
-    ) async throws(UpstreamFailure) -> Response {
+    ) async throws(UpstreamFailure) -> RelayResponse {
         var translator = initial
         var first: [UInt8] = []
         while first.isEmpty {
@@ -52,7 +52,8 @@ enum StreamForwarder {
             reservations: [call.reservation] + (fallbackReservation.map { [$0] } ?? []),
             state: State(translator: translator, first: first, record: record)
         )
-        return Response(status: .ok, headers: fields, body: ResponseBody { writer in try await session.run(&writer) })
+        return RelayResponse(
+            status: .ok, headers: fields, body: .stream(ResponseBody { writer in try await session.run(&writer) }))
     }
 
     struct State: Sendable {

@@ -50,8 +50,8 @@ enum UpstreamHeaders {
         return UpstreamRequest(path: path, headers: headers, body: ByteBuffer(bytes: body))
     }
 
-    /// The fields passed back; a body's `contentLength` comes first, where a search for it (the
-    /// `Response` made of them makes one) ends at once.
+    /// The fields passed back; a body's `contentLength` comes first, where the searches for it
+    /// (`RelayResponse`, `ResponseFraming`) end at once.
     static func response(_ upstream: [(name: String, value: String)], contentLength: Int? = nil) -> HTTPFields {
         var fields = HTTPFields()
         // With room for the `Content-Type` and `Cache-Control` a stream's answer is given.

@@ -6,8 +6,7 @@ import NIOHTTP1
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.
 public protocol RelayResponder: Sendable {
-    /// The answer, and the fields Relay adds to its head (`nil`: none).
-    func respond(to request: Request, context: RelayRequestContext) async -> (Response, ResponseDecoration?)
+    func respond(to request: Request, context: RelayRequestContext) async -> RelayResponse
 }
 
 /// One client connection: its requests answered one after another, keep-alive, until the client
@@ -62,12 +61,11 @@ struct HTTPConnection: ServerChildChannelValue {
         let body =
             context.arrivedBody.map(RequestBody.init(buffer:))
             ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
-        let (response, decoration) = await responder.respond(
-            to: Request(head: requestHead, body: body), context: context)
+        let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
         let framing = ResponseFraming(
-            status: response.status, fields: response.headers, bodyLength: response.body.contentLength,
+            status: response.status, fields: response.headers, bodyLength: response.bodyLength,
             method: head.method, version: head.version)
-        try await write(response, decoration: decoration, framing: framing)
+        try await write(response, framing: framing)
         // Draining: the connection closes once the requests already read are answered.
         if inbox.quiescing, inbox.requestsInProgress == 0 { return false }
         return head.isKeepAlive && framing != .untilClose
@@ -75,12 +73,19 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// A body of known length goes out with its head (in one buffer when small) and one flush; a
     /// stream is flushed write by write, so each event reaches the client as it comes.
-    private func write(_ response: Response, decoration: ResponseDecoration?, framing: ResponseFraming) async throws {
+    private func write(_ response: RelayResponse, framing: ResponseFraming) async throws {
         inbox.beginResponse()
-        let writer = try ChannelResponseBodyWriter(
-            inbox: inbox, framing: framing, head: response.head, decoration: decoration,
-            bodyLength: response.body.contentLength)
-        try await response.body.write(writer)
+        var writer = try ChannelResponseBodyWriter(
+            inbox: inbox, framing: framing, head: response.head, decoration: response.decoration,
+            bodyLength: response.bodyLength)
+        switch response.body {
+        case .bytes(let bytes):
+            // Called on the writer itself, not through a `ResponseBody`'s closure.
+            if bytes.readableBytes > 0 { try await writer.write(bytes) }
+            try await writer.finish(nil)
+        case .stream(let stream):
+            try await stream.write(writer)
+        }
         // A body that ended without its end left the response unfinished: close, never reuse.
         if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }
     }
