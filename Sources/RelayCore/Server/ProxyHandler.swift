@@ -295,9 +295,7 @@ extension ProxyHandler {
                 pool: target.backend.pool,
                 request: request,
                 timeout: min(ownTimeout, deadline - .now()),
-                phase: streaming
-                    ? "after \(Self.seconds(backend.firstByteTimeout)) waiting for the first event"
-                    : "after \(Self.seconds(backend.requestTimeout)) waiting for the answer"
+                phase: streaming ? target.backend.firstEventWait : target.backend.answerWait
             )
             // A client that leaves ends the upstream call at once: nobody would read the answer.
             let watch = await ClientConnectionWatch.of(handler.connection)
@@ -379,9 +377,6 @@ extension ProxyHandler {
             }
         }
 
-        static func seconds(_ value: Double) -> String {
-            value == value.rounded() ? "\(Int(value))s" : "\(value)s"
-        }
     }
 
     /// How an attempt ends when it does not produce a response.

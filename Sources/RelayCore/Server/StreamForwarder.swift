@@ -37,7 +37,7 @@ enum StreamForwarder {
         record.status = 200
         exchange.extendDeadlineOnProgress(
             idle: TimeAmount(seconds: backend.config.idleTimeout),
-            phase: "after \(ProxyHandler.Call.seconds(backend.config.idleTimeout)) of silence inside the stream"
+            phase: backend.silenceWait
         )
 
         var fields = upstreamHeaders

@@ -16,8 +16,12 @@ public final class Backend: Sendable {
     /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
     private let someNotPulled = Atomic<Bool>(false)
     public let circuit: CircuitBreaker
-    /// Built once per endpoint.
-    private let upstreamPaths: [Endpoint: String]
+    /// Built once per endpoint, in `Endpoint.allCases`' order: read by position, not hashed.
+    private let upstreamPaths: [String]
+    /// What a call waits for, as its timeout's message words it; made once, not per call.
+    let firstEventWait: String
+    let answerWait: String
+    let silenceWait: String
 
     /// - Parameter circuit: the circuit of the backend this one replaces on a reload, so its
     ///   state is kept by name.
@@ -30,10 +34,12 @@ public final class Backend: Sendable {
             eventLoopGroup: eventLoopGroup
         )
         self.pool = pool
-        self.upstreamPaths = Dictionary(
-            uniqueKeysWithValues: Endpoint.allCases.map { endpoint in
-                (endpoint, pool.basePath + (config.type == .ollama ? endpoint.ollamaPath : endpoint.rawValue))
-            })
+        self.upstreamPaths = Endpoint.allCases.map { endpoint in
+            pool.basePath + (config.type == .ollama ? endpoint.ollamaPath : endpoint.rawValue)
+        }
+        self.firstEventWait = "after \(Self.seconds(config.firstByteTimeout)) waiting for the first event"
+        self.answerWait = "after \(Self.seconds(config.requestTimeout)) waiting for the answer"
+        self.silenceWait = "after \(Self.seconds(config.idleTimeout)) of silence inside the stream"
         self.authorization = config.apiKey.map { "Bearer \($0)" }
         self.circuit =
             circuit ?? CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
@@ -101,7 +107,12 @@ public final class Backend: Sendable {
 
     /// Where `endpoint` is sent on this backend, in the API it speaks.
     func upstreamPath(for endpoint: Endpoint) -> String {
-        upstreamPaths[endpoint] ?? pool.basePath + endpoint.rawValue
+        upstreamPaths[endpoint.position]
+    }
+
+    /// `30s`, `2.5s`.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value))s" : "\(value)s"
     }
 
     func shutdown() async {

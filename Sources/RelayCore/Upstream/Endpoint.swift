@@ -6,4 +6,13 @@ public enum Endpoint: String, Sendable, CaseIterable {
 
     /// Whether the call can be streamed.
     var streams: Bool { self != .embeddings }
+
+    /// Where the case stands in `allCases`.
+    var position: Int {
+        switch self {
+        case .chatCompletions: 0
+        case .completions: 1
+        case .embeddings: 2
+        }
+    }
 }
