@@ -153,9 +153,17 @@ public final class InProcessRateLimiter: RateLimiter {
         _ body: (inout KeyWindows) -> Result
     ) -> Result {
         keys.withLockedValue { keys in
-            var windows = keys.removeValue(forKey: key) ?? KeyWindows()
-            defer { if !windows.isIdle(atMilliseconds: now) { keys[key] = windows } }
-            return body(&windows)
+            // A known key's windows change in place, found by one hash of the key (not taken out
+            // and put back, two); they are dropped once idle.
+            if let index = keys.index(forKey: key) {
+                let result = body(&keys.values[index])
+                if keys.values[index].isIdle(atMilliseconds: now) { keys.remove(at: index) }
+                return result
+            }
+            var windows = KeyWindows()
+            let result = body(&windows)
+            if !windows.isIdle(atMilliseconds: now) { keys[key] = windows }
+            return result
         }
     }
 }
