@@ -9,10 +9,10 @@ import NIOCore
 /// field is one write, its name and value copied once.
 enum HTTP1ResponseEncoding {
     /// The status line, the fields, Relay's own (`decoration`) and `date`, then
-    /// `Transfer-Encoding: chunked` for a chunked body, then the empty line; with room for `reserving` more bytes, so a small body can
-    /// follow in the same buffer. The framing fields are Relay's to write: a `Transfer-Encoding`
-    /// in the response is left out, and so is `Content-Length` for a status that has no body,
-    /// and `Date` for the one given.
+    /// `Transfer-Encoding: chunked` for a chunked body, then the empty line; with room for
+    /// `reserving` more bytes, so a small body can follow in the same buffer. The framing fields
+    /// are Relay's to write: a `Transfer-Encoding` in the response is left out, and so is
+    /// `Content-Length` for a status that has no body, and `Date` for the one given.
     static func head(
         _ response: HTTPResponse, decoration: ResponseDecoration? = nil, framing: ResponseFraming, date: String?,
         allocator: ByteBufferAllocator, reserving extra: Int = 0
