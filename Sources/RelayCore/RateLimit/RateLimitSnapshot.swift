@@ -13,24 +13,8 @@ public struct RateLimitSnapshot: Sendable, Equatable {
     /// `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`, for the windows that have a limit:
     /// head lines, `name: value` and CRLF each, into room for `mostHeadBytes`.
     func putHeadLines(into out: inout RawByteWriter) {
-        if let requests {
-            out.put("x-ratelimit-limit-requests: ")
-            out.putDecimal(requests.limit)
-            out.put("\r\nx-ratelimit-remaining-requests: ")
-            out.putDecimal(requests.remaining)
-            out.put("\r\nx-ratelimit-reset-requests: ")
-            RateLimitDuration.put(requests.reset, into: &out)
-            out.put("\r\n")
-        }
-        if let tokens {
-            out.put("x-ratelimit-limit-tokens: ")
-            out.putDecimal(tokens.limit)
-            out.put("\r\nx-ratelimit-remaining-tokens: ")
-            out.putDecimal(tokens.remaining)
-            out.put("\r\nx-ratelimit-reset-tokens: ")
-            RateLimitDuration.put(tokens.reset, into: &out)
-            out.put("\r\n")
-        }
+        requests?.putHeadLines(named: .requests, into: &out)
+        tokens?.putHeadLines(named: .tokens, into: &out)
     }
 
     /// Six lines, each a name of at most 30 bytes, ": ", a number of at most 20 digits and a
@@ -53,5 +37,30 @@ public struct WindowSnapshot: Sendable, Equatable {
 
     init(limit: Int, used: Int, resetMilliseconds: Int64) {
         self.init(limit: limit, remaining: max(0, limit - used), reset: .milliseconds(max(0, resetMilliseconds)))
+    }
+
+    /// `limit`, `remaining` and `reset` as three head lines with the window's names.
+    func putHeadLines(named names: HeadNames, into out: inout RawByteWriter) {
+        out.put(names.limit)
+        out.putDecimal(limit)
+        out.put(names.remaining)
+        out.putDecimal(remaining)
+        out.put(names.reset)
+        RateLimitDuration.put(reset, into: &out)
+        out.put("\r\n")
+    }
+
+    /// One window's three field names, each with what stands between it and its value.
+    struct HeadNames {
+        let limit: StaticString
+        let remaining: StaticString
+        let reset: StaticString
+
+        static let requests = HeadNames(
+            limit: "x-ratelimit-limit-requests: ", remaining: "\r\nx-ratelimit-remaining-requests: ",
+            reset: "\r\nx-ratelimit-reset-requests: ")
+        static let tokens = HeadNames(
+            limit: "x-ratelimit-limit-tokens: ", remaining: "\r\nx-ratelimit-remaining-tokens: ",
+            reset: "\r\nx-ratelimit-reset-tokens: ")
     }
 }
