@@ -30,16 +30,10 @@ public enum RateLimitDuration {
             writer.put("m")
         }
         writer.putDecimal(milliseconds / 1000 % 60)
-        var fraction = milliseconds % 1000
+        let fraction = milliseconds % 1000
         if fraction > 0 {
-            // Thousandths without their trailing zeros: 5 is ".005", 50 ".05", 500 ".5".
-            var digits = 3
-            while fraction % 10 == 0 {
-                fraction /= 10
-                digits -= 1
-            }
             writer.put(".")
-            writer.putDecimal(fraction, digits: digits)
+            writer.putThousandths(fraction)
         }
         writer.put("s")
     }

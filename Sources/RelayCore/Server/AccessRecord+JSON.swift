@@ -88,17 +88,8 @@ extension AccessRecord {
         }
         out.putDecimal(Int(microseconds / 1000))
         out.put(byte: UInt8(ascii: "."))
-        var fraction = Int(microseconds % 1000)
-        guard fraction > 0 else {
-            out.put(byte: UInt8(ascii: "0"))
-            return
-        }
-        var digits = 3
-        while fraction % 10 == 0 {
-            fraction /= 10
-            digits -= 1
-        }
-        out.putDecimal(fraction, digits: digits)
+        let fraction = Int(microseconds % 1000)
+        if fraction > 0 { out.putThousandths(fraction) } else { out.put(byte: UInt8(ascii: "0")) }
     }
 
     private func string(_ key: StaticString, _ value: String?, _ out: inout RawByteWriter) {

@@ -48,7 +48,6 @@ struct RawByteWriter {
         at += 1
     }
 
-    /// `value` in decimal, with leading zeros to at least `digits` digits.
     /// `first`, `separator`, `second`, `end`: a line of an HTTP/1.1 head (`name: value` and CRLF).
     mutating func putHeadLine(
         _ first: String, _ separator: StaticString, _ second: UnsafeRawBufferPointer, _ end: StaticString
@@ -59,6 +58,7 @@ struct RawByteWriter {
         put(end)
     }
 
+    /// `value` in decimal, with leading zeros to at least `digits` digits.
     mutating func putDecimal(_ value: Int, digits: Int = 1) {
         if value < 0 { put(byte: UInt8(ascii: "-")) }
         // The last digit first, in one pass (no count of the digits first), then turned around.
@@ -75,6 +75,18 @@ struct RawByteWriter {
             low += 1
             high -= 1
         }
+    }
+
+    /// `thousandths` (1 to 999) as the digits after a decimal point, without trailing zeros:
+    /// 5 is `005`, 50 `05`, 500 `5`.
+    mutating func putThousandths(_ thousandths: Int) {
+        var fraction = thousandths
+        var digits = 3
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        putDecimal(fraction, digits: digits)
     }
 
     mutating func putHex(_ value: Int) {
