@@ -1,38 +1,57 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Where log lines go: stdout by default, a closure in tests.
 ///
-/// Lines are appended to a buffer under a lock and written in batches by a background queue, so a
-/// request never waits for the terminal or a slow log collector; order is kept.
+/// Lines are written into a buffer under a lock and handed to `write` in batches by a background
+/// queue, so a request never waits for the terminal or a slow log collector; order is kept.
 public final class LogSink: Sendable {
-    private let pending = NIOLockedValueBox<[UInt8]>([])
+    /// The lines of the next batch.
+    private let pending = NIOLockedValueBox(ByteBuffer())
+    /// The batch being written. The two buffers are swapped, never reallocated, so a busy gateway
+    /// keeps reusing the same memory: a new buffer per batch would be mapped and unmapped by the
+    /// allocator each time (its size is over `malloc`'s mapping threshold), faulting its pages in
+    /// anew and interrupting every core that runs a thread of the process.
+    private let writing = NIOLockedValueBox(ByteBuffer())
     private let queue = DispatchQueue(label: "relay.log")
-    private let write: @Sendable ([UInt8]) -> Void
+    private let write: @Sendable (UnsafeRawBufferPointer) -> Void
     /// How long a line may wait for others to share its write.
     static let batchDelay = DispatchTimeInterval.milliseconds(5)
 
-    public init(write: @escaping @Sendable ([UInt8]) -> Void) {
+    public init(write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
         self.write = write
     }
 
     public static let standardOutput = LogSink { bytes in
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(1, buffer.baseAddress! + offset, buffer.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if written <= 0 { return }
+            offset += written
         }
     }
 
     /// Appends one line (a newline is added).
     public func emit(_ line: [UInt8]) {
+        emit(most: line.count) { out in
+            line.withUnsafeBytes { out.copyMemory(from: $0) }
+            return line.count
+        }
+    }
+
+    /// Appends the line `format` writes into the room it is given, at least `most` bytes, and
+    /// returns the length of (a newline is added). The line is written where the batch is, not
+    /// made on its own and copied in.
+    func emit(most: Int, _ format: (UnsafeMutableRawBufferPointer) -> Int) {
         let wasEmpty = pending.withLockedValue { buffer in
-            let wasEmpty = buffer.isEmpty
-            buffer += line
-            buffer.append(UInt8(ascii: "\n"))
+            let wasEmpty = buffer.readableBytes == 0
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: most + 1) { out in
+                let count = format(out)
+                precondition(count <= most, "a log line longer than its room")
+                out[count] = UInt8(ascii: "\n")
+                return count + 1
+            }
             return wasEmpty
         }
         // The first line of a batch schedules its write a little later, so a busy gateway writes
@@ -42,11 +61,11 @@ public final class LogSink: Sendable {
 
     /// Writes everything emitted so far; called at exit so no line is lost.
     public func flush() {
-        let bytes = pending.withLockedValue { buffer in
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer
+        writing.withLockedValue { batch in
+            pending.withLockedValue { swap(&$0, &batch) }
+            if batch.readableBytes > 0 { batch.withUnsafeReadableBytes(write) }
+            batch.clear()
         }
-        if !bytes.isEmpty { write(bytes) }
     }
 
     /// Waits for lines already handed to the background queue.

@@ -2,17 +2,16 @@ import Foundation
 import NIOCore
 
 extension AccessRecord {
-    /// The access line as JSON, written straight into one buffer: the same bytes as
+    /// Emits the access line as JSON, written straight into the sink's batch: the same bytes as
     /// `line(at:date:).render(.json)`, without building the `LogLine` in between (its list of
     /// keys and boxed values, each key escaped again). One is written per request.
-    func json(at end: NIODeadline = .now(), date: Date = Date()) -> [UInt8] {
+    func emitJSON(to sink: LogSink, at end: NIODeadline = .now(), date: Date = Date()) {
         let clientIP = clientIP?.text
-        return [UInt8](unsafeUninitializedCapacity: mostJSONCount(clientIP: clientIP)) { buffer, count in
-            var out = RawByteWriter(out: UnsafeMutableRawBufferPointer(buffer))
+        // The writer checks no bounds: `mostJSONCount` must be enough, and the sink checks it.
+        sink.emit(most: mostJSONCount(clientIP: clientIP)) { room in
+            var out = RawByteWriter(out: room)
             write(into: &out, clientIP: clientIP, end: end, date: date)
-            // The writer checks no bounds: `mostJSONCount` must be enough, and is checked here.
-            precondition(out.at <= buffer.count, "an access line longer than its room")
-            count = out.at
+            return out.at
         }
     }
 

@@ -51,7 +51,11 @@ public final class Gateway: Sendable {
     /// Ends a request's record: its one access line and its metrics.
     func logAccess(_ record: AccessRecord) {
         let end = NIODeadline.now()
-        sink.emit(logFormat == .json ? record.json(at: end) : record.line(at: end).render(logFormat))
+        if logFormat == .json {
+            record.emitJSON(to: sink, at: end)
+        } else {
+            sink.emit(record.line(at: end).render(logFormat))
+        }
         metrics.recordRequest(
             model: record.model,
             backend: record.backend,

@@ -38,7 +38,7 @@ struct Harness {
             }
             var config = testConfig(upstreamPort: stubServer.port)
             configure(&config)
-            let server = RelayServer(config: config, sink: LogSink { lines.append($0) })
+            let server = RelayServer(config: config, sink: LogSink { lines.append(Array($0)) })
             relay = server
             let relayServer = try await launch(in: &group) { onRunning in
                 server.makeServer(onListening: onRunning)

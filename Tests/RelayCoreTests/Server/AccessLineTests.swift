@@ -9,7 +9,12 @@ struct AccessLineTests {
     static let date = Date(timeIntervalSince1970: 1_795_000_000.123)
 
     private func sameLine(_ record: AccessRecord, end: NIODeadline) {
-        let direct = String(decoding: record.json(at: end, date: Self.date), as: UTF8.self)
+        let lines = LogLines()
+        let sink = LogSink { lines.append(Array($0)) }
+        record.emitJSON(to: sink, at: end, date: Self.date)
+        sink.flush()
+        let direct = String(lines.all.dropLast())
+        #expect(lines.all.last == "\n")
         let general = String(decoding: record.line(at: end, date: Self.date).render(.json), as: UTF8.self)
         #expect(direct == general)
         #expect((try? JSONSerialization.jsonObject(with: Data(direct.utf8))) is [String: Any])
