@@ -40,7 +40,7 @@ private func read(_ bytes: UnsafeRawBufferPointer, toHEAD: Bool, cutEvery length
             while let part = try parser.next() {
                 switch part {
                 case .head(let head):
-                    let fields = head.fields.map { "\($0.name): \($0.value)" }
+                    let fields = head.fields.strings.map { "\($0.name): \($0.value)" }
                     log.note("head \(head.status) \(head.framing) \(head.keepAlive) \(fields)")
                 case .body(let buffer):
                     if buffer.readableBytes == 0 { fatalError("FuzzUpstreamResponse: an empty body part") }

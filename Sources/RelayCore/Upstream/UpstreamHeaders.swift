@@ -52,18 +52,19 @@ enum UpstreamHeaders {
 
     /// The fields passed back; a body's `contentLength` comes first, where the searches for it
     /// (`RelayResponse`, `ResponseFraming`) end at once.
-    static func response(_ upstream: [(name: String, value: String)], contentLength: Int? = nil) -> HTTPFields {
+    static func response(_ upstream: HeadFields, contentLength: Int? = nil) -> HTTPFields {
         var fields = HTTPFields()
         // With room for the `Content-Type` and `Cache-Control` a stream's answer is given.
         fields.reserveCapacity(1 + upstream.count + 2)
         if let contentLength { fields.append(HTTPField(name: .contentLength, value: String(contentLength))) }
-        for (name, value) in upstream {
-            // Most of a backend's fields are dropped: checked on the name as it came, before a
-            // field name is made of it.
+        upstream.eachField { name, value in
+            // Most of a backend's fields are dropped: checked on the bytes of the name, before
+            // anything is made of it.
             guard !responseHeadersNotPassedBack.contains(name), !FieldNameSet.name(name, hasPrefix: "x-ratelimit-"),
-                let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(name.lowercased())
-            else { continue }
-            fields.append(HTTPField(name: fieldName, value: value))
+                let fieldName = CommonFieldNames.name(name)
+                    ?? HTTPField.Name(String(decoding: name, as: UTF8.self).lowercased())
+            else { return }
+            fields.append(HTTPField(name: fieldName, value: String(decoding: value, as: UTF8.self)))
         }
         return fields
     }

@@ -18,4 +18,9 @@ enum CommonFieldNames {
     static func name(_ raw: String) -> HTTPField.Name? {
         lowercase.position(of: raw).map { names[$0] }
     }
+
+    /// The ready-made name the bytes `raw` spell, ignoring ASCII case; `nil` for any other name.
+    static func name(_ raw: UnsafeRawBufferPointer) -> HTTPField.Name? {
+        lowercase.position(of: raw).map { names[$0] }
+    }
 }

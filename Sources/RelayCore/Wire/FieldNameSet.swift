@@ -36,24 +36,28 @@ final class FieldNameSet: Sendable {
     /// Where `name` stands in the list, ignoring ASCII case; `nil` when it is not listed.
     func position(of name: String) -> Int? {
         var name = name
-        return name.withUTF8 { position(ofBytes: $0) }
+        return name.withUTF8 { position(of: UnsafeRawBufferPointer($0)) }
     }
 
     func contains(_ name: String) -> Bool {
         position(of: name) != nil
     }
 
+    func contains(_ name: UnsafeRawBufferPointer) -> Bool {
+        position(of: name) != nil
+    }
+
     /// Whether `name` begins with `prefix` (lowercase), ignoring ASCII case.
-    static func name(_ name: String, hasPrefix prefix: StaticString) -> Bool {
-        var name = name
-        return name.withUTF8 { name in
-            prefix.withUTF8Buffer { prefix in
-                name.count >= prefix.count && equalIgnoringASCIICase(name, prefix, 0..<prefix.count)
-            }
+    static func name(_ name: UnsafeRawBufferPointer, hasPrefix prefix: StaticString) -> Bool {
+        prefix.withUTF8Buffer { prefix in
+            name.count >= prefix.count
+                && equalIgnoringASCIICase(name.assumingMemoryBound(to: UInt8.self), prefix, 0..<prefix.count)
         }
     }
 
-    private func position(ofBytes name: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// Where the name whose bytes are `name` stands in the list, ignoring ASCII case.
+    func position(of name: UnsafeRawBufferPointer) -> Int? {
+        let name = name.assumingMemoryBound(to: UInt8.self)
         guard name.count + 1 < startOfLength.count else { return nil }
         return bytes.withUnsafeBufferPointer { listed in
             for index in startOfLength[name.count]..<startOfLength[name.count + 1] {

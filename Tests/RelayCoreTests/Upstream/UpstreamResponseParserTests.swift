@@ -27,7 +27,7 @@ struct UpstreamResponseParserTests {
                 case .head(let head):
                     #expect(answer.status == 0, "one head")
                     answer.status = head.status
-                    answer.fields = head.fields.map { "\($0.name): \($0.value)" }
+                    answer.fields = head.fields.strings.map { "\($0.name): \($0.value)" }
                     answer.keepAlive = head.keepAlive
                 case .body(let bytes):
                     #expect(bytes.readableBytes > 0 && !answer.ended)

@@ -22,10 +22,20 @@ import Testing
         #expect(FieldNameSet([]).position(of: "date") == nil)
     }
 
+    @Test func findsTheBytesOfANameAsItFindsTheString() {
+        for name in ["date", "Server", "CONTENT-LENGTH", "tE", "data", "", "dat\u{e9}", "content-length-and-more"] {
+            let position = Array(name.utf8).withUnsafeBytes { set.position(of: $0) }
+            #expect(position == set.position(of: name), "\(name)")
+        }
+    }
+
     @Test func matchesAPrefixInAnyCase() {
-        #expect(FieldNameSet.name("X-RateLimit-Limit-Requests", hasPrefix: "x-ratelimit-"))
-        #expect(FieldNameSet.name("x-ratelimit-", hasPrefix: "x-ratelimit-"))
-        #expect(!FieldNameSet.name("x-ratelimit", hasPrefix: "x-ratelimit-"))
-        #expect(!FieldNameSet.name("x-relay-backend", hasPrefix: "x-ratelimit-"))
+        func name(_ name: String, hasPrefix prefix: StaticString) -> Bool {
+            Array(name.utf8).withUnsafeBytes { FieldNameSet.name($0, hasPrefix: prefix) }
+        }
+        #expect(name("X-RateLimit-Limit-Requests", hasPrefix: "x-ratelimit-"))
+        #expect(name("x-ratelimit-", hasPrefix: "x-ratelimit-"))
+        #expect(!name("x-ratelimit", hasPrefix: "x-ratelimit-"))
+        #expect(!name("x-relay-backend", hasPrefix: "x-ratelimit-"))
     }
 }

@@ -17,7 +17,7 @@ import NIOSSL
 final class UpstreamExchange: @unchecked Sendable {
     enum Event: Sendable {
         /// The fields as the backend sent them (`UpstreamHeaders.response` picks those passed on).
-        case head(status: Int, headers: [(name: String, value: String)])
+        case head(status: Int, headers: HeadFields)
         case chunk(ByteBuffer)
     }
 

@@ -91,8 +91,9 @@ struct UpstreamResponseParser {
             guard let end = try HTTP1Syntax.headEnd(in: raw, searched: &searched) else { return nil }
             return (end + 4, try parseHead(UnsafeRawBufferPointer(rebasing: raw[..<(end + 2)])))
         }
-        guard let (length, head) = parsed else { return nil }
-        bytes.moveReaderIndex(forwardBy: length)
+        guard let (length, parsedHead) = parsed else { return nil }
+        var head = parsedHead
+        head.fields.bytes = bytes.readSlice(length: length)!
         return head
     }
 
@@ -101,11 +102,10 @@ struct UpstreamResponseParser {
         guard let statusEnd = text.firstIndex(of: 0x0D), text[statusEnd + 1] == 0x0A else { throw .invalidStartLine }
         let (minorVersion, status) = try parseStatusLine(UnsafeRawBufferPointer(rebasing: text[..<statusEnd]))
         var head = UpstreamResponseHead(status: status)
-        head.fields.reserveCapacity(12)
         var framing = HTTP1FramingFields()
         try HTTP1Syntax.fields(of: text, from: statusEnd + 2) { name, value in
             framing.note(name: name, value: value)
-            head.fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            head.fields.append(name: name, value: value, in: text)
         }
         // Equal repeated lengths are one length (RFC 9110 §8.6); `Transfer-Encoding` wins over
         // `Content-Length` (RFC 9112 §6.3).
@@ -141,7 +141,7 @@ struct UpstreamResponseParser {
 struct UpstreamResponseHead {
     var status: Int
     /// In the order and spelling they came, framing fields included.
-    var fields: [(name: String, value: String)] = []
+    var fields = HeadFields()
     var framing = HTTP1Framing.untilClose
     /// The connection may carry another request after this answer.
     var keepAlive = false
