@@ -6,8 +6,8 @@
 // heads, the same body bytes and the same error, a body part is never empty, and no head comes
 // before the last request's end.
 import FuzzSupport
+import HTTPTypes
 import NIOCore
-import NIOHTTP1
 
 @testable import FuzzedWire
 
@@ -40,8 +40,11 @@ private func read(_ bytes: UnsafeRawBufferPointer, cutEvery lengths: [Int]) -> P
                 case .head(let head):
                     if open { fatalError("FuzzHTTPRequests: a head before the last request's end") }
                     open = true
-                    let fields = head.headers.map { "\($0.name): \($0.value)" }
-                    log.note("head \(head.method) \(head.uri) \(head.version) \(head.isKeepAlive) \(fields)")
+                    let request = head.request
+                    let fields = request.headerFields.map { "\($0.name): \($0.value)" }
+                    log.note(
+                        "head \(request.method) \(request.path ?? "") \(request.authority ?? "") 1.\(head.minorVersion) "
+                            + "\(head.keepAlive) \(fields)")
                 case .body(let buffer):
                     if buffer.readableBytes == 0 || !open {
                         fatalError("FuzzHTTPRequests: an empty or stray body part")

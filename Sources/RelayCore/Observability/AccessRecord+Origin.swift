@@ -12,9 +12,3 @@ extension AccessRecord {
         trace = TraceContext(incoming: headers.value(.traceparent))
     }
 }
-
-extension HTTPField.Name {
-    static let traceparent = Self("traceparent")!
-    static let tracestate = Self("tracestate")!
-    static let xForwardedFor = Self("x-forwarded-for")!
-}

@@ -73,9 +73,3 @@ public final class Gateway: Sendable {
         metrics.exposition(state: state, redisErrors: redisLimiter?.redisErrorCount ?? 0)
     }
 }
-
-extension HTTPField.Name {
-    static let xRequestID = Self("x-request-id")!
-    static let xRelayBackend = Self("x-relay-backend")!
-    static let xShouldRetry = Self("x-should-retry")!
-}

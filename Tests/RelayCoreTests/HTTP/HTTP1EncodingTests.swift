@@ -5,7 +5,7 @@ import Testing
 
 @testable import RelayCore
 
-/// Response bytes as a client reads them, and request heads as handlers see them.
+/// Response bytes as a client reads them.
 struct HTTP1EncodingTests {
     let allocator = ByteBufferAllocator()
 
@@ -60,30 +60,5 @@ struct HTTP1EncodingTests {
         var end = allocator.buffer(capacity: 0)
         HTTP1ResponseEncoding.lastChunk(trailers: [.init("x-usage")!: "22"], into: &end)
         #expect(String(buffer: end) == "0\r\nx-usage: 22\r\n\r\n")
-    }
-
-    @Test func aRequestHeadKeepsItsFieldsAndTakesTheHostAsAuthority() throws {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/chat/completions?x=1")
-        head.headers.add(name: "Host", value: "relay.example")
-        head.headers.add(name: "AUTHORIZATION", value: "Bearer rk-x")
-        head.headers.add(name: "Content-Type", value: "application/json")
-        head.headers.add(name: "X-Custom-Thing", value: "a b")
-        let request = try #require(RequestHeadConversion.request(head, secure: true))
-        #expect(request.method == .post)
-        #expect(request.scheme == "https")
-        #expect(request.authority == "relay.example")
-        #expect(request.path == "/v1/chat/completions?x=1")
-        #expect(request.headerFields[.authorization] == "Bearer rk-x")
-        #expect(request.headerFields[.contentType] == "application/json")
-        #expect(request.headerFields[HTTPField.Name("x-custom-thing")!] == "a b")
-        #expect(request.headerFields.count == 3)
-    }
-
-    @Test func anAbsoluteFormTargetBecomesItsPath() {
-        #expect(RequestHeadConversion.path("http://relay:8080/v1/models?a=b#frag") == "/v1/models?a=b")
-        #expect(RequestHeadConversion.path("http://relay:8080") == "/")
-        #expect(RequestHeadConversion.path("http://relay?x") == "/?x")
-        #expect(RequestHeadConversion.path("/healthz") == "/healthz")
-        #expect(RequestHeadConversion.path("*") == "*")
     }
 }

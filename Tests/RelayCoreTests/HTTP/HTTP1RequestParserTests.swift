@@ -8,10 +8,12 @@ import Testing
 /// framed and however the bytes are cut, pipelined requests, and what is refused so that no
 /// proxy in front can read the same bytes as a different request.
 struct HTTP1RequestParserTests {
-    /// Each request read: its line, its fields, whether it keeps the connection, and its body.
+    /// Each request read: its line, its authority (its `Host`), its other fields, whether it
+    /// keeps the connection, and its body.
     struct Request: Equatable {
         var line: String
-        var fields: [String]
+        var authority: String? = nil
+        var fields: [String] = []
         var keepAlive: Bool
         var body = ""
     }
@@ -27,11 +29,13 @@ struct HTTP1RequestParserTests {
                 case .head(let head):
                     #expect(!open, "a head before the last request's end")
                     open = true
+                    let request = head.request
                     requests.append(
                         Request(
-                            line: "\(head.method) \(head.uri) \(head.version)",
-                            fields: head.headers.map { "\($0.name): \($0.value)" },
-                            keepAlive: head.isKeepAlive
+                            line: "\(request.method) \(request.path ?? "") HTTP/1.\(head.minorVersion)",
+                            authority: request.authority,
+                            fields: request.headerFields.map { "\($0.name): \($0.value)" },
+                            keepAlive: head.keepAlive
                         ))
                 case .body(let bytes):
                     #expect(open && bytes.readableBytes > 0)
@@ -54,14 +58,12 @@ struct HTTP1RequestParserTests {
         let expected = [
             Request(
                 line: "POST /v1/chat/completions HTTP/1.1",
-                fields: [
-                    "Host: relay", "Authorization: Bearer rk-x", "Content-Type: application/json",
-                    "Content-Length: 13",
-                ],
+                authority: "relay",
+                fields: ["Authorization: Bearer rk-x", "Content-Type: application/json", "Content-Length: 13"],
                 keepAlive: true,
                 body: #"{"model":"m"}"#
             ),
-            Request(line: "GET /v1/models HTTP/1.1", fields: ["Host: relay"], keepAlive: true),
+            Request(line: "GET /v1/models HTTP/1.1", authority: "relay", keepAlive: true),
         ]
         for reads in ReadSplits.of(Self.chat + "GET /v1/models HTTP/1.1\r\nHost: relay\r\n\r\n") {
             #expect(try parse(reads) == expected, "split as \(reads.map(\.utf8.count))")
@@ -95,9 +97,29 @@ struct HTTP1RequestParserTests {
         }
     }
 
-    @Test func anAbsoluteFormTargetIsKeptAsItCame() throws {
-        let requests = try parse(["GET http://relay:8080/v1/models?x=1 HTTP/1.1\r\n\r\n"])
-        #expect(requests.map(\.line) == ["GET http://relay:8080/v1/models?x=1 HTTP/1.1"])
+    @Test func anAbsoluteFormTargetBecomesItsPath() throws {
+        let targets = [
+            "http://relay:8080/v1/models?a=b#frag": "/v1/models?a=b", "http://relay:8080": "/",
+            "http://relay?x": "/?x", "/healthz": "/healthz", "*": "*",
+        ]
+        for (target, path) in targets {
+            #expect(try parse(["GET \(target) HTTP/1.1\r\n\r\n"]).map(\.line) == ["GET \(path) HTTP/1.1"])
+        }
+    }
+
+    @Test func theFirstHostIsTheAuthorityAndTheNamesKeepTheirSpelling() throws {
+        let request =
+            "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHOST: relay.example\r\nAUTHORIZATION: Bearer rk-x\r\n"
+            + "content-type: application/json\r\nX-Custom-Thing:  a b \r\nHost: second\r\n\r\n"
+        let expected = Request(
+            line: "POST /v1/chat/completions?x=1 HTTP/1.1",
+            authority: "relay.example",
+            fields: [
+                "Authorization: Bearer rk-x", "Content-Type: application/json", "X-Custom-Thing: a b", "Host: second",
+            ],
+            keepAlive: true
+        )
+        #expect(try parse([request]) == [expected])
     }
 
     @Test(arguments: [

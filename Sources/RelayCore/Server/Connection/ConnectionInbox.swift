@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 
 /// The handler of a client connection (after TLS, if any): it reads the requests from the
 /// socket's bytes (``HTTP1RequestParser``), queues their parts for the connection's task, writes
@@ -30,11 +29,11 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     let watch = ClientConnectionWatch()
     private var context: ChannelHandlerContext?
     private var parser = HTTP1RequestParser()
-    private var parts = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
+    private var parts = CircularBuffer<HTTP1RequestPart>(initialCapacity: 4)
     /// Why no part will come after those queued: the connection's input ended or failed.
     private var inputEnd: InputEnd?
     /// The task, waiting for the next part.
-    private var reader: UnsafeContinuation<HTTPServerRequestPart?, any Error>?
+    private var reader: UnsafeContinuation<HTTP1RequestPart?, any Error>?
     /// A read the channel asked for while the queue was full, done once the task catches up.
     private var readHeld = false
     /// The task, waiting for the connection to take more output.
@@ -101,7 +100,7 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
         }
     }
 
-    private func received(_ part: HTTPServerRequestPart) {
+    private func received(_ part: HTTP1RequestPart) {
         switch part {
         case .head:
             deadlines.headRead(at: eventLoop.now)
@@ -220,7 +219,7 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     // MARK: The connection task's side
 
     /// The next request part; `nil` when the client's input has ended.
-    func next() async throws -> HTTPServerRequestPart? {
+    func next() async throws -> HTTP1RequestPart? {
         eventLoop.preconditionInEventLoop()
         if let part = parts.popFirst() {
             resumeReadingIfCaughtUp()
@@ -249,7 +248,7 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
         return body ?? ByteBuffer()
     }
 
-    private func handOver(_ part: HTTPServerRequestPart) -> HTTPServerRequestPart {
+    private func handOver(_ part: HTTP1RequestPart) -> HTTP1RequestPart {
         switch part {
         case .head: bodyPending = true
         case .end: bodyPending = false

@@ -1,5 +1,11 @@
 import NIOCore
-import NIOHTTP1
+
+/// What a client's connection carries, in order: a request's head, its body's pieces, its end.
+enum HTTP1RequestPart {
+    case head(ClientRequestHead)
+    case body(ByteBuffer)
+    case end
+}
 
 /// Reads a client's HTTP/1.1 requests from its connection's bytes, one after another (pipelined
 /// ones too): each head, then its body as slices of the bytes read (never copied), then its end.
@@ -21,7 +27,7 @@ struct HTTP1RequestParser {
     }
 
     /// The next part of a request, or `nil` until more bytes are read.
-    mutating func next() throws(HTTP1ParseError) -> HTTPServerRequestPart? {
+    mutating func next() throws(HTTP1ParseError) -> HTTP1RequestPart? {
         var bytes = unread.take()
         defer { unread.putBack(bytes) }
         guard var reader = body else {
@@ -36,22 +42,23 @@ struct HTTP1RequestParser {
             return .body(data)
         case .end?:
             body = nil
-            return .end(nil)
+            return .end
         case nil:
             return nil
         }
     }
 
     /// The head and its body's framing, once all of it is read (consumed from `bytes`).
-    private mutating func head(from bytes: inout ByteBuffer) throws(HTTP1ParseError) -> (HTTPRequestHead, HTTP1Framing)?
-    {
+    private mutating func head(
+        from bytes: inout ByteBuffer
+    ) throws(HTTP1ParseError) -> (ClientRequestHead, HTTP1Framing)? {
         // Empty lines before the request line.
         while bytes.readableBytes >= 2, bytes.getInteger(at: bytes.readerIndex, as: UInt16.self) == 0x0D0A {
             bytes.moveReaderIndex(forwardBy: 2)
             headSearched = 0
         }
         let parsed = try bytes.withUnsafeReadableBytes {
-            raw throws(HTTP1ParseError) -> (Int, HTTPRequestHead, HTTP1Framing)? in
+            raw throws(HTTP1ParseError) -> (Int, ClientRequestHead, HTTP1Framing)? in
             guard let end = try HTTP1Syntax.headEnd(in: raw, searched: &headSearched) else { return nil }
             let (head, framing) = try Self.parseHead(UnsafeRawBufferPointer(rebasing: raw[..<(end + 2)]))
             return (end + 4, head, framing)
@@ -64,18 +71,18 @@ struct HTTP1RequestParser {
     /// The request line and fields, each line ending in CRLF.
     private static func parseHead(
         _ text: UnsafeRawBufferPointer
-    ) throws(HTTP1ParseError) -> (HTTPRequestHead, HTTP1Framing) {
+    ) throws(HTTP1ParseError) -> (ClientRequestHead, HTTP1Framing) {
         guard let lineEnd = text.firstIndex(of: 0x0D), text[lineEnd + 1] == 0x0A else { throw .invalidStartLine }
         let (method, target, minorVersion) = try parseRequestLine(UnsafeRawBufferPointer(rebasing: text[..<lineEnd]))
-        var fields: [(String, String)] = []
-        fields.reserveCapacity(12)
+        var builder = ClientRequestHeadBuilder()
         var framing = HTTP1FramingFields()
         try HTTP1Syntax.fields(of: text, from: lineEnd + 2) { name, value in
             framing.note(name: name, value: value)
-            fields.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            builder.append(name: name, value: value)
         }
-        let version = HTTPVersion(major: 1, minor: Int(minorVersion))
-        let head = HTTPRequestHead(version: version, method: method, uri: target, headers: HTTPHeaders(fields))
+        guard let request = builder.request(method: method, target: target) else { throw .invalidStartLine }
+        let head = ClientRequestHead(
+            request: request, minorVersion: minorVersion, keepAlive: framing.keepAlive(minorVersion: minorVersion))
         if framing.transferEncoding {
             guard framing.chunked, framing.contentLength == nil, !framing.invalidLength, minorVersion == 1 else {
                 throw .invalidFraming
@@ -89,7 +96,7 @@ struct HTTP1RequestParser {
     /// `method SP request-target SP HTTP/1.x`.
     private static func parseRequestLine(
         _ line: UnsafeRawBufferPointer
-    ) throws(HTTP1ParseError) -> (HTTPMethod, String, UInt8) {
+    ) throws(HTTP1ParseError) -> (method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer, minorVersion: UInt8) {
         let isTokenByte = HTTPFieldBytes.isTokenByte
         var index = 0
         while index < line.count, isTokenByte[Int(line[index])] { index += 1 }
@@ -104,8 +111,9 @@ struct HTTP1RequestParser {
             line[(index + 1)..<(index + 8)].elementsEqual("HTTP/1.".utf8),
             line[index + 8] == 0x30 || line[index + 8] == 0x31
         else { throw .invalidStartLine }
-        let method = HTTPMethod(rawValue: String(decoding: line[..<methodEnd], as: UTF8.self))
-        let target = String(decoding: line[targetStart..<targetEnd], as: UTF8.self)
-        return (method, target, line[index + 8] - 0x30)
+        return (
+            UnsafeRawBufferPointer(rebasing: line[..<methodEnd]),
+            UnsafeRawBufferPointer(rebasing: line[targetStart..<targetEnd]), line[index + 8] - 0x30
+        )
     }
 }

@@ -36,7 +36,7 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// The next request's head, past what the last handler left unread of its body; `nil` when
     /// the client is done.
-    private func nextHead() async throws -> HTTPRequestHead? {
+    private func nextHead() async throws -> ClientRequestHead? {
         while inbox.bodyPending {
             guard try await inbox.next() != nil else { return nil }
         }
@@ -49,13 +49,12 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// Answers one request; `false` when the connection closes after it.
     private func answer(
-        _ head: HTTPRequestHead,
+        _ head: ClientRequestHead,
         responder: some RelayResponder,
         context: RelayRequestContext
     ) async throws -> Bool {
-        guard let requestHead = RequestHeadConversion.request(head, secure: secure) else {
-            throw HTTPParserError.invalidMethod
-        }
+        var requestHead = head.request
+        if secure { requestHead.scheme = "https" }
         var context = context
         context.arrivedBody = inbox.takeArrivedBody()
         let body =
@@ -64,11 +63,11 @@ struct HTTPConnection: ServerChildChannelValue {
         let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
         let framing = ResponseFraming(
             status: response.status, fields: response.headers, bodyLength: response.bodyLength,
-            method: head.method, version: head.version)
+            method: requestHead.method, minorVersion: head.minorVersion)
         try await write(response, framing: framing)
         // Draining: the connection closes once the requests already read are answered.
         if inbox.quiescing, inbox.requestsInProgress == 0 { return false }
-        return head.isKeepAlive && framing != .untilClose
+        return head.keepAlive && framing != .untilClose
     }
 
     /// A body of known length goes out with its head (in one buffer when small) and one flush; a

@@ -1,5 +1,4 @@
 import HTTPTypes
-import NIOHTTP1
 
 /// How a response's body is delimited on the connection.
 enum ResponseFraming: Equatable {
@@ -17,14 +16,17 @@ enum ResponseFraming: Equatable {
     /// `bodyLength` is the body's length when it is known: its response was given its
     /// `Content-Length` when it was made, so the fields need no search for it (a search compares
     /// every name of a dozen).
-    init(status: HTTPResponse.Status, fields: HTTPFields, bodyLength: Int?, method: HTTPMethod, version: HTTPVersion) {
+    init(
+        status: HTTPResponse.Status, fields: HTTPFields, bodyLength: Int?, method: HTTPRequest.Method,
+        minorVersion: UInt8
+    ) {
         if status.kind == .informational || status.code == 204 || status.code == 304 {
             self = .bodiless
-        } else if method == .HEAD {
+        } else if method == .head {
             self = .headOnly
         } else if bodyLength != nil || fields.contains(.contentLength) {
             self = .length
-        } else if version.major == 1, version.minor >= 1 {
+        } else if minorVersion >= 1 {
             self = .chunked
         } else {
             self = .untilClose

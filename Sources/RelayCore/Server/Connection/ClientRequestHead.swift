@@ -1,0 +1,65 @@
+import HTTPTypes
+
+/// A client's request head as its connection read it: swift-http-types' `HTTPRequest`, the type
+/// the handlers read, and what HTTP/1.1 says of the connection.
+struct ClientRequestHead {
+    /// Its scheme is `http`: the connection makes it `https` when it came over TLS.
+    var request: HTTPRequest
+    /// 0 or 1, of HTTP/1.x.
+    var minorVersion: UInt8
+    /// The connection may carry another request after this one's answer (RFC 9112 §9.3).
+    var keepAlive: Bool
+}
+
+/// Makes the `HTTPRequest` straight from the head's bytes as the parser reads them.
+///
+/// Reading into NIO's `HTTPRequestHead` and converting that cost two more strings a field, a
+/// second list of fields, and each name lowercased and checked again: about 7,000 instructions a
+/// request. The names a client usually sends are matched on their bytes against ready-made ones
+/// (``CommonFieldNames``), and a path in origin form (`/v1/...`, as every client sends it) is
+/// taken as it is.
+struct ClientRequestHeadBuilder {
+    private var fields = HTTPFields()
+    /// The first `Host`, which becomes the request's authority instead of a field.
+    private var authority: String?
+
+    init() {
+        fields.reserveCapacity(12)
+    }
+
+    /// A field, its name a token and its value checked by the parser.
+    mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        if authority == nil, name.count == 4, FieldNameSet.name(name, hasPrefix: "host") {
+            authority = String(decoding: value, as: UTF8.self)
+            return
+        }
+        guard
+            let fieldName = CommonFieldNames.name(name) ?? HTTPField.Name(String(decoding: name, as: UTF8.self))
+        else { return }
+        fields.append(HTTPField(name: fieldName, value: String(decoding: value, as: UTF8.self)))
+    }
+
+    /// The request with `method` and `target` from its request line; `nil` for a method
+    /// swift-http-types refuses.
+    func request(method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer) -> HTTPRequest? {
+        guard let method = HTTPRequest.Method(String(decoding: method, as: UTF8.self)) else { return nil }
+        return HTTPRequest(
+            method: method, scheme: "http", authority: authority, path: Self.path(target), headerFields: fields)
+    }
+
+    /// The request target as a path: origin form as it is; the path and query of an absolute
+    /// form (`http://host/path?query`, which a server must accept); `*` and anything else as
+    /// it is, for the router to reject.
+    static func path(_ target: UnsafeRawBufferPointer) -> String {
+        guard target.first != UInt8(ascii: "/"),
+            let colon = target.firstIndex(of: UInt8(ascii: ":")), target[colon...].starts(with: "://".utf8)
+        else { return String(decoding: target, as: UTF8.self) }
+        let isDelimiter = { (byte: UInt8) in
+            byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
+        }
+        let start = target[(colon + 3)...].firstIndex(where: isDelimiter) ?? target.endIndex
+        let end = target[start...].firstIndex(of: UInt8(ascii: "#")) ?? target.endIndex
+        let path = String(decoding: target[start..<end], as: UTF8.self)
+        return path.utf8.first == UInt8(ascii: "/") ? path : "/" + path
+    }
+}
