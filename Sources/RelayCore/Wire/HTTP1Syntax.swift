@@ -25,7 +25,10 @@ enum HTTP1Syntax {
     private static func headEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         var index = start
         while index + 3 < bytes.count {
-            guard let cr = bytes[index..<(bytes.count - 3)].firstIndex(of: 0x0D) else { return nil }
+            let cr = WordScan.first(
+                in: bytes, from: index, to: bytes.count - 3, marks: { WordScan.equal($0, 0x0D) },
+                matches: { $0 == 0x0D })
+            guard cr < bytes.count - 3 else { return nil }
             if bytes[cr + 1] == 0x0A, bytes[cr + 2] == 0x0D, bytes[cr + 3] == 0x0A { return cr }
             index = cr + 1
         }
@@ -50,13 +53,19 @@ enum HTTP1Syntax {
             index += 1
             while isSpace(text[index]) { index += 1 }
             let valueStart = index
-            var valueEnd = index
-            while text[index] != 0x0D {
-                let byte = text[index]
-                guard isFieldValueByte(byte) else { throw .invalidField }
+            // To the first control byte: the line's CR, unless the value holds a tab (allowed)
+            // or a byte it may not hold.
+            while true {
+                index = WordScan.first(
+                    in: text, from: index, to: text.count,
+                    marks: { WordScan.below($0, 0x20) | WordScan.equal($0, 0x7F) },
+                    matches: { $0 < 0x20 || $0 == 0x7F })
+                guard index < text.count, text[index] == 0x09 || text[index] == 0x0D else { throw .invalidField }
+                if text[index] == 0x0D { break }
                 index += 1
-                if !isSpace(byte) { valueEnd = index }
             }
+            var valueEnd = index
+            while valueEnd > valueStart, isSpace(text[valueEnd - 1]) { valueEnd -= 1 }
             guard text[index + 1] == 0x0A else { throw .invalidField }
             index += 2
             try field(name, UnsafeRawBufferPointer(rebasing: text[valueStart..<valueEnd]))
