@@ -1,16 +1,18 @@
 /// A fixed list of lowercase field names, matched against a name as it arrived (in any ASCII
-/// case) by length first, then byte by byte: no lowercase copy of the name and no hash of it,
-/// which cost more than comparing it with the few listed names of the same length. Used for the
-/// fields of every request and answer. A class: a search takes one reference to it, not one to
-/// each of its arrays.
+/// case) by length first, then eight bytes at a time, each word lowercased in a few operations:
+/// no lowercase copy of the name and no hash of it, which cost more than comparing it with the
+/// few listed names of the same length. Used for the fields of every request and answer. A
+/// class: a search takes one reference to it, not one to each of its arrays.
 final class FieldNameSet: Sendable {
-    /// The names' bytes one after another, shortest first, and where each one stands.
-    private let bytes: [UInt8]
-    private let ranges: [Range<Int>]
-    /// Each of `ranges`' names' position in the list given.
+    /// Each name's bytes in little-endian words, the last one padded with zeros, shortest
+    /// name first.
+    private let words: [UInt64]
+    /// Where each name's words begin in `words`.
+    private let firstWord: [Int]
+    /// Each name's position in the list given.
     private let positions: [Int]
     /// For each length up to the longest name's and one more: where the names that long or
-    /// longer begin in `ranges`, so a name is compared only with those of its length.
+    /// longer begin in `firstWord`, so a name is compared only with those of its length.
     private let startOfLength: [Int]
 
     init(_ names: [String]) {
@@ -18,18 +20,20 @@ final class FieldNameSet: Sendable {
         let byLength = names.enumerated().sorted {
             ($0.element.utf8.count, $0.offset) < ($1.element.utf8.count, $1.offset)
         }
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
+        var words: [UInt64] = []
+        var firstWord: [Int] = []
         for (_, name) in byLength {
-            ranges.append(bytes.count..<(bytes.count + name.utf8.count))
-            bytes += name.utf8
+            firstWord.append(words.count)
+            Array(name.utf8).withUnsafeBytes { bytes in
+                for offset in stride(from: 0, to: bytes.count, by: 8) { words.append(Self.word(of: bytes, at: offset)) }
+            }
         }
-        let longest = ranges.last?.count ?? 0
-        self.bytes = bytes
-        self.ranges = ranges
+        let lengths = byLength.map(\.element.utf8.count)
+        self.words = words
+        self.firstWord = firstWord
         self.positions = byLength.map(\.offset)
-        self.startOfLength = (0...(longest + 1)).map { length in
-            ranges.firstIndex { $0.count >= length } ?? ranges.count
+        self.startOfLength = (0...((lengths.last ?? 0) + 1)).map { length in
+            lengths.firstIndex { $0 >= length } ?? lengths.count
         }
     }
 
@@ -49,33 +53,50 @@ final class FieldNameSet: Sendable {
 
     /// Whether `name` begins with `prefix` (lowercase), ignoring ASCII case.
     static func name(_ name: UnsafeRawBufferPointer, hasPrefix prefix: StaticString) -> Bool {
-        prefix.withUTF8Buffer { prefix in
-            name.count >= prefix.count
-                && equalIgnoringASCIICase(name.assumingMemoryBound(to: UInt8.self), prefix, 0..<prefix.count)
+        guard name.count >= prefix.utf8CodeUnitCount else { return false }
+        for index in 0..<prefix.utf8CodeUnitCount where name[index].asciiLowercased != prefix.utf8Start[index] {
+            return false
         }
+        return true
     }
 
     /// Where the name whose bytes are `name` stands in the list, ignoring ASCII case.
     func position(of name: UnsafeRawBufferPointer) -> Int? {
-        let name = name.assumingMemoryBound(to: UInt8.self)
         guard name.count + 1 < startOfLength.count else { return nil }
-        return bytes.withUnsafeBufferPointer { listed in
-            for index in startOfLength[name.count]..<startOfLength[name.count + 1] {
-                if Self.equalIgnoringASCIICase(name, listed, ranges[index]) { return positions[index] }
+        let candidates = startOfLength[name.count]..<startOfLength[name.count + 1]
+        guard !candidates.isEmpty else { return nil }
+        let first = Self.lowercased(Self.word(of: name, at: 0))
+        return words.withUnsafeBufferPointer { words in
+            nextCandidate: for candidate in candidates where words[firstWord[candidate]] == first {
+                var offset = 8
+                while offset < name.count {
+                    let word = Self.lowercased(Self.word(of: name, at: offset))
+                    if words[firstWord[candidate] + offset / 8] != word { continue nextCandidate }
+                    offset += 8
+                }
+                return positions[candidate]
             }
             return nil
         }
     }
 
-    /// Whether `text` begins with `lowercase[range]`, ignoring ASCII case.
-    private static func equalIgnoringASCIICase(
-        _ text: UnsafeBufferPointer<UInt8>, _ lowercase: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
-    ) -> Bool {
-        var offset = 0
-        while offset < range.count {
-            if text[offset].asciiLowercased != lowercase[range.lowerBound + offset] { return false }
-            offset += 1
-        }
-        return true
+    /// Up to eight bytes of `bytes` from `offset`, little-endian, zeros past the end.
+    private static func word(of bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        let count = min(8, bytes.count - offset)
+        if count == 8 { return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        var word: UInt64 = 0
+        for index in 0..<max(0, count) { word |= UInt64(bytes[offset + index]) << (8 * index) }
+        return word
+    }
+
+    /// `word` with each byte from `A` to `Z` made lowercase, all eight at once: a byte's high bit
+    /// marks it when it is at least `A`, below `[`, and ASCII.
+    private static func lowercased(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7 = word & (ones &* 0x7F)
+        let atLeastA = low7 &+ ones &* (0x80 - 0x41)
+        let atLeastBracket = low7 &+ ones &* (0x80 - 0x5B)
+        let upper = atLeastA & ~atLeastBracket & ~word & (ones &* 0x80)
+        return word | (upper >> 2)
     }
 }

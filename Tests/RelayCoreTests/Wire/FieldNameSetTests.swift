@@ -38,4 +38,24 @@ import Testing
         #expect(!name("x-ratelimit", hasPrefix: "x-ratelimit-"))
         #expect(!name("x-relay-backend", hasPrefix: "x-ratelimit-"))
     }
+
+    @Test func everyByteInEveryPlaceIsMatchedAsAByteByByteComparisonWould() {
+        let names = ["a", "te", "x-a_b", "content-type", "x-ratelimit-reset", "x-ratelimit-remaining-requests"]
+        let set = FieldNameSet(names)
+        func naive(_ bytes: [UInt8]) -> Int? {
+            names.firstIndex {
+                $0.utf8.count == bytes.count && zip($0.utf8, bytes).allSatisfy { $0 == $1.asciiLowercased }
+            }
+        }
+        for name in names {
+            let upper = Array(name.uppercased().utf8)
+            for place in upper.indices {
+                for byte in UInt8.min...UInt8.max {
+                    var bytes = upper
+                    bytes[place] = byte
+                    #expect(bytes.withUnsafeBytes { set.position(of: $0) } == naive(bytes), "\(bytes)")
+                }
+            }
+        }
+    }
 }
