@@ -1,5 +1,6 @@
 import CoreMetrics
 import NIOConcurrencyHelpers
+import NIOCore
 import Prometheus
 
 /// The gateway's Prometheus metrics (SPEC §6), recorded through swift-metrics into this
@@ -62,15 +63,16 @@ public final class RelayMetrics: Sendable {
     private static let maxCachedSeries = 10_000
     private let overhead: CoreMetrics.Timer
 
-    /// Everything one finished request contributes.
+    /// Everything one finished request contributes. Times are NIO's, recorded as nanoseconds:
+    /// a `Duration` is split into seconds and attoseconds by 128-bit arithmetic on the way in.
     func recordRequest(
         model: String,
         backend: String,
         key: String,
         status: Int,
-        duration: Duration,
-        timeToFirstToken: Duration?,
-        overhead: Duration?,
+        duration: TimeAmount,
+        timeToFirstToken: TimeAmount?,
+        overhead: TimeAmount?,
         usage: Usage?
     ) {
         let seriesKey = SeriesKey(model: model, backend: backend, key: key, status: status)
@@ -86,7 +88,7 @@ public final class RelayMetrics: Sendable {
             )
         var made = known == nil
         handles.requests.increment()
-        if let overhead { self.overhead.record(duration: overhead) }
+        if let overhead { self.overhead.recordNanoseconds(overhead.nanoseconds) }
         if backend != "none" {
             func timer(_ handle: inout CoreMetrics.Timer?, _ label: String) -> CoreMetrics.Timer {
                 if let handle { return handle }
@@ -106,9 +108,10 @@ public final class RelayMetrics: Sendable {
                 handle = new
                 return new
             }
-            timer(&handles.duration, "relay_request_duration_seconds").record(duration: duration)
+            timer(&handles.duration, "relay_request_duration_seconds").recordNanoseconds(duration.nanoseconds)
             if let timeToFirstToken {
-                timer(&handles.timeToFirstToken, "relay_time_to_first_token_seconds").record(duration: timeToFirstToken)
+                timer(&handles.timeToFirstToken, "relay_time_to_first_token_seconds")
+                    .recordNanoseconds(timeToFirstToken.nanoseconds)
             }
             if let usage, usage.promptTokens > 0 {
                 tokens(&handles.promptTokens, "prompt").increment(by: usage.promptTokens)

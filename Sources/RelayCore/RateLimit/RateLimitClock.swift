@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Where the in-process limiter takes its time from; tests inject a clock they move by hand.
 public protocol RateLimitClock: Sendable {
     /// Milliseconds since any fixed origin, never going backwards.
@@ -5,13 +7,14 @@ public protocol RateLimitClock: Sendable {
 }
 
 /// Monotonic time since this clock was made: wall-clock steps (NTP, DST) don't move windows.
+/// Read as NIO's uptime in nanoseconds: a `ContinuousClock` reading is a 128-bit `Duration`,
+/// whose split into seconds and attoseconds cost about 190 instructions, twice a request.
 public struct SystemRateLimitClock: RateLimitClock {
-    private let origin = ContinuousClock.now
+    private let origin = NIODeadline.now().uptimeNanoseconds
 
     public init() {}
 
     public func nowMilliseconds() -> Int64 {
-        let (seconds, attoseconds) = (ContinuousClock.now - origin).components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        Int64((NIODeadline.now().uptimeNanoseconds - origin) / 1_000_000)
     }
 }

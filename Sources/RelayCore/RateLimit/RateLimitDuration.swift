@@ -9,11 +9,21 @@ public enum RateLimitDuration {
         RawByteWriter.text { put(duration, into: &$0) }
     }
 
+    static func put(_ duration: Duration, into writer: inout RawByteWriter) {
+        put(milliseconds: milliseconds(duration), into: &writer)
+    }
+
+    /// Whole milliseconds of `duration`: `components` divides a 128-bit count of attoseconds, so
+    /// the hot path keeps milliseconds and calls this only for a `Duration` it was given.
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
     /// `format`'s text, 24 bytes at most, written into the head of every answer twice
     /// (`x-ratelimit-reset-*`): as bytes, as interpolating the parts cost about ten times as much.
-    static func put(_ duration: Duration, into writer: inout RawByteWriter) {
-        let (seconds, attoseconds) = duration.components
-        let milliseconds = Int(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    static func put(milliseconds: Int64, into writer: inout RawByteWriter) {
+        let milliseconds = Int(max(0, milliseconds))
         if milliseconds < 1000 {
             writer.putDecimal(milliseconds)
             writer.put(milliseconds == 0 ? "s" : "ms")

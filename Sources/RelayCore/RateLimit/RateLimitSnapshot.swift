@@ -26,17 +26,27 @@ public struct RateLimitSnapshot: Sendable, Equatable {
 public struct WindowSnapshot: Sendable, Equatable {
     public var limit: Int
     public var remaining: Int
+    /// `reset` as the limiters count it, and the head line writes it.
+    var resetMilliseconds: Int64
+
     /// Time until everything charged in the window has aged out.
-    public var reset: Duration
+    public var reset: Duration {
+        get { .milliseconds(resetMilliseconds) }
+        set { resetMilliseconds = RateLimitDuration.milliseconds(newValue) }
+    }
 
     public init(limit: Int, remaining: Int, reset: Duration) {
-        self.limit = limit
-        self.remaining = remaining
-        self.reset = reset
+        self.init(limit: limit, remaining: remaining, resetMilliseconds: RateLimitDuration.milliseconds(reset))
     }
 
     init(limit: Int, used: Int, resetMilliseconds: Int64) {
-        self.init(limit: limit, remaining: max(0, limit - used), reset: .milliseconds(max(0, resetMilliseconds)))
+        self.init(limit: limit, remaining: max(0, limit - used), resetMilliseconds: max(0, resetMilliseconds))
+    }
+
+    private init(limit: Int, remaining: Int, resetMilliseconds: Int64) {
+        self.limit = limit
+        self.remaining = remaining
+        self.resetMilliseconds = resetMilliseconds
     }
 
     /// `limit`, `remaining` and `reset` as three head lines with the window's names.
@@ -46,7 +56,7 @@ public struct WindowSnapshot: Sendable, Equatable {
         out.put(names.remaining)
         out.putDecimal(remaining)
         out.put(names.reset)
-        RateLimitDuration.put(reset, into: &out)
+        RateLimitDuration.put(milliseconds: resetMilliseconds, into: &out)
         out.put("\r\n")
     }
 

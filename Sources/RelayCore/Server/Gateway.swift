@@ -61,9 +61,9 @@ public final class Gateway: Sendable {
             backend: record.backend,
             key: record.key,
             status: record.status,
-            duration: .nanoseconds((end - record.start).nanoseconds),
-            timeToFirstToken: record.firstTokenAt.map { .nanoseconds(($0 - record.start).nanoseconds) },
-            overhead: record.overhead.map { .nanoseconds($0.nanoseconds) },
+            duration: end - record.start,
+            timeToFirstToken: record.firstTokenAt.map { $0 - record.start },
+            overhead: record.overhead,
             usage: record.usage
         )
     }

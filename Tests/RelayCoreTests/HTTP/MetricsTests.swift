@@ -35,9 +35,13 @@ import Testing
             #expect(values[#"relay_tokens_total{model="chat",key="dev",kind="prompt"}"#] == 18)
             #expect(values[#"relay_tokens_total{model="chat",key="dev",kind="completion"}"#] == 6)
             #expect(values[#"relay_request_duration_seconds_count{model="chat",backend="local"}"#] == 2)
+            // In seconds: two requests to a local stub take more than nothing and far less than 5 s.
+            let durationSum = values[#"relay_request_duration_seconds_sum{model="chat",backend="local"}"#] ?? 0
+            #expect(durationSum > 0 && durationSum < 5)
             #expect(values[#"relay_backend_in_flight{backend="local"}"#] == 0)
             #expect(values[#"relay_backend_up{backend="local"}"#] == 1)
             #expect((values["relay_overhead_seconds_count"] ?? 0) >= 3)
+            #expect((values["relay_overhead_seconds_sum"] ?? 0) > 0 && (values["relay_overhead_seconds_sum"] ?? 0) < 1)
             // Client-chosen model names never become series.
             #expect(!text.contains("random-"))
             #expect(!text.contains(Harness.key) && !text.contains("upstream-secret"))

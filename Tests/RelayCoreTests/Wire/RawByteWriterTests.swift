@@ -23,4 +23,24 @@ import Testing
         }
         #expect(text == "x-12/ff")
     }
+
+    @Test func copiesPartsOfEveryLengthExactlyAndNothingPastThem() {
+        let source = (0..<40).map { UInt8($0 + 1) }
+        for offset in 0..<3 {
+            for count in 0...37 {
+                var room = [UInt8](repeating: 0xEE, count: 48)
+                let at = room.withUnsafeMutableBytes { out in
+                    var writer = RawByteWriter(out: out)
+                    writer.at = offset
+                    source.withUnsafeBytes {
+                        writer.put(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + count)]))
+                    }
+                    return writer.at
+                }
+                #expect(at == offset + count)
+                #expect(Array(room[offset..<at]) == Array(source[offset..<(offset + count)]), "\(count) from \(offset)")
+                #expect(room[..<offset].allSatisfy { $0 == 0xEE } && room[at...].allSatisfy { $0 == 0xEE })
+            }
+        }
+    }
 }
