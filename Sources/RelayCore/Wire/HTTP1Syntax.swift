@@ -115,6 +115,17 @@ enum HTTP1Syntax {
         }
     }
 
+    /// The minor version of the `HTTP/1.0` or `HTTP/1.1` in the eight bytes at `offset`, `nil`
+    /// for anything else: one comparison of a word, not eight of bytes.
+    static func minorVersion(in bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt8? {
+        precondition(offset >= 0 && offset + 8 <= bytes.count, "fewer than eight bytes for a version")
+        let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        // `HTTP/1.` read little-endian, then the minor version in the top byte.
+        guard word & 0x00FF_FFFF_FFFF_FFFF == 0x002E_312F_5054_5448 else { return nil }
+        let minor = UInt8(word >> 56)
+        return minor == 0x30 || minor == 0x31 ? minor - 0x30 : nil
+    }
+
     /// What a field value, reason phrase or chunk extension may hold: visible characters,
     /// spaces, tabs and bytes past ASCII.
     static func isFieldValueByte(_ byte: UInt8) -> Bool {

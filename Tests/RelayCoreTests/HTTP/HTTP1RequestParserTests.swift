@@ -124,6 +124,9 @@ struct HTTP1RequestParserTests {
 
     @Test(arguments: [
         ("GET / HTTP/2.0\r\n\r\n", HTTP1ParseError.invalidStartLine),
+        ("GET / HTTP/1.2\r\n\r\n", .invalidStartLine),
+        ("GET / HTTP/1,1\r\n\r\n", .invalidStartLine),
+        ("GET / Http/1.1\r\n\r\n", .invalidStartLine),
         ("GET /  HTTP/1.1\r\n\r\n", .invalidStartLine),
         ("GET /a b HTTP/1.1\r\n\r\n", .invalidStartLine),
         ("G(T / HTTP/1.1\r\n\r\n", .invalidStartLine),

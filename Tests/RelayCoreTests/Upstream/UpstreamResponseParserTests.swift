@@ -116,6 +116,8 @@ struct UpstreamResponseParserTests {
 
     @Test(arguments: [
         ("HTTP/2 200 OK\r\n\r\n", HTTP1ParseError.invalidStartLine),
+        ("HTTP/1.2 200 OK\r\n\r\n", .invalidStartLine),
+        ("http/1.1 200 OK\r\n\r\n", .invalidStartLine),
         ("HTTP/1.1 20 OK\r\n\r\n", .invalidStartLine),
         ("HTTP/1.1 101 Switching Protocols\r\n\r\n", .invalidStartLine),
         ("HTTP/1.1 200OK\r\n\r\n", .invalidStartLine),

@@ -108,12 +108,11 @@ struct HTTP1RequestParser {
         while index < line.count, line[index] > 0x20, line[index] != 0x7F { index += 1 }
         let targetEnd = index
         guard targetEnd > targetStart, line.count - index == 9, line[index] == 0x20,
-            line[(index + 1)..<(index + 8)].elementsEqual("HTTP/1.".utf8),
-            line[index + 8] == 0x30 || line[index + 8] == 0x31
+            let minorVersion = HTTP1Syntax.minorVersion(in: line, at: index + 1)
         else { throw .invalidStartLine }
         return (
             UnsafeRawBufferPointer(rebasing: line[..<methodEnd]),
-            UnsafeRawBufferPointer(rebasing: line[targetStart..<targetEnd]), line[index + 8] - 0x30
+            UnsafeRawBufferPointer(rebasing: line[targetStart..<targetEnd]), minorVersion
         )
     }
 }

@@ -126,14 +126,14 @@ struct UpstreamResponseParser {
     private static func parseStatusLine(
         _ line: UnsafeRawBufferPointer
     ) throws(HTTP1ParseError) -> (minorVersion: UInt8, status: Int) {
-        guard line.count >= 12, line[0..<7].elementsEqual("HTTP/1.".utf8), line[7] == 0x30 || line[7] == 0x31,
+        guard line.count >= 12, let minorVersion = HTTP1Syntax.minorVersion(in: line, at: 0),
             line[8] == 0x20, line[9..<12].allSatisfy(HTTP1Syntax.isDigit),
             line.count == 12 || line[12] == 0x20, line[12...].allSatisfy(HTTP1Syntax.isFieldValueByte)
         else { throw .invalidStartLine }
         let status = line[9..<12].reduce(0) { $0 * 10 + Int($1 - 0x30) }
         // 101 switches protocols, which Relay never asks for: what follows is not HTTP/1.1.
         guard status >= 100, status != 101 else { throw .invalidStartLine }
-        return (line[7] - 0x30, status)
+        return (minorVersion, status)
     }
 }
 
