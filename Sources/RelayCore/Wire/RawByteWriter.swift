@@ -61,21 +61,44 @@ struct RawByteWriter {
     /// `value` in decimal, with leading zeros to at least `digits` digits.
     mutating func putDecimal(_ value: Int, digits: Int = 1) {
         if value < 0 { put(byte: UInt8(ascii: "-")) }
-        // The last digit first, in one pass (no count of the digits first), then turned around.
-        let start = at
         var rest = value.magnitude
-        repeat {
-            out[at] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-            at += 1
-        } while rest > 0 || at - start < digits
-        var (low, high) = (start, at - 1)
-        while low < high {
-            out.swapAt(low, high)
-            low += 1
-            high -= 1
+        // The digits are counted first, then written from the last, two at a time: half the
+        // divisions of one at a time, and nothing to turn around.
+        var count = 1
+        var power: UInt = 10
+        while count < 19, rest >= power {
+            count += 1
+            power &*= 10
+        }
+        if count == 19, rest >= power { count = 20 }
+        let start = at
+        at += max(count, digits)
+        var end = at
+        let pairs = Self.digitPairs.utf8Start
+        while rest >= 10 {
+            let pair = Int(rest % 100) &* 2
+            rest /= 100
+            end -= 2
+            out[end] = pairs[pair]
+            out[end + 1] = pairs[pair + 1]
+        }
+        // One digit left, or none when the pairs took them all (a zero only where `digits` asks).
+        if rest > 0 || end > start {
+            end -= 1
+            out[end] = UInt8(ascii: "0") + UInt8(rest)
+        }
+        while end > start {
+            end -= 1
+            out[end] = UInt8(ascii: "0")
         }
     }
+
+    /// `00` to `99`, each pair at twice its value.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 
     /// `thousandths` (1 to 999) as the digits after a decimal point, without trailing zeros:
     /// 5 is `005`, 50 `05`, 500 `5`.

@@ -8,6 +8,22 @@ import Testing
         #expect(RawByteWriter.text { $0.putDecimal(value) } == String(value))
     }
 
+    @Test func writesEveryNumberOfDigitsAsSwiftDoes() {
+        var power = 1
+        for exponent in 0...18 {
+            for value in [power - 1, power, power + 1, 2 * power, 9 * power] {
+                #expect(RawByteWriter.text { $0.putDecimal(value) } == String(value))
+                #expect(RawByteWriter.text { $0.putDecimal(-value) } == String(-value))
+            }
+            if exponent < 18 { power *= 10 }
+        }
+        for value in 0..<1_000 {
+            #expect(
+                RawByteWriter.text { $0.putDecimal(value, digits: 4) } == String(
+                    repeating: "0", count: 4 - String(value).count) + String(value))
+        }
+    }
+
     @Test func padsToTheDigitsAsked() {
         #expect(RawByteWriter.text { $0.putDecimal(5, digits: 3) } == "005")
         #expect(RawByteWriter.text { $0.putDecimal(50, digits: 2) } == "50")
