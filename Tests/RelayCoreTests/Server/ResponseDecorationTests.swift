@@ -10,7 +10,8 @@ struct ResponseDecorationTests {
         var response = HTTPResponse(status: .ok)
         response.headerFields = [.contentLength: "0"]
         let bytes = HTTP1ResponseEncoding.head(
-            response, decoration: decoration, framing: .length, date: nil, allocator: ByteBufferAllocator())
+            status: response.status, fields: response.headerFields, decoration: decoration, framing: .length,
+            date: nil, allocator: ByteBufferAllocator())
         return String(buffer: bytes)
     }
 

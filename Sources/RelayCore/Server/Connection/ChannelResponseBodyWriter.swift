@@ -15,13 +15,14 @@ struct ChannelResponseBodyWriter: ResponseBodyWriter {
 
     /// Encodes the head: held back for a body of known length, sent at once before a stream.
     init(
-        inbox: ConnectionInbox, framing: ResponseFraming, head: HTTPResponse, decoration: ResponseDecoration?,
-        bodyLength: Int?
+        inbox: ConnectionInbox, framing: ResponseFraming, status: HTTPResponse.Status, fields: HTTPFields,
+        decoration: ResponseDecoration?, bodyLength: Int?
     ) throws {
         self.inbox = inbox
         self.framing = framing
         let bytes = HTTP1ResponseEncoding.head(
-            head, decoration: decoration, framing: framing, date: HTTPDate.now(), allocator: inbox.allocator,
+            status: status, fields: fields, decoration: decoration, framing: framing, date: HTTPDate.now(),
+            allocator: inbox.allocator,
             reserving: framing == .length ? min(bodyLength ?? 0, Self.holdLimit) : 0)
         switch framing {
         case .length, .headOnly, .bodiless:

@@ -1,7 +1,7 @@
 import HTTPTypes
 import NIOCore
 
-/// HTTP/1.1 response bytes written straight from swift-http-types' `HTTPResponse`.
+/// HTTP/1.1 response bytes written straight from a status and swift-http-types' `HTTPFields`.
 ///
 /// NIO's encoder takes NIOHTTP1's `HTTPHeaders`: every answer's fields were copied into that
 /// second header type, then written into the buffer a run of bytes at a time, each write with
@@ -14,15 +14,14 @@ enum HTTP1ResponseEncoding {
     /// are Relay's to write: a `Transfer-Encoding` in the response is left out, and so is
     /// `Content-Length` for a status that has no body, and `Date` for the one given.
     static func head(
-        _ response: HTTPResponse, decoration: ResponseDecoration? = nil, framing: ResponseFraming, date: String?,
-        allocator: ByteBufferAllocator, reserving extra: Int = 0
+        status: HTTPResponse.Status, fields headerFields: HTTPFields, decoration: ResponseDecoration? = nil,
+        framing: ResponseFraming, date: String?, allocator: ByteBufferAllocator, reserving extra: Int = 0
     ) -> ByteBuffer {
-        let status = response.status
         let reason = status.reasonPhrase
         // Room for typical fields up front; the head is written in one go while they fit, and a
         // field at a time past that (a long field grows the buffer).
-        var buffer = allocator.buffer(capacity: 128 + 64 * response.headerFields.count + extra)
-        var fields = response.headerFields.makeIterator()
+        var buffer = allocator.buffer(capacity: 128 + 64 * headerFields.count + extra)
+        var fields = headerFields.makeIterator()
         var doesNotFit: HTTPField?
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: statusLineSize(reason)) { out in
             var writer = RawByteWriter(out: out)

@@ -75,7 +75,8 @@ struct HTTPConnection: ServerChildChannelValue {
     private func write(_ response: RelayResponse, framing: ResponseFraming) async throws {
         inbox.beginResponse()
         var writer = try ChannelResponseBodyWriter(
-            inbox: inbox, framing: framing, head: response.head, decoration: response.decoration,
+            inbox: inbox, framing: framing, status: response.status, fields: response.headers,
+            decoration: response.decoration,
             bodyLength: response.bodyLength)
         switch response.body {
         case .bytes(let bytes):
@@ -93,12 +94,12 @@ struct HTTPConnection: ServerChildChannelValue {
     private func answerUnparsable() throws {
         let error = RelayError.invalidRequest(message: "The request is not valid HTTP/1.1.", param: nil)
         let body = error.body
-        var response = HTTPResponse(status: error.status)
-        response.headerFields = [
+        let fields: HTTPFields = [
             .contentType: "application/json", .contentLength: String(body.count), .connection: "close",
         ]
         var bytes = HTTP1ResponseEncoding.head(
-            response, framing: .length, date: HTTPDate.now(), allocator: inbox.allocator, reserving: body.count)
+            status: error.status, fields: fields, framing: .length, date: HTTPDate.now(), allocator: inbox.allocator,
+            reserving: body.count)
         bytes.writeBytes(body)
         inbox.beginResponse()
         try inbox.endResponse(bytes)

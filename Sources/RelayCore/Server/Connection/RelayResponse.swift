@@ -2,8 +2,8 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 
-/// An answer as a connection writes it: its head, its body, and the fields Relay adds to the
-/// head. A body known whole is written by the connection itself; only a stream goes through a
+/// An answer as a connection writes it: its status and fields, its body, and the fields Relay
+/// adds to the head. A body known whole is written by the connection itself; only a stream goes through a
 /// Hummingbird `ResponseBody`, whose closures and writer protocol (another module's `async`
 /// functions) cost a task switch at each call, several an answer.
 public struct RelayResponse: Sendable {
@@ -12,7 +12,10 @@ public struct RelayResponse: Sendable {
         case stream(ResponseBody)
     }
 
-    public var head: HTTPResponse
+    /// Kept as it is, not in an `HTTPResponse`: that holds the status as the text of a pseudo
+    /// field, read back into a number at each look (about 200 instructions, three an answer).
+    public let status: HTTPResponse.Status
+    public var headers: HTTPFields
     public var body: Body
     public var decoration: ResponseDecoration?
 
@@ -23,15 +26,9 @@ public struct RelayResponse: Sendable {
         if case .bytes(let bytes) = body, !headers.contains(.contentLength) {
             headers[.contentLength] = String(bytes.readableBytes)
         }
-        self.head = HTTPResponse(status: status, headerFields: headers)
+        self.status = status
+        self.headers = headers
         self.body = body
-    }
-
-    public var status: HTTPResponse.Status { head.status }
-
-    public var headers: HTTPFields {
-        get { head.headerFields }
-        set { head.headerFields = newValue }
     }
 
     /// The body's length when it is known before it is written.
