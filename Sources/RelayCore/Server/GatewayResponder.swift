@@ -45,7 +45,7 @@ public struct GatewayResponder: RelayResponder {
             response = try await route(
                 &request, path: path, state: state,
                 client: record.clientIP.map(ClientAddressKey.init) ?? ClientAddressKey(context.remoteAddress),
-                connection: context.channel, arrivedBody: context.arrivedBody, record: &record)
+                watch: context.watch, arrivedBody: context.arrivedBody, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
@@ -72,7 +72,7 @@ public struct GatewayResponder: RelayResponder {
         path: String,
         state: GatewayState,
         client: ClientAddressKey,
-        connection: any Channel,
+        watch: ClientConnectionWatch,
         arrivedBody: ByteBuffer?,
         record: inout AccessRecord
     ) async throws(RelayError) -> RelayResponse {
@@ -80,7 +80,7 @@ public struct GatewayResponder: RelayResponder {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
                 gateway: gateway, state: state, endpoint: endpoint, client: client,
-                connection: connection, arrivedBody: arrivedBody
+                watch: watch, arrivedBody: arrivedBody
             )
             .handle(&request, record: &record)
         }

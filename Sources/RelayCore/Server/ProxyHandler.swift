@@ -9,8 +9,9 @@ struct ProxyHandler {
     let endpoint: Endpoint
     /// The client's address, for throttling repeated wrong keys.
     var client: ClientAddressKey
-    /// The client's connection: a request ends its upstream call as soon as the client leaves it.
-    var connection: (any Channel)?
+    /// The client's connection's watch: a request ends its upstream call as soon as the client
+    /// leaves it.
+    var watch: ClientConnectionWatch?
     /// The request's whole body, when it arrived with the head (`RelayRequestContext`).
     var arrivedBody: ByteBuffer?
 
@@ -298,7 +299,7 @@ extension ProxyHandler {
                 phase: streaming ? target.backend.firstEventWait : target.backend.answerWait
             )
             // A client that leaves ends the upstream call at once: nobody would read the answer.
-            let watch = await ClientConnectionWatch.of(handler.connection)
+            let watch = handler.watch
             watch?.onLeave { exchange.cancel(clientLeft: true) }
             defer { watch?.onLeave(nil) }
             do {

@@ -46,7 +46,7 @@ enum StreamForwarder {
         record.handedOverAt = .now()
         let session = StreamSession(
             exchange: exchange,
-            connection: call.handler.connection,
+            watch: call.handler.watch,
             backend: backend,
             gateway: call.handler.gateway,
             reservations: [call.reservation] + (fallbackReservation.map { [$0] } ?? []),

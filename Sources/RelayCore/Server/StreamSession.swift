@@ -9,7 +9,7 @@ import NIOCore
 /// written), the session is released unused and cleans up in `deinit` instead.
 final class StreamSession: Sendable {
     private let exchange: UpstreamExchange
-    private let connection: (any Channel)?
+    private let watch: ClientConnectionWatch?
     private let backend: Backend
     private let gateway: Gateway
     /// The key's reservation, and its fallback_tpm reservation when a fallback serves.
@@ -19,14 +19,14 @@ final class StreamSession: Sendable {
 
     init(
         exchange: UpstreamExchange,
-        connection: (any Channel)?,
+        watch: ClientConnectionWatch?,
         backend: Backend,
         gateway: Gateway,
         reservations: [Reservation],
         state: StreamForwarder.State
     ) {
         self.exchange = exchange
-        self.connection = connection
+        self.watch = watch
         self.backend = backend
         self.gateway = gateway
         self.reservations = reservations
@@ -37,7 +37,6 @@ final class StreamSession: Sendable {
     @concurrent func run(_ writer: inout any ResponseBodyWriter) async throws {
         guard var state = pending.withLockedValue({ $0.take() }) else { return }
         // A client that leaves ends the upstream call at once, not at the next write to it.
-        let watch = await ClientConnectionWatch.of(connection)
         watch?.onLeave { [exchange] in exchange.cancel(clientLeft: true) }
         await StreamForwarder.forward(exchange, state: &state, writer: &writer)
         watch?.onLeave(nil)

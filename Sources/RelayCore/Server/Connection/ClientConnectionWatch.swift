@@ -32,14 +32,4 @@ final class ClientConnectionWatch: Sendable {
         }
         action?()
     }
-
-    /// The watch of the connection a request came on.
-    static func of(_ channel: (any Channel)?) async -> ClientConnectionWatch? {
-        guard let channel else { return nil }
-        // A request's task runs on its connection's event loop: no future, no hop.
-        if channel.eventLoop.inEventLoop {
-            return try? channel.pipeline.syncOperations.handler(type: ConnectionInbox.self).watch
-        }
-        return try? await channel.pipeline.handler(type: ConnectionInbox.self).map(\.watch).get()
-    }
 }

@@ -19,7 +19,7 @@ struct HTTPConnection: ServerChildChannelValue {
 
     /// Runs on the connection's event loop (the caller's task executor preference).
     func serve(_ responder: some RelayResponder) async {
-        let context = RelayRequestContext(remoteAddress: channel.remoteAddress, channel: channel)
+        let context = RelayRequestContext(remoteAddress: channel.remoteAddress, channel: channel, watch: inbox.watch)
         do {
             var head = try await nextHead()
             while let request = head {
