@@ -1,54 +1,51 @@
 import NIOCore
 
 /// What failed-key throttling counts per: the client's IPv4 address, or its IPv6 /64 (one
-/// host usually owns a whole /64 and could otherwise rotate through it freely).
+/// host usually owns a whole /64 and could otherwise rotate through it freely). Kept as the
+/// address's bits, not as text: one is made for every request.
 ///
 /// ```swift
-/// ClientAddressKey(try SocketAddress(ipAddress: "2001:db8::1", port: 1))  // "6:20010db800000000"
+/// ClientAddressKey(try SocketAddress(ipAddress: "2001:db8::1", port: 1)).text  // "6:20010db800000000"
 /// ```
 struct ClientAddressKey: Hashable, Sendable {
-    let text: String
-
-    /// Without an address (tests, Unix sockets) every such client shares one key.
-    static let unknown = ClientAddressKey(text: "unknown")
-
-    private init(text: String) {
-        self.text = text
+    private enum Family: Hashable {
+        case v4, v6, unknown
     }
 
+    private let family: Family
+    /// The IPv4 address, or the IPv6 address's first 64 bits.
+    private let bits: UInt64
+
+    /// Without an address (tests, Unix sockets) every such client shares one key.
+    static let unknown = ClientAddressKey(family: .unknown, bits: 0)
+
+    private init(family: Family, bits: UInt64) {
+        self.family = family
+        self.bits = bits
+    }
+
+    /// An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d and is counted as IPv4.
     init(_ address: SocketAddress?) {
-        switch address {
-        case .v4(let v4):
-            self.text = "4:" + Self.hex(withUnsafeBytes(of: v4.address.sin_addr) { Array($0) })
-        case .v6(let v6):
-            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d: count it as IPv4.
-            if bytes.prefix(10).allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                self.text = "4:" + Self.hex(Array(bytes.suffix(4)))
-            } else {
-                self.text = "6:" + Self.hex(Array(bytes.prefix(8)))
-            }
-        case .unixDomainSocket, .none:
-            self = .unknown
-        }
+        self = address.flatMap(IPAddress.init).map(ClientAddressKey.init) ?? .unknown
     }
 
     /// The same key from the client's address as Relay resolved it (behind trusted proxies, the
     /// address they forwarded), so clients behind one proxy are not throttled together.
     init(_ address: IPAddress) {
-        if address.isV4 {
-            self.text = "4:" + Self.hex(address.low, digits: 8)
-        } else {
-            self.text = "6:" + Self.hex(address.high, digits: 16)
+        self.init(family: address.isV4 ? .v4 : .v6, bits: address.isV4 ? address.low : address.high)
+    }
+
+    /// `4:` and eight hex digits, `6:` and sixteen, or `unknown`.
+    var text: String {
+        switch family {
+        case .v4: "4:" + Self.hex(bits, digits: 8)
+        case .v6: "6:" + Self.hex(bits, digits: 16)
+        case .unknown: "unknown"
         }
     }
 
     private static func hex(_ value: UInt64, digits: Int) -> String {
         let text = String(value, radix: 16)
         return String(repeating: "0", count: max(0, digits - text.count)) + text
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

@@ -61,9 +61,13 @@ struct AuthMemoryTests {
         func key(_ ip: String) throws -> String { ClientAddressKey(try SocketAddress(ipAddress: ip, port: 9)).text }
         #expect(try key("192.0.2.7") == "4:c0000207")
         #expect(try key("::ffff:192.0.2.7") == "4:c0000207")
+        #expect(try key("2001:db8:1:2::1") == "6:20010db800010002")
         #expect(try key("2001:db8:1:2::1") == key("2001:db8:1:2:ffff::9"))
         #expect(try key("2001:db8:1:2::1") != key("2001:db8:1:3::1"))
         #expect(ClientAddressKey(nil) == .unknown)
+        #expect(ClientAddressKey(try SocketAddress(unixDomainSocketPath: "/tmp/relay.sock")) == .unknown)
+        #expect(ClientAddressKey.unknown.text == "unknown")
+        #expect(try ClientAddressKey(SocketAddress(ipAddress: "0.0.0.0", port: 9)) != .unknown)
     }
 
     @Test(arguments: ["192.0.2.7", "::ffff:192.0.2.7", "2001:db8:1:2::1", "10.0.0.1", "::1"])
