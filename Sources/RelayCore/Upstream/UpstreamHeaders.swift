@@ -28,8 +28,9 @@ enum UpstreamHeaders {
         body: [UInt8]
     ) -> UpstreamRequest {
         // The names and values are checked when the request is encoded (`UpstreamRequestEncoder`).
-        var headers: [(name: String, value: String)] = [("host", backend.pool.hostHeader)]
+        var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(clientHeaders.count + 6)
+        headers.append(("host", backend.pool.hostHeader))
         // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
         let keepsTraceState = trace?.continued ?? true
         for field in clientHeaders where !requestHeadersNotForwarded.contains(field.name.canonicalName) {
@@ -47,7 +48,7 @@ enum UpstreamHeaders {
             headers.append(("authorization", authorization))
         }
         headers.append(("content-length", String(body.count)))
-        return UpstreamRequest(path: path, headers: headers, body: ByteBuffer(bytes: body))
+        return UpstreamRequest(path: path, headers: headers, body: body)
     }
 
     /// The fields passed back; a body's `contentLength` comes first, where the searches for it

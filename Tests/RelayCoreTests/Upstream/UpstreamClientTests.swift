@@ -37,7 +37,7 @@ import Testing
     ) -> UpstreamExchange {
         let headers = [(name: "host", value: pool.hostHeader), ("content-length", "\(body.utf8.count)")] + extraHeaders
         let request = UpstreamRequest(
-            path: pool.basePath + "/v1/chat/completions", headers: headers, body: ByteBuffer(string: body))
+            path: pool.basePath + "/v1/chat/completions", headers: headers, body: Array(body.utf8))
         return UpstreamExchange(pool: pool, request: request, timeout: timeout, phase: "in a test")
     }
 

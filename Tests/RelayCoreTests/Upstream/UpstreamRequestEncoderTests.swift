@@ -12,7 +12,7 @@ struct UpstreamRequestEncoderTests {
         path: String = "/v1/chat/completions",
         body: String? = nil
     ) -> String? {
-        let request = UpstreamRequest(method: method, path: path, headers: headers, body: body.map(ByteBuffer.init))
+        let request = UpstreamRequest(method: method, path: path, headers: headers, body: body.map { Array($0.utf8) })
         return UpstreamRequestEncoder.encode(request, allocator: ByteBufferAllocator()).map { String(buffer: $0) }
     }
 

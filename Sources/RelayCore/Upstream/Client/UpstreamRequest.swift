@@ -8,5 +8,6 @@ struct UpstreamRequest {
     var path: String
     /// `Host` included; checked when the request is encoded (`UpstreamRequestEncoder`).
     var headers: [(name: String, value: String)]
-    var body: ByteBuffer?
+    /// Copied once, into the buffer the head is written in.
+    var body: [UInt8]?
 }

@@ -12,7 +12,7 @@ enum UpstreamRequestEncoder {
         let method = request.method.rawValue
         var headSize = method.utf8.count + 1 + request.path.utf8.count + requestLineEnd.utf8CodeUnitCount + 2
         for (name, value) in request.headers { headSize += name.utf8.count + 2 + value.utf8.count + 2 }
-        var buffer = allocator.buffer(capacity: headSize + (request.body?.readableBytes ?? 0))
+        var buffer = allocator.buffer(capacity: headSize + (request.body?.count ?? 0))
         var valid = true
         // Each part is checked where it was copied: one pass over bytes already in the cache.
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: headSize) { out in
@@ -31,7 +31,7 @@ enum UpstreamRequestEncoder {
             return writer.at
         }
         guard valid else { return nil }
-        if var body = request.body { buffer.writeBuffer(&body) }
+        if let body = request.body { buffer.writeBytes(body) }
         return buffer
     }
 
