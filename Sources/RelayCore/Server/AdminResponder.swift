@@ -5,7 +5,7 @@ import HummingbirdCore
 struct AdminResponder: RelayResponder {
     let gateway: Gateway
 
-    func respond(to request: Request, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
         let metricsPath = gateway.state.config.server.metricsPath
         switch (request.method, request.uri.path) {
         case (.get, "/readyz"):

@@ -9,7 +9,7 @@ import NIOCore
 public struct GatewayResponder: RelayResponder {
     let gateway: Gateway
 
-    public func respond(to request: Request, context: RelayRequestContext) async -> RelayResponse {
+    public func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
         var response = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
@@ -22,7 +22,7 @@ public struct GatewayResponder: RelayResponder {
     }
 
     /// The answer, with Relay's fields for its head when it answers a request to a model.
-    private func answer(_ request: Request, context: RelayRequestContext) async -> RelayResponse {
+    private func answer(_ request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
         let path = request.uri.path
         // One read of the config state per request, used from routing to the last byte.
         let state = gateway.state
@@ -37,7 +37,6 @@ public struct GatewayResponder: RelayResponder {
         default:
             break
         }
-        var request = request
         var record = AccessRecord(requestID: Self.requestID(request.headers.value(.xRequestID)))
         record.noteOrigin(headers: request.headers, peer: context.remoteAddress, trusted: state.trustedProxies)
         var response: RelayResponse

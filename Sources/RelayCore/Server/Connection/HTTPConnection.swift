@@ -6,7 +6,7 @@ import NIOHTTP1
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.
 public protocol RelayResponder: Sendable {
-    func respond(to request: Request, context: RelayRequestContext) async -> RelayResponse
+    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse
 }
 
 /// One client connection: its requests answered one after another, keep-alive, until the client
