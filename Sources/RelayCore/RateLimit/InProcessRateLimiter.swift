@@ -44,45 +44,38 @@ public final class InProcessRateLimiter: RateLimiter {
         let now = clock.nowMilliseconds()
         let limits = principal.limits
         return withWindows(of: principal.name, at: now) { windows in
-            var checks: [(kind: RateLimitKind, fit: LimitFit)] = []
-            checks.reserveCapacity(3)
+            // Only the limits the request does not fit now: nearly always none, so the list is
+            // never allocated, and the snapshot before the charge is taken only for a rejection.
+            var misfits: [(kind: RateLimitKind, fit: LimitFit)] = []
             if let rpm = limits.rpm {
-                let wait = windows.requests.wait(toFit: 1, limit: rpm, atMilliseconds: now)
-                checks.append(
-                    (.rpm, LimitFit(wait: wait, resetMilliseconds: windows.requests.reset(atMilliseconds: now))))
+                let fit = windows.requests.fit(1, limit: rpm, atMilliseconds: now)
+                if fit != .now { misfits.append((.rpm, fit)) }
             }
             if let tpm = limits.tpm {
-                let wait = windows.tokens.wait(toFit: cost, limit: tpm, atMilliseconds: now)
-                checks.append(
-                    (.tpm, LimitFit(wait: wait, resetMilliseconds: windows.tokens.reset(atMilliseconds: now))))
+                let fit = windows.tokens.fit(cost, limit: tpm, atMilliseconds: now)
+                if fit != .now { misfits.append((.tpm, fit)) }
             }
             if let maxParallel = limits.maxParallel {
-                checks.append((.parallel, LimitFit(inFlight: windows.inFlight, maxParallel: maxParallel)))
+                let fit = LimitFit(inFlight: windows.inFlight, maxParallel: maxParallel)
+                if fit != .now { misfits.append((.parallel, fit)) }
             }
-            let before = windows.snapshot(
-                requestLimit: limits.rpm,
-                tokenLimit: limits.tpm,
-                tokenWindow: windows.tokens,
-                at: now
-            )
-            if let rejection = AdmissionVerdict.rejection(checks, snapshot: before) { return .rejected(rejection) }
+            if !misfits.isEmpty,
+                let rejection = AdmissionVerdict.rejection(
+                    misfits, snapshot: windows.snapshot(requestLimit: limits.rpm, tokenLimit: limits.tpm, at: now))
+            {
+                return .rejected(rejection)
+            }
 
             let second = SlidingWindow.second(ofMilliseconds: now)
             if limits.rpm != nil { windows.requests.charge(1, atSecond: second) }
             if limits.tpm != nil { windows.tokens.charge(cost, atSecond: second) }
             if limits.maxParallel != nil { windows.inFlight += 1 }
-            let after = windows.snapshot(
-                requestLimit: limits.rpm,
-                tokenLimit: limits.tpm,
-                tokenWindow: windows.tokens,
-                at: now
-            )
             return .admitted(
                 Reservation(
                     key: principal.name,
                     tokens: cost,
                     pool: .primary,
-                    snapshot: after,
+                    snapshot: windows.snapshot(requestLimit: limits.rpm, tokenLimit: limits.tpm, at: now),
                     ledger: .inProcess,
                     windowSecond: second,
                     chargedTokens: limits.tpm != nil ? cost : nil,
@@ -99,29 +92,22 @@ public final class InProcessRateLimiter: RateLimiter {
         }
         let now = clock.nowMilliseconds()
         return withWindows(of: principal.name, at: now) { windows in
-            let window = windows.fallbackTokens
-            let fit = LimitFit(
-                wait: window.wait(toFit: cost, limit: limit, atMilliseconds: now),
-                resetMilliseconds: window.reset(atMilliseconds: now)
-            )
-            let before = windows.snapshot(requestLimit: nil, tokenLimit: limit, tokenWindow: window, at: now)
-            if let rejection = AdmissionVerdict.rejection([(.fallbackTPM, fit)], snapshot: before) {
+            let fit = windows.fallbackTokens.fit(cost, limit: limit, atMilliseconds: now)
+            if fit != .now,
+                let rejection = AdmissionVerdict.rejection(
+                    [(.fallbackTPM, fit)],
+                    snapshot: RateLimitSnapshot(tokens: windows.fallbackTokens.snapshot(limit: limit, at: now)))
+            {
                 return .rejected(rejection)
             }
             let second = SlidingWindow.second(ofMilliseconds: now)
             windows.fallbackTokens.charge(cost, atSecond: second)
-            let after = windows.snapshot(
-                requestLimit: nil,
-                tokenLimit: limit,
-                tokenWindow: windows.fallbackTokens,
-                at: now
-            )
             return .admitted(
                 Reservation(
                     key: principal.name,
                     tokens: cost,
                     pool: .fallback,
-                    snapshot: after,
+                    snapshot: RateLimitSnapshot(tokens: windows.fallbackTokens.snapshot(limit: limit, at: now)),
                     ledger: .inProcess,
                     windowSecond: second,
                     chargedTokens: cost,
@@ -156,8 +142,13 @@ public final class InProcessRateLimiter: RateLimiter {
             // A known key's windows change in place, found by one hash of the key (not taken out
             // and put back, two); they are dropped once idle.
             if let index = keys.index(forKey: key) {
-                let result = body(&keys.values[index])
-                if keys.values[index].isIdle(atMilliseconds: now) { keys.remove(at: index) }
+                // Whether they are idle is read in the same access: reading `values[index]`
+                // again would copy the windows out (a retain and a release of each one's buckets).
+                func run(_ windows: inout KeyWindows) -> (Result, idle: Bool) {
+                    (body(&windows), windows.isIdle(atMilliseconds: now))
+                }
+                let (result, idle) = run(&keys.values[index])
+                if idle { keys.remove(at: index) }
                 return result
             }
             var windows = KeyWindows()

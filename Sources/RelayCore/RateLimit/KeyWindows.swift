@@ -11,24 +11,26 @@ struct KeyWindows {
             && fallbackTokens.isEmpty(atMilliseconds: now)
     }
 
-    func snapshot(requestLimit: Int?, tokenLimit: Int?, tokenWindow: SlidingWindow, at now: Int64)
-        -> RateLimitSnapshot
-    {
+    /// The primary windows' state, for the limits the key has.
+    func snapshot(requestLimit: Int?, tokenLimit: Int?, at now: Int64) -> RateLimitSnapshot {
         RateLimitSnapshot(
-            requests: requestLimit.map {
-                WindowSnapshot(
-                    limit: $0,
-                    used: requests.used(atMilliseconds: now),
-                    resetMilliseconds: requests.reset(atMilliseconds: now)
-                )
-            },
-            tokens: tokenLimit.map {
-                WindowSnapshot(
-                    limit: $0,
-                    used: tokenWindow.used(atMilliseconds: now),
-                    resetMilliseconds: tokenWindow.reset(atMilliseconds: now)
-                )
-            }
+            requests: requestLimit.map { requests.snapshot(limit: $0, at: now) },
+            tokens: tokenLimit.map { tokens.snapshot(limit: $0, at: now) }
         )
+    }
+}
+
+extension SlidingWindow {
+    /// When `amount` fits under `limit`.
+    func fit(_ amount: Int, limit: Int, atMilliseconds now: Int64) -> LimitFit {
+        let wait = wait(toFit: amount, limit: limit, atMilliseconds: now)
+        // The reset is read only when it is told: for a cost the window can never hold.
+        return wait == nil
+            ? LimitFit(wait: nil, resetMilliseconds: reset(atMilliseconds: now))
+            : LimitFit(wait: wait, resetMilliseconds: 0)
+    }
+
+    func snapshot(limit: Int, at now: Int64) -> WindowSnapshot {
+        WindowSnapshot(limit: limit, used: used(atMilliseconds: now), resetMilliseconds: reset(atMilliseconds: now))
     }
 }
