@@ -15,19 +15,58 @@ public enum OpenAIResponseRewriter {
         alias: String,
         embeddingsAsBase64: Bool
     ) throws(UpstreamFailure) -> Result {
+        let aliasJSON = JSONString.encode(alias)
+        if embeddingsAsBase64 { return try rewriteEmbeddings(body, aliasJSON: aliasJSON) }
+        // One walk of the answer, checking all of it: where each `model` is, whether it is an
+        // error, and the counts of its first `usage`, read where the walk meets it.
+        var models = SpliceRanges()
+        var answeredWithError = false
+        var counts: Usage.CountRanges?
+        do {
+            try JSONScanner.scan(body, range: 0..<body.count) { scanner throws(JSONScanError) in
+                scanner.skipWhitespace()
+                guard scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
+                try scanner.walkObject(depth: 0) { scanner, key throws(JSONScanError) in
+                    guard key.isUTF8 else { throw .invalidUTF8 }
+                    if counts == nil, scanner.key(key, is: "usage") {
+                        counts = try Usage.countRanges(in: &scanner, depth: 1)
+                        return
+                    }
+                    let start = scanner.index
+                    try scanner.skipValue(depth: 1)
+                    if scanner.key(key, is: "model") {
+                        models.append(start..<scanner.index)
+                    } else if scanner.key(key, is: "error") {
+                        answeredWithError = true
+                    }
+                }
+                scanner.skipWhitespace()
+                guard scanner.index == scanner.end else { throw .trailingBytes }
+            }
+        } catch {
+            throw .broken("unreadable answer: not a JSON object")
+        }
+        if answeredWithError { throw .broken("answered 200 with an error") }
+        // Every byte as the upstream sent it but `model`'s value.
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + aliasJSON.count)
+        models.splice(body, replacingWith: aliasJSON, into: &out)
+        return Result(body: out, usage: counts.flatMap { Usage(body, counts: $0) })
+    }
+
+    /// An embeddings answer whose float vectors become base64, as the client asked.
+    private static func rewriteEmbeddings(_ body: [UInt8], aliasJSON: [UInt8]) throws(UpstreamFailure) -> Result {
         guard let object = try? JSONScanner.object(in: body) else {
             throw .broken("unreadable answer: not a JSON object")
         }
         if object.member("error") != nil { throw .broken("answered 200 with an error") }
         let usage = object.member("usage").flatMap { Usage(body, range: $0.valueRange) }
-        let aliasJSON = JSONString.encode(alias)
-        if embeddingsAsBase64, let data = object.array("data") {
+        if let data = object.array("data") {
             var rewriter = JSONObjectRewriter(object)
             if object.member("model") != nil { rewriter.set("model", to: aliasJSON) }
             rewriter.set("data", to: base64Embeddings(body, elements: data))
             return Result(body: rewriter.bytes(), usage: usage)
         }
-        // Every byte as the upstream sent it but `model`'s value.
         var out: [UInt8] = []
         object.append(replacingValuesOf: "model", with: aliasJSON, to: &out)
         return Result(body: out, usage: usage)

@@ -16,33 +16,58 @@ public struct Usage: Sendable, Equatable {
         self.estimated = estimated
     }
 
+    /// Where the two counts of a `usage` object are in the bytes scanned.
+    struct CountRanges {
+        var prompt: Range<Int>?
+        var completion: Range<Int>?
+    }
+
     /// Reads the OpenAI `usage` object at `range` of `bytes` (every answer's): walked once, its
     /// two counts read where they stand, no list of its members made. `nil` when it is not an
     /// object or its first `prompt_tokens` is not a whole number.
     init?(_ bytes: [UInt8], range: Range<Int>) {
-        let counts = try? JSONScanner.scan(bytes, range: range) {
-            scanner throws(JSONScanError) -> (prompt: Range<Int>?, completion: Range<Int>?) in
-            var counts: (prompt: Range<Int>?, completion: Range<Int>?) = (nil, nil)
+        let counts = try? JSONScanner.scan(bytes, range: range) { scanner throws(JSONScanError) -> CountRanges in
             scanner.skipWhitespace()
-            try scanner.walkObject(depth: 0) { scanner, key throws(JSONScanError) in
-                guard key.isUTF8 else { throw .invalidUTF8 }
-                let start = scanner.index
-                try scanner.skipValue(depth: 1)
-                if counts.prompt == nil, scanner.key(key, is: "prompt_tokens") {
-                    counts.prompt = start..<scanner.index
-                } else if counts.completion == nil, scanner.key(key, is: "completion_tokens") {
-                    counts.completion = start..<scanner.index
-                }
-            }
+            guard scanner.peek() == UInt8(ascii: "{") else { throw .notAnObject }
+            let counts = try Self.countRanges(in: &scanner, depth: 0)
             scanner.skipWhitespace()
             guard scanner.index == scanner.end else { throw .trailingBytes }
             return counts
         }
-        guard let promptRange = counts?.prompt, let prompt = JSONObject.wholeNumber(bytes[promptRange]) else {
+        guard let counts else { return nil }
+        self.init(bytes, counts: counts)
+    }
+
+    /// The counts at `counts` of `bytes`; `nil` without a whole `prompt_tokens`.
+    init?(_ bytes: [UInt8], counts: CountRanges) {
+        guard let promptRange = counts.prompt, let prompt = JSONObject.wholeNumber(bytes[promptRange]) else {
             return nil
         }
-        let completion = counts?.completion.flatMap { JSONObject.wholeNumber(bytes[$0]) }
+        let completion = counts.completion.flatMap { JSONObject.wholeNumber(bytes[$0]) }
         self.init(promptTokens: prompt, completionTokens: completion ?? 0)
+    }
+
+    /// Moves the scanner past the value at its index, a `usage` at nesting level `depth`, and
+    /// tells where its first `prompt_tokens` and `completion_tokens` are: none for a value that
+    /// is not an object. The walk of a whole answer calls it where it meets `usage`, so the
+    /// object is read once.
+    static func countRanges(in scanner: inout JSONScanner, depth: Int) throws(JSONScanError) -> CountRanges {
+        var counts = CountRanges()
+        guard scanner.peek() == UInt8(ascii: "{") else {
+            try scanner.skipValue(depth: depth)
+            return counts
+        }
+        try scanner.walkObject(depth: depth) { scanner, key throws(JSONScanError) in
+            guard key.isUTF8 else { throw .invalidUTF8 }
+            let start = scanner.index
+            try scanner.skipValue(depth: depth + 1)
+            if counts.prompt == nil, scanner.key(key, is: "prompt_tokens") {
+                counts.prompt = start..<scanner.index
+            } else if counts.completion == nil, scanner.key(key, is: "completion_tokens") {
+                counts.completion = start..<scanner.index
+            }
+        }
+        return counts
     }
 
     /// The OpenAI `usage` object.

@@ -79,4 +79,41 @@ import Testing
         }
         #expect(floats == [0.5, -1.25, 3])
     }
+
+    /// The one walk of an answer against its reading through `JSONScanner.object`: the same
+    /// bytes, the same usage, the same refusals.
+    @Test func oneWalkOfAnAnswerReadsItAsItsMembersWould() {
+        // swift-format-ignore
+        let bodies = [
+            #"{"model":"up","usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}}"#,
+            #"{"usage":{"completion_tokens":7,"prompt_tokens":5},"model":"up","model":"twice"}"#,
+            #"{"usage":null,"model":"up"}"#,
+            #"{"usage":{"prompt_tokens":1.5},"model":"up"}"#,
+            #"{"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2}}"#,
+            #"{"usage":[1,2],"choices":[{"model":"inner","usage":{"prompt_tokens":9}}]}"#,
+            #"{"mod\u0065l":"escaped","us\u0061ge":{"prompt_tokens":4}}"#,
+            #"{"usage":{"prompt_tokens":3,"nested":{"prompt_tokens":8}}}"#,
+            #" { "model" : "up" , "usage" : { "prompt_tokens" : 2 } } "#,
+            #"{"error":{"message":"no"},"model":"up"}"#,
+            #"{"model":"up"} trailing"#,
+            #"["model"]"#,
+            #"{"model":"up","usage":{"prompt_tokens":2,}}"#,
+            #"{"model":"up","usage":{"prompt_tokens":2}"#,
+            "{\"model\":\"\u{1}\"}",
+            #"{}"#,
+        ]
+        for body in bodies {
+            let bytes = Array(body.utf8)
+            let walked = try? OpenAIResponseRewriter.rewrite(bytes, alias: "alias", embeddingsAsBase64: false)
+            let object = try? JSONScanner.object(in: bytes)
+            guard let object, object.member("error") == nil else {
+                #expect(walked == nil, "\(body)")
+                continue
+            }
+            var expected: [UInt8] = []
+            object.append(replacingValuesOf: "model", with: JSONString.encode("alias"), to: &expected)
+            #expect(walked?.body == expected, "\(body)")
+            #expect(walked?.usage == object.member("usage").flatMap { Usage(bytes, range: $0.valueRange) }, "\(body)")
+        }
+    }
 }
