@@ -36,6 +36,21 @@ import Testing
 
     @Test func duplicatesElsewhereAreTheClientsBusiness() throws {
         #expect(try parse(#"{"model":"m","temperature":1,"temperature":2}"#).model == "m")
+        // The first of a field read but not required once counts.
+        let twice = try parse(
+            #"{"model":"m","encoding_format":"base64","encoding_format":"float","input":"abc","input":"x"}"#)
+        #expect(twice.wantsBase64 && twice.promptBytes == 5)
+    }
+
+    @Test func aKeySpelledWithEscapesIsTheSameField() throws {
+        #expect(throws: ClientRequestError(message: "duplicate key \"model\" in the body", param: "model")) {
+            try parse(#"{"model":"m","mod\u0065l":"n"}"#)
+        }
+        #expect(throws: ClientRequestError(message: "stream must be a boolean", param: "stream")) {
+            try parse(#"{"model":"m","str\u0065am":1}"#)
+        }
+        // Fields are told apart by their whole key, not its length.
+        #expect(try parse(#"{"model":"m","modem":1,"inputs":2,"streams":3,"prompts":[]}"#).promptBytes == 0)
     }
 
     @Test func explainsWrongTypes() {
