@@ -38,18 +38,15 @@ enum UUIDText {
         // Read in place: an enumerated UTF-8 view costs an iterator step per byte.
         return text.withUTF8 { bytes in
             guard bytes.count == 36 else { return false }
+            // Bit n set: byte n is a dash.
+            let dashes: UInt64 = 1 << 8 | 1 << 13 | 1 << 18 | 1 << 23
             for index in 0..<36 {
                 let byte = bytes[index]
-                switch index {
-                case 8, 13, 18, 23:
+                if dashes >> index & 1 == 1 {
                     guard byte == UInt8(ascii: "-") else { return false }
-                default:
-                    switch byte {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-                        UInt8(ascii: "A")...UInt8(ascii: "F"):
-                        continue
-                    default: return false
-                    }
+                } else {
+                    // A digit, or a letter from a to f in either case (0x20 makes it lowercase).
+                    guard byte &- UInt8(ascii: "0") < 10 || (byte | 0x20) &- UInt8(ascii: "a") < 6 else { return false }
                 }
             }
             return true
