@@ -45,4 +45,22 @@ struct UpstreamRequestEncoderTests {
     func aPathThatWouldSplitTheRequestLineIsRefused(_ path: String) {
         #expect(encoded([("host", "backend")], path: path) == nil)
     }
+
+    @Test func aValueOrPathIsRefusedWhereverItsBreakingByteStands() {
+        let breaking: [UInt8] = [0x0D, 0x0A, 0x00]
+        let harmless: [UInt8] = [0x09, 0x0B, 0x0C, 0x0E, 0x2D, 0x7F, 0x8D, 0xFF]
+        for length in 1..<20 {
+            let plain = (0..<length).map { harmless[$0 % harmless.count] }
+            #expect(plain.withUnsafeBytes(HTTPFieldBytes.isSafeValue))
+            #expect(!(plain + [0x20]).withUnsafeBytes(HTTPFieldBytes.isSafeTarget))
+            for position in 0..<length {
+                for byte in breaking + [0x20] {
+                    var bytes = plain
+                    bytes[position] = byte
+                    #expect(bytes.withUnsafeBytes(HTTPFieldBytes.isSafeValue) == (byte == 0x20), "\(bytes)")
+                    #expect(!bytes.withUnsafeBytes(HTTPFieldBytes.isSafeTarget), "\(bytes)")
+                }
+            }
+        }
+    }
 }
