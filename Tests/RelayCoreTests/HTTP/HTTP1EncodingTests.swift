@@ -1,6 +1,5 @@
 import HTTPTypes
 import NIOCore
-import NIOHTTP1
 import Testing
 
 @testable import RelayCore
@@ -9,50 +8,47 @@ import Testing
 struct HTTP1EncodingTests {
     let allocator = ByteBufferAllocator()
 
+    /// The head `HTTP1ResponseEncoding` writes, as text.
+    private func head(
+        _ status: HTTPResponse.Status, _ fields: HTTPFields, framing: ResponseFraming, date: String?
+    ) -> String {
+        String(
+            buffer: HTTP1ResponseEncoding.head(
+                status: status, fields: fields, framing: framing, date: date, allocator: allocator))
+    }
+
     @Test func aResponseHeadIsTheStatusLineTheFieldsAndAnEmptyLine() {
-        var response = HTTPResponse(status: .tooManyRequests)
-        response.headerFields = [.contentType: "application/json", .contentLength: "2", .retryAfter: "7"]
         let date = "Fri, 27 Nov 2026 06:00:00 GMT"
-        let bytes = HTTP1ResponseEncoding.head(
-            status: response.status, fields: response.headerFields, framing: .length, date: date, allocator: allocator)
+        let fields: HTTPFields = [.contentType: "application/json", .contentLength: "2", .retryAfter: "7"]
         #expect(
-            String(buffer: bytes)
+            head(.tooManyRequests, fields, framing: .length, date: date)
                 == "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
                 + "Retry-After: 7\r\ndate: \(date)\r\n\r\n")
     }
 
     @Test func aStreamedHeadSaysChunkedWhateverTheResponseSaid() {
-        var response = HTTPResponse(status: .ok)
-        response.headerFields = [.contentType: "text/event-stream", .transferEncoding: "gzip", .date: "yesterday"]
-        let bytes = HTTP1ResponseEncoding.head(
-            status: response.status, fields: response.headerFields, framing: .chunked, date: "today",
-            allocator: allocator)
+        let fields: HTTPFields = [.contentType: "text/event-stream", .transferEncoding: "gzip", .date: "yesterday"]
         #expect(
-            String(buffer: bytes)
+            head(.ok, fields, framing: .chunked, date: "today")
                 == "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\ndate: today\r\n"
                 + "transfer-encoding: chunked\r\n\r\n")
     }
 
     @Test func aStatusWithoutBodyTellsNoLength() {
-        var response = HTTPResponse(status: .noContent)
-        response.headerFields = [.contentLength: "0", .xRequestID: "r1"]
-        let bytes = HTTP1ResponseEncoding.head(
-            status: response.status, fields: response.headerFields, framing: .bodiless, date: nil, allocator: allocator)
-        #expect(String(buffer: bytes) == "HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n")
+        let fields: HTTPFields = [.contentLength: "0", .xRequestID: "r1"]
+        #expect(
+            head(.noContent, fields, framing: .bodiless, date: nil)
+                == "HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n")
     }
 
     @Test func fieldsLongerThanTheRoomGivenAreWrittenWholeInOrder() {
-        var response = HTTPResponse(status: .ok)
         let long = String(repeating: "a", count: 300)
-        response.headerFields = [
+        let fields: HTTPFields = [
             .contentType: "application/json", .xRequestID: long, .transferEncoding: "chunked",
             .retryAfter: String(repeating: "7", count: 200), .contentLength: "2",
         ]
-        let bytes = HTTP1ResponseEncoding.head(
-            status: response.status, fields: response.headerFields, framing: .length, date: "today",
-            allocator: allocator)
         #expect(
-            String(buffer: bytes)
+            head(.ok, fields, framing: .length, date: "today")
                 == "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: \(long)\r\n"
                 + "Retry-After: \(String(repeating: "7", count: 200))\r\nContent-Length: 2\r\ndate: today\r\n\r\n")
     }

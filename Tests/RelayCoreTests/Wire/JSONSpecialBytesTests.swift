@@ -34,11 +34,7 @@ struct JSONSpecialBytesTests {
     @Test func agreesWithAByteByByteScanOnRandomBytes() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
-            let bytes = (0..<Int.random(in: 0..<64, using: &generator)).map { _ in
-                // Mostly printable, sometimes special, as real strings are.
-                Bool.random(using: &generator)
-                    ? UInt8.random(in: 0x20...0x7E, using: &generator) : UInt8.random(in: 0...255, using: &generator)
-            }
+            let bytes = RandomText.bytes(fewerThan: 64, using: &generator)
             let start = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &generator)
             #expect(scanned(bytes, from: start) == naive(bytes, from: start))
         }

@@ -46,10 +46,7 @@ struct WordScanTests {
     @Test func agreesWithAByteByByteScanOnRandomBytes() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<4000 {
-            let bytes = (0..<Int.random(in: 0..<48, using: &generator)).map { _ in
-                Bool.random(using: &generator)
-                    ? UInt8.random(in: 0x20...0x7E, using: &generator) : UInt8.random(in: 0...255, using: &generator)
-            }
+            let bytes = RandomText.bytes(fewerThan: 48, using: &generator)
             let start = Int.random(in: 0...bytes.count, using: &generator)
             for scan in Self.scans.indices {
                 let expected = bytes[start...].firstIndex(where: Self.scans[scan].matches) ?? bytes.count
