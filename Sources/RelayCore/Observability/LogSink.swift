@@ -40,9 +40,9 @@ public final class LogSink: Sendable {
         }
     }
 
-    /// Appends the line `format` writes into the room it is given, at least `most` bytes, and
-    /// returns the length of (a newline is added). The line is written where the batch is, not
-    /// made on its own and copied in.
+    /// Appends the line `format` writes into the room it is given (at least `most` bytes);
+    /// `format` returns the line's length, and a newline is added. The line is written where the
+    /// batch is, not made on its own and copied in.
     func emit(most: Int, _ format: (UnsafeMutableRawBufferPointer) -> Int) {
         let wasEmpty = pending.withLockedValue { buffer in
             let wasEmpty = buffer.readableBytes == 0

@@ -5,7 +5,7 @@ import NIOCore
 /// hop-by-hop or the backend's own), and making two strings of every field and a list of them
 /// cost about 600 instructions a field.
 struct HeadFields {
-    /// Where a field's name and value are in `head`.
+    /// Where a field's name and value are in `bytes`.
     private struct Ranges {
         var name: Range<Int>
         var value: Range<Int>
