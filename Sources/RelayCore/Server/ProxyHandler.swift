@@ -11,7 +11,7 @@ struct ProxyHandler {
     var client: ClientAddressKey
     /// The client's connection's watch: a request ends its upstream call as soon as the client
     /// leaves it.
-    var watch: ClientConnectionWatch?
+    let watch: ClientConnectionWatch
     /// The request's whole body, when it arrived with the head (`RelayRequestContext`).
     var arrivedBody: ByteBuffer?
 
@@ -299,9 +299,8 @@ extension ProxyHandler {
                 phase: streaming ? target.backend.firstEventWait : target.backend.answerWait
             )
             // A client that leaves ends the upstream call at once: nobody would read the answer.
-            let watch = handler.watch
-            watch?.onLeave { exchange.cancel(clientLeft: true) }
-            defer { watch?.onLeave(nil) }
+            handler.watch.onLeave { exchange.cancel(clientLeft: true) }
+            defer { handler.watch.onLeave(nil) }
             do {
                 guard case .head(let status, let upstreamHeaders) = try await exchange.next() else {
                     throw UpstreamFailure.broken("no response head")

@@ -9,7 +9,7 @@ import NIOCore
 /// written), the session is released unused and cleans up in `deinit` instead.
 final class StreamSession: Sendable {
     private let exchange: UpstreamExchange
-    private let watch: ClientConnectionWatch?
+    private let watch: ClientConnectionWatch
     private let backend: Backend
     private let gateway: Gateway
     /// The key's reservation, and its fallback_tpm reservation when a fallback serves.
@@ -19,7 +19,7 @@ final class StreamSession: Sendable {
 
     init(
         exchange: UpstreamExchange,
-        watch: ClientConnectionWatch?,
+        watch: ClientConnectionWatch,
         backend: Backend,
         gateway: Gateway,
         reservations: [Reservation],
@@ -37,9 +37,9 @@ final class StreamSession: Sendable {
     @concurrent func run(_ writer: inout any ResponseBodyWriter) async throws {
         guard var state = pending.withLockedValue({ $0.take() }) else { return }
         // A client that leaves ends the upstream call at once, not at the next write to it.
-        watch?.onLeave { [exchange] in exchange.cancel(clientLeft: true) }
+        watch.onLeave { [exchange] in exchange.cancel(clientLeft: true) }
         await StreamForwarder.forward(exchange, state: &state, writer: &writer)
-        watch?.onLeave(nil)
+        watch.onLeave(nil)
         let usage = finish(state)
         for reservation in reservations { await gateway.limiter.settle(reservation, usage: usage) }
         try await writer.finish(nil)

@@ -35,9 +35,9 @@ enum HTTP1Syntax {
         return nil
     }
 
-    /// Reads the field lines of `text` from `start` (each byte once), handing each name and
-    /// value (without the whitespace around it) to `field`. `text` ends with its last line's
-    /// CRLF, so every line found ends in one.
+    /// Reads the field lines of `text` from `start` (a value eight bytes at a time), handing each
+    /// name and value (without the whitespace around it) to `field`. `text` ends with its last
+    /// line's CRLF, so every line found ends in one.
     static func fields(
         of text: UnsafeRawBufferPointer,
         from start: Int,

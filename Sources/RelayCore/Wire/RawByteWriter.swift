@@ -64,13 +64,13 @@ struct RawByteWriter {
         var rest = value.magnitude
         // The digits are counted first, then written from the last, two at a time: half the
         // divisions of one at a time, and nothing to turn around.
+        // An `Int`'s magnitude is below 10^19: 19 digits at most, and 10^19 still fits the power.
         var count = 1
         var power: UInt = 10
         while count < 19, rest >= power {
             count += 1
             power &*= 10
         }
-        if count == 19, rest >= power { count = 20 }
         let start = at
         at += max(count, digits)
         var end = at

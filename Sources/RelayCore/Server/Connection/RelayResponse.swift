@@ -3,9 +3,9 @@ import HummingbirdCore
 import NIOCore
 
 /// An answer as a connection writes it: its status and fields, its body, and the fields Relay
-/// adds to the head. A body known whole is written by the connection itself; only a stream goes through a
-/// Hummingbird `ResponseBody`, whose closures and writer protocol (another module's `async`
-/// functions) cost a task switch at each call, several an answer.
+/// adds to the head. A body known whole is written by the connection itself; only a stream goes
+/// through a Hummingbird `ResponseBody`, whose closures and writer protocol (another module's
+/// `async` functions) cost a task switch at each call, several an answer.
 public struct RelayResponse: Sendable {
     public enum Body: Sendable {
         case bytes(ByteBuffer)
