@@ -9,7 +9,7 @@ import NIOCore
 public struct GatewayResponder: RelayResponder {
     let gateway: Gateway
 
-    public func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
         var response = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
@@ -42,9 +42,9 @@ public struct GatewayResponder: RelayResponder {
         var response: RelayResponse
         do throws(RelayError) {
             response = try await route(
-                &request, path: path, state: state,
+                request, path: path, state: state,
                 client: record.clientIP.map(ClientAddressKey.init) ?? ClientAddressKey(context.remoteAddress),
-                watch: context.watch, arrivedBody: context.arrivedBody, record: &record)
+                watch: context.watch, body: context.body, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
@@ -67,21 +67,21 @@ public struct GatewayResponder: RelayResponder {
     }
 
     private func route(
-        _ request: inout Request,
+        _ request: Request,
         path: String,
         state: GatewayState,
         client: ClientAddressKey,
         watch: ClientConnectionWatch,
-        arrivedBody: ByteBuffer?,
+        body: ArrivingBody,
         record: inout AccessRecord
     ) async throws(RelayError) -> RelayResponse {
         if let endpoint = Endpoint(rawValue: path) {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
                 gateway: gateway, state: state, endpoint: endpoint, client: client,
-                watch: watch, arrivedBody: arrivedBody
+                watch: watch, body: body
             )
-            .handle(&request, record: &record)
+            .handle(request, record: &record)
         }
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw .methodNotAllowed }

@@ -12,18 +12,18 @@ struct ProxyHandler {
     /// The client's connection's watch: a request ends its upstream call as soon as the client
     /// leaves it.
     let watch: ClientConnectionWatch
-    /// The request's whole body, when it arrived with the head (`RelayRequestContext`).
-    var arrivedBody: ByteBuffer?
+    /// The request's body, whole or still arriving (`RelayRequestContext`).
+    var body: ArrivingBody
 
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
 
-    func handle(_ request: inout Request, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
+    func handle(_ request: Request, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
         let authorization = request.headers.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
-        let client = try await readBody(&request)
+        let client = try await readBody(request)
         guard let model = state.config.models[client.model] else { throw .modelNotFound(model: client.model) }
         record.model = model.name
         guard ModelPolicy.allows(principal, model: model.name) else { throw .modelNotAllowed(model: model.name) }
@@ -62,18 +62,19 @@ struct ProxyHandler {
         }
     }
 
-    private func readBody(_ request: inout Request) async throws(RelayError) -> ClientRequest {
+    private func readBody(_ request: Request) async throws(RelayError) -> ClientRequest {
         let limit = state.config.server.maxBodyBytes
         if let length = request.headers.value(.contentLength).flatMap({ Int($0) }), length > limit {
             throw .requestTooLarge(limit: limit)
         }
         let buffer: ByteBuffer
-        if let arrivedBody {
+        switch body {
+        case .whole(let whole):
             // A chunked body has no length to check before it arrives.
-            guard arrivedBody.readableBytes <= limit else { throw .requestTooLarge(limit: limit) }
-            buffer = arrivedBody
-        } else {
-            buffer = try await Self.collect(&request, limit: limit)
+            guard whole.readableBytes <= limit else { throw .requestTooLarge(limit: limit) }
+            buffer = whole
+        case .arriving(let rest):
+            buffer = try await Self.collect(rest, limit: limit)
         }
         do {
             return try ClientRequest(body: Array(buffer.readableBytesView))
@@ -83,13 +84,10 @@ struct ProxyHandler {
     }
 
     /// The body still arriving, read to its end.
-    private static func collect(_ request: inout Request, limit: Int) async throws(RelayError) -> ByteBuffer {
+    private static func collect(_ rest: InboxRequestBody, limit: Int) async throws(RelayError) -> ByteBuffer {
         do {
-            return try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw .requestTooLarge(limit: limit)
-        } catch is NIOTooManyBytesError {
-            // What the body's collect throws for a body without Content-Length (chunked).
+            return try await rest.collect(upTo: limit)
+        } catch is InboxRequestBody.TooLarge {
             throw .requestTooLarge(limit: limit)
         } catch {
             throw .invalidRequest(message: "The request body could not be read.", param: nil)
@@ -147,14 +145,16 @@ extension ProxyHandler {
                     let config = target.backend.config
                     return total + (streaming ? config.firstByteTimeout : config.requestTimeout)
                 }
-            let deadline = NIODeadline.now() + TimeAmount(seconds: budget)
+            let began = NIODeadline.now()
+            let deadline = began + TimeAmount(seconds: budget)
             let ownCount = targets.prefix { !$0.isFallback }.count
             var skipped: [String] = []
             var position = 0
             while position < targets.count {
                 var target = targets[position]
                 position += 1
-                guard NIODeadline.now() < deadline else { break }
+                // The first target's check needs no second read of the clock.
+                guard (position == 1 ? began : NIODeadline.now()) < deadline else { break }
                 // An Ollama server whose last health check lacked the model would only answer 404.
                 if target.backend.lacksModel(target.upstreamModel) {
                     skipped.append("\(target.backend.name): model not pulled")
@@ -295,7 +295,7 @@ extension ProxyHandler {
             let exchange = UpstreamExchange(
                 pool: target.backend.pool,
                 request: request,
-                timeout: min(ownTimeout, deadline - .now()),
+                deadline: min(started + ownTimeout, deadline),
                 phase: streaming ? target.backend.firstEventWait : target.backend.answerWait
             )
             // A client that leaves ends the upstream call at once: nobody would read the answer.

@@ -1,4 +1,4 @@
-import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// Forwards an upstream event stream to the client event by event as it arrives.
@@ -53,7 +53,7 @@ enum StreamForwarder {
             state: State(translator: translator, first: first, record: record)
         )
         return RelayResponse(
-            status: .ok, headers: fields, body: .stream(ResponseBody { writer in try await session.run(&writer) }))
+            status: .ok, headers: fields, body: .stream(session))
     }
 
     struct State: Sendable {
@@ -64,10 +64,10 @@ enum StreamForwarder {
         var upstreamFailed = false
     }
 
-    @concurrent static func forward(
+    static func forward(
         _ exchange: UpstreamExchange,
         state: inout State,
-        writer: inout any ResponseBodyWriter
+        writer: inout ChannelResponseBodyWriter
     ) async {
         guard await send(state.first, &writer) else {
             state.record.error = "client disconnected"
@@ -112,8 +112,7 @@ enum StreamForwarder {
         }
     }
 
-    // `@concurrent`: Hummingbird's writer protocol is not Sendable, and its methods run off the caller.
-    @concurrent private static func send(_ bytes: [UInt8], _ writer: inout any ResponseBodyWriter) async -> Bool {
+    private static func send(_ bytes: [UInt8], _ writer: inout ChannelResponseBodyWriter) async -> Bool {
         do {
             try await writer.write(ByteBuffer(bytes: bytes))
             return true

@@ -1,11 +1,10 @@
-import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 
 /// A stream whose response has been handed to the server: forwards the rest of it, then
 /// releases the backend slot, settles the tokens and writes the access line, exactly once.
 ///
-/// If the server never runs the body (the client left before the status line could be
+/// If the connection never writes the body (the client left before the status line could be
 /// written), the session is released unused and cleans up in `deinit` instead.
 final class StreamSession: Sendable {
     private let exchange: UpstreamExchange
@@ -33,8 +32,8 @@ final class StreamSession: Sendable {
         self.pending = NIOLockedValueBox(state)
     }
 
-    // `@concurrent`: Hummingbird's writer protocol is not Sendable, and its methods run off the caller.
-    @concurrent func run(_ writer: inout any ResponseBodyWriter) async throws {
+    /// Runs on the connection's loop, where the writer's connection is.
+    func run(_ writer: consuming ChannelResponseBodyWriter) async throws {
         guard var state = pending.withLockedValue({ $0.take() }) else { return }
         // A client that leaves ends the upstream call at once, not at the next write to it.
         watch.onLeave { [exchange] in exchange.cancel(clientLeft: true) }

@@ -1,10 +1,9 @@
 import HTTPTypes
-import HummingbirdCore
 import NIOCore
 
 /// Writes a response, head and body, framed for HTTP/1.1, waiting while the client reads slower
 /// than the body comes.
-struct ChannelResponseBodyWriter: ResponseBodyWriter {
+struct ChannelResponseBodyWriter {
     /// A body of known length up to this size goes out in one buffer with its head.
     static let holdLimit = 16 * 1024
 

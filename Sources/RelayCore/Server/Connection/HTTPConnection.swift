@@ -5,7 +5,7 @@ import NIOHTTP1
 
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.
-public protocol RelayResponder: Sendable {
+protocol RelayResponder: Sendable {
     func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse
 }
 
@@ -56,11 +56,10 @@ struct HTTPConnection: ServerChildChannelValue {
         var requestHead = head.request
         if secure { requestHead.scheme = "https" }
         var context = context
-        context.arrivedBody = inbox.takeArrivedBody()
-        let body =
-            context.arrivedBody.map(RequestBody.init(buffer:))
-            ?? RequestBody(asyncSequence: InboxRequestBody(inbox: inbox))
-        let response = await responder.respond(to: Request(head: requestHead, body: body), context: context)
+        context.body = inbox.takeArrivedBody().map(ArrivingBody.whole) ?? .arriving(InboxRequestBody(inbox: inbox))
+        // The body is read through the context; the `Request`'s own stays empty.
+        let response = await responder.respond(
+            to: Request(head: requestHead, body: RequestBody(buffer: ByteBuffer())), context: context)
         let framing = ResponseFraming(
             status: response.status, fields: response.headers, bodyLength: response.bodyLength,
             method: requestHead.method, minorVersion: head.minorVersion)
@@ -80,11 +79,10 @@ struct HTTPConnection: ServerChildChannelValue {
             bodyLength: response.bodyLength)
         switch response.body {
         case .bytes(let bytes):
-            // Called on the writer itself, not through a `ResponseBody`'s closure.
             if bytes.readableBytes > 0 { try await writer.write(bytes) }
             try await writer.finish(nil)
-        case .stream(let stream):
-            try await stream.write(writer)
+        case .stream(let session):
+            try await session.run(writer)
         }
         // A body that ended without its end left the response unfinished: close, never reuse.
         if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }

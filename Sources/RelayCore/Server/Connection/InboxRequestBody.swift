@@ -1,27 +1,37 @@
 import NIOCore
 import NIOHTTP1
 
-/// A request body still arriving: its parts as the connection reads them, up to the request's `.end`.
-struct InboxRequestBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
+/// A request's body as the connection has it when the request's answer begins.
+enum ArrivingBody: Sendable {
+    /// All of it came with the head: the usual case, a small body in the same read.
+    case whole(ByteBuffer)
+    /// Some of it is still to come.
+    case arriving(InboxRequestBody)
+}
+
+/// A request body still arriving: read from the connection part by part, up to the request's
+/// `.end`. Read here rather than through Hummingbird's `RequestBody`, whose type-erased
+/// sequence steps through another module's `async` functions for every part.
+struct InboxRequestBody: Sendable {
     let inbox: ConnectionInbox
 
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let inbox: ConnectionInbox
+    /// More than the limit arrived; the rest is left unread (the connection skips it).
+    struct TooLarge: Error {}
 
-        mutating func next() async throws -> ByteBuffer? {
-            guard inbox.bodyPending else { return nil }
+    /// The rest of the body, whole.
+    func collect(upTo limit: Int) async throws -> ByteBuffer {
+        var body = ByteBuffer()
+        while inbox.bodyPending {
             switch try await inbox.next() {
-            case .body(let buffer): return buffer
-            case .end: return nil
+            case .body(var part):
+                guard part.readableBytes <= limit - body.readableBytes else { throw TooLarge() }
+                body.writeBuffer(&part)
+            case .end: break
             // The input ended inside the body: it is cut short, not complete.
             case nil: throw HTTPParserError.invalidEOFState
             case .head: throw HTTPParserError.invalidInternalState
             }
         }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inbox: inbox)
+        return body
     }
 }

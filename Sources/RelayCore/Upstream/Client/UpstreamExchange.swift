@@ -74,13 +74,18 @@ final class UpstreamExchange: @unchecked Sendable {
     private let toHEAD: Bool
     private let eventLoop: any EventLoop
 
-    init(pool: UpstreamConnectionPool, request: UpstreamRequest, timeout: TimeAmount, phase: String) {
+    convenience init(pool: UpstreamConnectionPool, request: UpstreamRequest, timeout: TimeAmount, phase: String) {
+        self.init(pool: pool, request: request, deadline: .now() + timeout, phase: phase)
+    }
+
+    /// `deadline` from a time the caller read already: a request reads the clock as few times as it can.
+    init(pool: UpstreamConnectionPool, request: UpstreamRequest, deadline: NIODeadline, phase: String) {
         self.pool = pool
         self.eventLoop = pool.eventLoopForCall()
         let encoded = UpstreamRequestEncoder.encode(request, allocator: ByteBufferAllocator())
         self.request = encoded ?? ByteBuffer()
         self.toHEAD = request.method == .HEAD
-        self.state = NIOLockedValueBox(State(deadline: .now() + timeout, phase: phase))
+        self.state = NIOLockedValueBox(State(deadline: deadline, phase: phase))
         guard encoded != nil else {
             finish(.failure(.broken(UpstreamRequestEncoderError().description)))
             return
