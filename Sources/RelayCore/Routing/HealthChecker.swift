@@ -82,13 +82,18 @@ struct HealthChecker: Service {
         let timeout = TimeAmount(seconds: min(backend.config.healthInterval, 5) + backend.config.connectTimeout)
         let exchange = UpstreamExchange(pool: backend.pool, request: request, timeout: timeout, phase: "health check")
         defer { exchange.cancel() }
-        do {
-            guard case .head(let status, _) = try await exchange.next(), (200..<300).contains(status) else {
+        // Shutdown cancels the checks: one in flight ends then, not at its timeout.
+        return await withTaskCancellationHandler {
+            do {
+                guard case .head(let status, _) = try await exchange.next(), (200..<300).contains(status) else {
+                    return nil
+                }
+                return String(decoding: try await exchange.collectBody(limit: 4 << 20), as: UTF8.self)
+            } catch {
                 return nil
             }
-            return String(decoding: try await exchange.collectBody(limit: 4 << 20), as: UTF8.self)
-        } catch {
-            return nil
+        } onCancel: {
+            exchange.cancel()
         }
     }
 

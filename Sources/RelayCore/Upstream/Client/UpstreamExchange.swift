@@ -94,22 +94,23 @@ final class UpstreamExchange: @unchecked Sendable {
     }
 
     /// The next event; `nil` when the upstream finished its answer.
+    ///
+    /// The wait has no cancellation handler of its own (one costs two updates of the task's
+    /// status records under its lock, and a task switch): whoever must stop a call early cancels
+    /// the exchange. A request does when its client leaves, which the server's shutdown makes
+    /// happen by closing the connection; the health checker does when its task is cancelled.
     func next() async throws(UpstreamFailure) -> Event? {
         if let ready = takeReady() { return try ready.get() }
         do {
-            return try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (reader: UnsafeContinuation<Event?, any Error>) in
-                    let (ready, resume) = state.withLockedValue {
-                        state -> (Result<Event?, UpstreamFailure>?, UpstreamConnection?) in
-                        let ready = Self.ready(&state)
-                        if ready.result == nil { state.reader = reader }
-                        return ready
-                    }
-                    resume?.resumeReading(for: self)
-                    if let ready { reader.resume(with: ready.mapError { $0 }) }
+            return try await withUnsafeThrowingContinuation { (reader: UnsafeContinuation<Event?, any Error>) in
+                let (ready, resume) = state.withLockedValue {
+                    state -> (Result<Event?, UpstreamFailure>?, UpstreamConnection?) in
+                    let ready = Self.ready(&state)
+                    if ready.result == nil { state.reader = reader }
+                    return ready
                 }
-            } onCancel: {
-                cancel()
+                resume?.resumeReading(for: self)
+                if let ready { reader.resume(with: ready.mapError { $0 }) }
             }
         } catch let failure as UpstreamFailure {
             throw failure
