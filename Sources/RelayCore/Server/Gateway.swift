@@ -11,6 +11,9 @@ public final class Gateway: Sendable {
     public let limiter: any RateLimiter
     /// Set when limits are shared through Redis: its health decides `/readyz` in `closed` mode.
     let redisLimiter: RedisRateLimiter?
+    /// Set when limits are kept in this process (the default): called without suspending
+    /// (`Gateway+Limits`).
+    let inProcessLimiter: InProcessRateLimiter?
     public let readiness = Readiness()
     public let metrics = RelayMetrics()
     let sink: LogSink
@@ -20,6 +23,7 @@ public final class Gateway: Sendable {
         self.current = NIOLockedValueBox(state)
         self.limiter = limiter
         self.redisLimiter = limiter as? RedisRateLimiter
+        self.inProcessLimiter = limiter as? InProcessRateLimiter
         self.sink = sink
         self.logFormat = state.config.log.format
     }

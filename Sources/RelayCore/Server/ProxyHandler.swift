@@ -32,7 +32,7 @@ struct ProxyHandler {
         let completionBudget = endpoint == .embeddings ? 0 : client.maxTokens ?? state.config.defaultMaxTokens
         let promptEstimate = TokenEstimate.tokens(forBytes: client.promptBytes)
         let reservation: Reservation
-        switch await gateway.limiter.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
+        switch await gateway.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
         case .admitted(let admitted):
             reservation = admitted
             record.rateLimit = admitted.snapshot
@@ -57,7 +57,7 @@ struct ProxyHandler {
         do {
             return try await call.run(targets, model: model, record: &record)
         } catch {
-            await gateway.limiter.settle(reservation, usage: nil)
+            await gateway.settle(reservation, usage: nil)
             throw error
         }
     }
@@ -186,7 +186,7 @@ extension ProxyHandler {
                 var fallbackReservation: Reservation?
                 if target.isFallback {
                     let estimate = reservation.tokens
-                    switch await handler.gateway.limiter.reserveFallback(principal, estimatedTokens: estimate) {
+                    switch await handler.gateway.reserveFallback(principal, estimatedTokens: estimate) {
                     case .admitted(let admitted):
                         fallbackReservation = admitted
                     case .rejected(let rejection):
@@ -227,7 +227,7 @@ extension ProxyHandler {
                     )
                 } catch {
                     if let fallbackReservation {
-                        await handler.gateway.limiter.settle(fallbackReservation, usage: nil)
+                        await handler.gateway.settle(fallbackReservation, usage: nil)
                     }
                     switch error {
                     case .final(let answer):
@@ -351,9 +351,9 @@ extension ProxyHandler {
                 let rewritten = try dialect.answer(body, endpoint: handler.endpoint, alias: alias, client: client)
                 record.status = 200
                 record.usage = rewritten.usage
-                await handler.gateway.limiter.settle(reservation, usage: rewritten.usage)
+                await handler.gateway.settle(reservation, usage: rewritten.usage)
                 if let fallbackReservation {
-                    await handler.gateway.limiter.settle(fallbackReservation, usage: rewritten.usage)
+                    await handler.gateway.settle(fallbackReservation, usage: rewritten.usage)
                 }
                 var fields = UpstreamHeaders.response(upstreamHeaders, contentLength: rewritten.body.count)
                 if !fields.contains(.contentType) { fields[.contentType] = "application/json" }

@@ -40,7 +40,7 @@ final class StreamSession: Sendable {
         await StreamForwarder.forward(exchange, state: &state, writer: &writer)
         watch.onLeave(nil)
         let usage = finish(state)
-        for reservation in reservations { await gateway.limiter.settle(reservation, usage: usage) }
+        for reservation in reservations { await gateway.settle(reservation, usage: usage) }
         try await writer.finish(nil)
     }
 
@@ -48,8 +48,8 @@ final class StreamSession: Sendable {
         guard var state = pending.withLockedValue({ $0.take() }) else { return }
         state.record.error = "client disconnected"
         let usage = finish(state)
-        let (limiter, reservations) = (gateway.limiter, reservations)
-        Task { for reservation in reservations { await limiter.settle(reservation, usage: usage) } }
+        let (gateway, reservations) = (gateway, reservations)
+        Task { for reservation in reservations { await gateway.settle(reservation, usage: usage) } }
     }
 
     /// Ends the upstream call and logs; returns the usage to settle on. A client that left is
