@@ -2,7 +2,7 @@ import HummingbirdCore
 
 /// The admin port (`server.admin_port`): `/metrics` and the detailed `/readyz`, kept off the
 /// client-facing port because metrics carry key names.
-struct AdminResponder: RelayResponder {
+struct AdminResponder: Sendable {
     let gateway: Gateway
 
     func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {

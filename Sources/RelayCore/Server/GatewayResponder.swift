@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// A plain switch over method and path rather than a router: the gateway has a handful of
 /// fixed routes, and model ids in `/v1/models/{id}` may contain `/`.
-public struct GatewayResponder: RelayResponder {
+public struct GatewayResponder: Sendable {
     let gateway: Gateway
 
     func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {

@@ -103,12 +103,12 @@ public struct RelayServer: Sendable {
     func makeServer(
         tlsContexts: TLSContextBox? = nil,
         onListening: @escaping @Sendable (Int) async -> Void
-    ) -> Server<HTTPServerChannel<GatewayResponder>> {
+    ) -> Server<HTTPServerChannel> {
         let server = config.server
         let logger = self.logger
         let scheme = tlsContexts == nil ? "http" : "https"
         return Server(
-            childChannelSetup: connections(answeredBy: GatewayResponder(gateway: gateway), tls: tlsContexts),
+            childChannelSetup: connections(answeredBy: .gateway(GatewayResponder(gateway: gateway)), tls: tlsContexts),
             configuration: .init(address: .hostname(server.host, port: server.port), backlog: Self.listenBacklog),
             onServerRunning: { channel in
                 try? await channel.setOption(.maxMessagesPerRead, value: Self.acceptsPerRead)
@@ -135,9 +135,7 @@ public struct RelayServer: Sendable {
     static let acceptsPerRead: UInt = 256
 
     /// Each accepted connection's setup, with the config's header and body deadlines.
-    private func connections<Responder: RelayResponder>(answeredBy responder: Responder, tls: TLSContextBox?)
-        -> HTTPServerChannel<Responder>
-    {
+    private func connections(answeredBy responder: RelayResponder, tls: TLSContextBox?) -> HTTPServerChannel {
         HTTPServerChannel(
             responder: responder,
             tls: tls,
@@ -158,11 +156,11 @@ public struct RelayServer: Sendable {
     }
 
     /// `/metrics` and the detailed `/readyz` on `server.admin_port`.
-    func makeAdminServer(port: Int) -> Server<HTTPServerChannel<AdminResponder>> {
+    func makeAdminServer(port: Int) -> Server<HTTPServerChannel> {
         let logger = self.logger
         let server = config.server
         return Server(
-            childChannelSetup: connections(answeredBy: AdminResponder(gateway: gateway), tls: nil),
+            childChannelSetup: connections(answeredBy: .admin(AdminResponder(gateway: gateway)), tls: nil),
             configuration: .init(address: .hostname(server.host, port: port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? port

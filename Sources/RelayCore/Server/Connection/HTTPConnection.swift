@@ -5,8 +5,21 @@ import NIOHTTP1
 
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.
-protocol RelayResponder: Sendable {
-    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse
+///
+/// Cases, not a protocol: a call through a protocol's `async` requirement costs the caller a
+/// task switch when it returns (a look-up of the task's preferred executor, under the task's
+/// lock), and the connection's task, which Hummingbird starts through its own protocol, does not
+/// get a copy specialised for each responder.
+enum RelayResponder: Sendable {
+    case gateway(GatewayResponder)
+    case admin(AdminResponder)
+
+    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
+        switch self {
+        case .gateway(let gateway): await gateway.respond(to: request, context: context)
+        case .admin(let admin): await admin.respond(to: request, context: context)
+        }
+    }
 }
 
 /// One client connection: its requests answered one after another, keep-alive, until the client
@@ -18,7 +31,7 @@ struct HTTPConnection: ServerChildChannelValue {
     let secure: Bool
 
     /// Runs on the connection's event loop (the caller's task executor preference).
-    func serve(_ responder: some RelayResponder) async {
+    func serve(_ responder: RelayResponder) async {
         let context = RelayRequestContext(remoteAddress: channel.remoteAddress, channel: channel, watch: inbox.watch)
         do {
             var head = try await nextHead()
@@ -50,7 +63,7 @@ struct HTTPConnection: ServerChildChannelValue {
     /// Answers one request; `false` when the connection closes after it.
     private func answer(
         _ head: ClientRequestHead,
-        responder: some RelayResponder,
+        responder: RelayResponder,
         context: RelayRequestContext
     ) async throws -> Bool {
         var requestHead = head.request

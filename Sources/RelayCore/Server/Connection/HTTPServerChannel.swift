@@ -10,10 +10,10 @@ import NIOSSL
 /// the accept is Relay's: ``ConnectionInbox`` reads the requests from the socket's bytes, so a
 /// request part costs a queue append instead of a trip through `NIOAsyncChannel`'s async
 /// sequences and writer, and the response goes out as bytes Relay encodes.
-struct HTTPServerChannel<Responder: RelayResponder>: ServerChildChannel {
+struct HTTPServerChannel: ServerChildChannel {
     typealias Value = HTTPConnection
 
-    let responder: Responder
+    let responder: RelayResponder
     /// Per connection, the context in the box when it is accepted (a reload renews it); `nil`
     /// for plain HTTP.
     let tls: TLSContextBox?
