@@ -1,13 +1,13 @@
-import HummingbirdCore
+import HTTPTypes
 
 /// The admin port (`server.admin_port`): `/metrics` and the detailed `/readyz`, kept off the
 /// client-facing port because metrics carry key names.
 struct AdminResponder: Sendable {
     let gateway: Gateway
 
-    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
         let metricsPath = gateway.state.config.server.metricsPath
-        switch (request.method, request.uri.path) {
+        switch (request.method, request.routePath) {
         case (.get, "/readyz"):
             return GatewayResponder(gateway: gateway).readiness()
         case (.get, "/healthz"):
@@ -15,7 +15,7 @@ struct AdminResponder: Sendable {
         case (.get, let path) where path == metricsPath:
             return GatewayResponder.metrics(gateway)
         default:
-            return GatewayResponder.errorResponse(.routeNotFound(path: request.uri.path))
+            return GatewayResponder.errorResponse(.routeNotFound(path: request.routePath))
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// Routes each request to its handler and turns every error into one OpenAI-shaped answer.
@@ -9,7 +9,7 @@ import NIOCore
 public struct GatewayResponder: Sendable {
     let gateway: Gateway
 
-    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
         var response = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
@@ -22,8 +22,8 @@ public struct GatewayResponder: Sendable {
     }
 
     /// The answer, with Relay's fields for its head when it answers a request to a model.
-    private func answer(_ request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
-        let path = request.uri.path
+    private func answer(_ request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
+        let path = request.routePath
         // One read of the config state per request, used from routing to the last byte.
         let state = gateway.state
         let server = state.config.server
@@ -37,8 +37,8 @@ public struct GatewayResponder: Sendable {
         default:
             break
         }
-        var record = AccessRecord(requestID: Self.requestID(request.headers.value(.xRequestID)))
-        record.noteOrigin(headers: request.headers, peer: context.remoteAddress, trusted: state.trustedProxies)
+        var record = AccessRecord(requestID: Self.requestID(request.headerFields.value(.xRequestID)))
+        record.noteOrigin(headers: request.headerFields, peer: context.remoteAddress, trusted: state.trustedProxies)
         var response: RelayResponse
         do throws(RelayError) {
             response = try await route(
@@ -67,7 +67,7 @@ public struct GatewayResponder: Sendable {
     }
 
     private func route(
-        _ request: Request,
+        _ request: HTTPRequest,
         path: String,
         state: GatewayState,
         client: ClientAddressKey,

@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// `GET /v1/models` and `GET /v1/models/{id}`: only what the key's scopes allow, decided by
@@ -9,9 +9,10 @@ struct ModelsHandler {
     /// The client's address, for throttling repeated wrong keys.
     var client: ClientAddressKey
 
-    func handle(_ request: Request, path: String, record: inout AccessRecord) async throws(RelayError) -> RelayResponse
+    func handle(_ request: HTTPRequest, path: String, record: inout AccessRecord) async throws(RelayError)
+        -> RelayResponse
     {
-        let authorization = request.headers.value(.authorization)
+        let authorization = request.headerFields.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name

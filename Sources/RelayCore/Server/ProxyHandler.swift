@@ -1,4 +1,4 @@
-import Hummingbird
+import HTTPTypes
 import NIOCore
 
 /// One proxied request, from the client's headers to the upstream's last byte:
@@ -18,8 +18,8 @@ struct ProxyHandler {
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
 
-    func handle(_ request: Request, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
-        let authorization = request.headers.value(.authorization)
+    func handle(_ request: HTTPRequest, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
+        let authorization = request.headerFields.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
@@ -50,7 +50,7 @@ struct ProxyHandler {
             principal: principal,
             client: client,
             alias: model.name,
-            headers: request.headers,
+            headers: request.headerFields,
             reservation: reservation,
             promptEstimate: promptEstimate
         )
@@ -62,9 +62,9 @@ struct ProxyHandler {
         }
     }
 
-    private func readBody(_ request: Request) async throws(RelayError) -> ClientRequest {
+    private func readBody(_ request: HTTPRequest) async throws(RelayError) -> ClientRequest {
         let limit = state.config.server.maxBodyBytes
-        if let length = request.headers.value(.contentLength).flatMap({ Int($0) }), length > limit {
+        if let length = request.headerFields.value(.contentLength).flatMap({ Int($0) }), length > limit {
             throw .requestTooLarge(limit: limit)
         }
         let buffer: ByteBuffer

@@ -14,7 +14,7 @@ enum RelayResponder: Sendable {
     case gateway(GatewayResponder)
     case admin(AdminResponder)
 
-    func respond(to request: consuming Request, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
         switch self {
         case .gateway(let gateway): await gateway.respond(to: request, context: context)
         case .admin(let admin): await admin.respond(to: request, context: context)
@@ -70,9 +70,7 @@ struct HTTPConnection: ServerChildChannelValue {
         if secure { requestHead.scheme = "https" }
         var context = context
         context.body = inbox.takeArrivedBody().map(ArrivingBody.whole) ?? .arriving(InboxRequestBody(inbox: inbox))
-        // The body is read through the context; the `Request`'s own stays empty.
-        let response = await responder.respond(
-            to: Request(head: requestHead, body: RequestBody(buffer: ByteBuffer())), context: context)
+        let response = await responder.respond(to: requestHead, context: context)
         let framing = ResponseFraming(
             status: response.status, fields: response.headers, bodyLength: response.bodyLength,
             method: requestHead.method, minorVersion: head.minorVersion)
