@@ -40,10 +40,9 @@ private func read(_ bytes: UnsafeRawBufferPointer, cutEvery lengths: [Int]) -> P
                 case .head(let head):
                     if open { fatalError("FuzzHTTPRequests: a head before the last request's end") }
                     open = true
-                    let request = head.request
-                    let fields = request.headerFields.map { "\($0.name): \($0.value)" }
+                    let fields = head.headerFields.map { "\($0.name): \($0.value)" }
                     log.note(
-                        "head \(request.method) \(request.path ?? "") \(request.authority ?? "") 1.\(head.minorVersion) "
+                        "head \(head.method) \(head.path) \(head.authority ?? "") 1.\(head.minorVersion) "
                             + "\(head.keepAlive) \(fields)")
                 case .body(let buffer):
                     if buffer.readableBytes == 0 || !open {

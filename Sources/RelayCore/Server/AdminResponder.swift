@@ -5,7 +5,7 @@ import HTTPTypes
 struct AdminResponder: Sendable {
     let gateway: Gateway
 
-    func respond(to request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: ClientRequestHead, context: RelayRequestContext) async -> RelayResponse {
         let metricsPath = gateway.state.config.server.metricsPath
         switch (request.method, request.routePath) {
         case (.get, "/readyz"):

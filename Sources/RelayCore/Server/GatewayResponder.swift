@@ -9,7 +9,7 @@ import NIOCore
 public struct GatewayResponder: Sendable {
     let gateway: Gateway
 
-    func respond(to request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: ClientRequestHead, context: RelayRequestContext) async -> RelayResponse {
         var response = await answer(request, context: context)
         // While draining, every answer closes its connection, so keep-alive clients and load
         // balancers reconnect to a replica that is staying instead of holding this one.
@@ -22,7 +22,7 @@ public struct GatewayResponder: Sendable {
     }
 
     /// The answer, with Relay's fields for its head when it answers a request to a model.
-    private func answer(_ request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
+    private func answer(_ request: ClientRequestHead, context: RelayRequestContext) async -> RelayResponse {
         let path = request.routePath
         // One read of the config state per request, used from routing to the last byte.
         let state = gateway.state
@@ -67,7 +67,7 @@ public struct GatewayResponder: Sendable {
     }
 
     private func route(
-        _ request: HTTPRequest,
+        _ request: ClientRequestHead,
         path: String,
         state: GatewayState,
         client: ClientAddressKey,

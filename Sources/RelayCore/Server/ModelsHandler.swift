@@ -9,7 +9,7 @@ struct ModelsHandler {
     /// The client's address, for throttling repeated wrong keys.
     var client: ClientAddressKey
 
-    func handle(_ request: HTTPRequest, path: String, record: inout AccessRecord) async throws(RelayError)
+    func handle(_ request: ClientRequestHead, path: String, record: inout AccessRecord) async throws(RelayError)
         -> RelayResponse
     {
         let authorization = request.headerFields.value(.authorization)

@@ -18,7 +18,7 @@ struct ProxyHandler {
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
 
-    func handle(_ request: HTTPRequest, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
+    func handle(_ request: ClientRequestHead, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
         let authorization = request.headerFields.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
@@ -62,7 +62,7 @@ struct ProxyHandler {
         }
     }
 
-    private func readBody(_ request: HTTPRequest) async throws(RelayError) -> ClientRequest {
+    private func readBody(_ request: ClientRequestHead) async throws(RelayError) -> ClientRequest {
         let limit = state.config.server.maxBodyBytes
         if let length = request.headerFields.value(.contentLength).flatMap({ Int($0) }), length > limit {
             throw .requestTooLarge(limit: limit)

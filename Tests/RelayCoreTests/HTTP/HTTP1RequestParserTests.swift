@@ -29,12 +29,11 @@ struct HTTP1RequestParserTests {
                 case .head(let head):
                     #expect(!open, "a head before the last request's end")
                     open = true
-                    let request = head.request
                     requests.append(
                         Request(
-                            line: "\(request.method) \(request.path ?? "") HTTP/1.\(head.minorVersion)",
-                            authority: request.authority,
-                            fields: request.headerFields.map { "\($0.name): \($0.value)" },
+                            line: "\(head.method) \(head.path) HTTP/1.\(head.minorVersion)",
+                            authority: head.authority,
+                            fields: head.headerFields.map { "\($0.name): \($0.value)" },
                             keepAlive: head.keepAlive
                         ))
                 case .body(let bytes):
@@ -53,6 +52,22 @@ struct HTTP1RequestParserTests {
     private static let chat =
         "POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer rk-x\r\n"
         + "Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"model\":\"m\"}"
+
+    @Test func aRequestIsRoutedByItsPathUpToTheQuery() throws {
+        let routes = [
+            "/v1/models": "/v1/models", "/v1/models?limit=2": "/v1/models",
+            "/v1/models/org%2Fmodel?x#y": "/v1/models/org%2Fmodel", "http://relay/healthz?probe=1": "/healthz",
+        ]
+        for (target, route) in routes {
+            var parser = HTTP1RequestParser()
+            parser.read(ByteBuffer(string: "GET \(target) HTTP/1.1\r\nHost: relay\r\n\r\n"))
+            guard case .head(let head) = try parser.next() else {
+                Issue.record("no head for \(target)")
+                continue
+            }
+            #expect(head.routePath == route, "\(target)")
+        }
+    }
 
     @Test func aRequestWithABodyAndTheNextOneOnTheSameConnection() throws {
         let expected = [

@@ -1,17 +1,31 @@
 import HTTPTypes
 
-/// A client's request head as its connection read it: swift-http-types' `HTTPRequest`, the type
-/// the handlers read, and what HTTP/1.1 says of the connection.
-struct ClientRequestHead {
-    /// Its scheme is `http`: the connection makes it `https` when it came over TLS.
-    var request: HTTPRequest
+/// A client's request head as its connection read it: what the handlers read of it, and what
+/// HTTP/1.1 says of the connection. Not swift-http-types' `HTTPRequest`: that keeps method,
+/// scheme, authority and path as pseudo fields, each checked as a field value when it is made
+/// (about 1,300 instructions a request) and the method read back from its text at every look.
+struct ClientRequestHead: Sendable {
+    let method: HTTPRequest.Method
+    /// The request target as a path (``ClientRequestHeadBuilder/path(_:)``).
+    let path: String
+    /// The first `Host`, not among the fields.
+    let authority: String?
+    let headerFields: HTTPFields
     /// 0 or 1, of HTTP/1.x.
-    var minorVersion: UInt8
+    let minorVersion: UInt8
     /// The connection may carry another request after this one's answer (RFC 9112 §9.3).
-    var keepAlive: Bool
+    let keepAlive: Bool
+
+    /// The path a request is routed by: its target up to the query, `/` for none, as
+    /// Hummingbird's `URI.path` reads it, without parsing the rest of a URI for every request.
+    var routePath: String {
+        guard !path.isEmpty else { return "/" }
+        guard let query = path.utf8.firstIndex(of: UInt8(ascii: "?")) else { return path }
+        return String(path[..<query])
+    }
 }
 
-/// Makes the `HTTPRequest` straight from the head's bytes as the parser reads them.
+/// Makes the head straight from its bytes as the parser reads them.
 ///
 /// Reading into NIO's `HTTPRequestHead` and converting that cost two more strings a field, a
 /// second list of fields, and each name lowercased and checked again: about 7,000 instructions a
@@ -39,12 +53,15 @@ struct ClientRequestHeadBuilder {
         fields.append(HTTPField(name: fieldName, value: String(decoding: value, as: UTF8.self)))
     }
 
-    /// The request with `method` and `target` from its request line; `nil` for a method
+    /// The head with `method` and `target` from its request line; `nil` for a method
     /// swift-http-types refuses.
-    func request(method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer) -> HTTPRequest? {
+    func head(
+        method: UnsafeRawBufferPointer, target: UnsafeRawBufferPointer, minorVersion: UInt8, keepAlive: Bool
+    ) -> ClientRequestHead? {
         guard let method = HTTPRequest.Method(String(decoding: method, as: UTF8.self)) else { return nil }
-        return HTTPRequest(
-            method: method, scheme: "http", authority: authority, path: Self.path(target), headerFields: fields)
+        return ClientRequestHead(
+            method: method, path: Self.path(target), authority: authority, headerFields: fields,
+            minorVersion: minorVersion, keepAlive: keepAlive)
     }
 
     /// The request target as a path: origin form as it is; the path and query of an absolute

@@ -80,9 +80,11 @@ struct HTTP1RequestParser {
             framing.note(name: name, value: value)
             builder.append(name: name, value: value)
         }
-        guard let request = builder.request(method: method, target: target) else { throw .invalidStartLine }
-        let head = ClientRequestHead(
-            request: request, minorVersion: minorVersion, keepAlive: framing.keepAlive(minorVersion: minorVersion))
+        guard
+            let head = builder.head(
+                method: method, target: target, minorVersion: minorVersion,
+                keepAlive: framing.keepAlive(minorVersion: minorVersion))
+        else { throw .invalidStartLine }
         if framing.transferEncoding {
             guard framing.chunked, framing.contentLength == nil, !framing.invalidLength, minorVersion == 1 else {
                 throw .invalidFraming

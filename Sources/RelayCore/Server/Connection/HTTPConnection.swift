@@ -14,7 +14,7 @@ enum RelayResponder: Sendable {
     case gateway(GatewayResponder)
     case admin(AdminResponder)
 
-    func respond(to request: HTTPRequest, context: RelayRequestContext) async -> RelayResponse {
+    func respond(to request: ClientRequestHead, context: RelayRequestContext) async -> RelayResponse {
         switch self {
         case .gateway(let gateway): await gateway.respond(to: request, context: context)
         case .admin(let admin): await admin.respond(to: request, context: context)
@@ -27,8 +27,6 @@ enum RelayResponder: Sendable {
 struct HTTPConnection: ServerChildChannelValue {
     let channel: any Channel
     let inbox: ConnectionInbox
-    /// Requests came over TLS: their scheme is `https`.
-    let secure: Bool
 
     /// Runs on the connection's event loop (the caller's task executor preference).
     func serve(_ responder: RelayResponder) async {
@@ -66,14 +64,12 @@ struct HTTPConnection: ServerChildChannelValue {
         responder: RelayResponder,
         context: RelayRequestContext
     ) async throws -> Bool {
-        var requestHead = head.request
-        if secure { requestHead.scheme = "https" }
         var context = context
         context.body = inbox.takeArrivedBody().map(ArrivingBody.whole) ?? .arriving(InboxRequestBody(inbox: inbox))
-        let response = await responder.respond(to: requestHead, context: context)
+        let response = await responder.respond(to: head, context: context)
         let framing = ResponseFraming(
             status: response.status, fields: response.headers, bodyLength: response.bodyLength,
-            method: requestHead.method, minorVersion: head.minorVersion)
+            method: head.method, minorVersion: head.minorVersion)
         try await write(response, framing: framing)
         // Draining: the connection closes once the requests already read are answered.
         if inbox.quiescing, inbox.requestsInProgress == 0 { return false }

@@ -29,7 +29,7 @@ struct HTTPServerChannel: ServerChildChannel {
             let inbox = ConnectionInbox(
                 eventLoop: channel.eventLoop, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
             try pipeline.addHandler(inbox)
-            return HTTPConnection(channel: channel, inbox: inbox, secure: tls != nil)
+            return HTTPConnection(channel: channel, inbox: inbox)
         }
     }
 
