@@ -35,7 +35,7 @@ public protocol RateLimiter: Sendable {
 extension RateLimiter {
     /// Settles to the call's real usage (prompt + completion); `nil` refunds all tokens.
     public func settle(_ reservation: Reservation, usage: Usage?) async {
-        await settle(reservation, actualTokens: usage.map { $0.promptTokens + $0.completionTokens })
+        await settle(reservation, actualTokens: usage?.totalTokens)
     }
 }
 

@@ -17,7 +17,7 @@ extension Gateway {
 
     /// Settles to the call's real usage (prompt + completion); `nil` refunds all tokens.
     func settle(_ reservation: Reservation, usage: Usage?) async {
-        let tokens = usage.map { $0.promptTokens + $0.completionTokens }
+        let tokens = usage?.totalTokens
         if let inProcessLimiter {
             inProcessLimiter.settleNow(reservation, actualTokens: tokens)
         } else {

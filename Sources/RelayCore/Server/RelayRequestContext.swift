@@ -8,6 +8,6 @@ struct RelayRequestContext: Sendable {
     let channel: any Channel
     /// The connection's "the client left" signal: a request ends its upstream call at once.
     let watch: ClientConnectionWatch
-    /// The request's body: read from here, on the connection's loop, not from the `Request`'s.
+    /// The request's body, whole or still arriving: the responders read it from here.
     var body: ArrivingBody = .whole(ByteBuffer())
 }

@@ -2,6 +2,8 @@
 public struct Usage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
+    /// What a call is charged: prompt and completion.
+    public var totalTokens: Int { promptTokens + completionTokens }
     /// `true` when Relay estimated the counts because the upstream did not report them.
     public var estimated: Bool = false
 
@@ -73,7 +75,7 @@ public struct Usage: Sendable, Equatable {
     /// The OpenAI `usage` object.
     var json: [UInt8] {
         Array(
-            "{\"prompt_tokens\":\(promptTokens),\"completion_tokens\":\(completionTokens),\"total_tokens\":\(promptTokens + completionTokens)}"
+            "{\"prompt_tokens\":\(promptTokens),\"completion_tokens\":\(completionTokens),\"total_tokens\":\(totalTokens)}"
                 .utf8
         )
     }
