@@ -115,6 +115,8 @@ final class UpstreamExchange: @unchecked Sendable {
         } catch let failure as UpstreamFailure {
             throw failure
         } catch {
+            // Not reached: only an `UpstreamFailure` resumes the wait, but the continuation's
+            // error type is `any Error`.
             throw .broken("cancelled")
         }
     }
