@@ -6,7 +6,8 @@ import Testing
 @testable import RelayCore
 
 /// Relay's HTTP/1.1 client to its backends: kept-alive connections reused, closed ones not, and a
-/// request lost to a connection closed as it was reused sent again.
+/// request lost to a connection closed as it was reused sent again, but only if no byte of an
+/// answer arrived.
 @Suite struct UpstreamClientTests {
     private static func pool(_ upstream: ScriptedUpstream, basePath: String = "") -> UpstreamConnectionPool {
         UpstreamConnectionPool(
@@ -86,6 +87,30 @@ import Testing
         #expect(status == 200)
         #expect(body == #"{"on":1}"#)
         #expect(upstream.requests.map(\.body) == [#"{"n":1}"#, #"{"n":2}"#, #"{"n":2}"#])
+        await pool.shutdown()
+        try await upstream.stop()
+    }
+
+    /// Bytes a reused connection answers its second request with: not HTTP at all (the
+    /// client closes at once), and the start of a head cut off by the backend's close.
+    @Test(arguments: [
+        ("garbage\r\n\r\n", false, UpstreamFailure.broken("the answer has a start line that is not HTTP/1.1")),
+        ("HTTP/1.1 2", true, UpstreamFailure.broken("the connection closed before an answer")),
+    ])
+    func doesNotSendAgainOnceBytesOfAnAnswerArrived(
+        bytes: String, thenClose: Bool, failure: UpstreamFailure
+    ) async throws {
+        // Any other connection answers well: a request sent again would succeed there.
+        let upstream = try await ScriptedUpstream { connection, request in
+            connection == 0 && request == 1
+                ? .raw(bytes, thenClose: thenClose) : .answer(body: "{}", keepAlive: true)
+        }
+        let pool = Self.pool(upstream)
+        _ = try await Self.call(pool)
+        await #expect(throws: failure) {
+            _ = try await Self.call(pool, body: #"{"n":2}"#)
+        }
+        #expect(upstream.requests.map(\.body) == [#"{"n":1}"#, #"{"n":2}"#])
         await pool.shutdown()
         try await upstream.stop()
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// The handler of an upstream connection (after TLS, if any): sends an exchange's request, reads
 /// its answer with ``UpstreamResponseParser`` and hands the parts to that exchange, and holds
@@ -23,6 +24,9 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     private var closed = false
     /// The first error seen, reported with the close it causes.
     private var error: (any Error)?
+    /// Some byte of the exchange's answer arrived, read or refused by TLS: its request reached
+    /// the backend, so it is never sent again.
+    private var answerBegan = false
     /// The timer that ends the exchange when its deadline passes, and when it fires. One timer
     /// serves the connection's exchanges one after another: when it fires before the exchange's
     /// deadline (a later exchange's, or one moved on by progress), it is set again for that
@@ -39,11 +43,12 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func send(_ request: ByteBuffer, toHEAD: Bool, deadline: NIODeadline, for exchange: UpstreamExchange) {
         guard let context, !closed else {
-            exchange.connectionEnded(error: error)
+            exchange.connectionEnded(error: error, answerBegan: false)
             return
         }
         self.exchange = exchange
         keepAlive = false
+        answerBegan = false
         parser.expectAnswer(toHEAD: toHEAD)
         resume()
         watch(deadline, context: context)
@@ -87,6 +92,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if exchange != nil { answerBegan = true }
         // After a malformed answer nothing more of this connection is read: it is closing.
         guard error == nil else { return }
         parser.read(unwrapInboundIn(data))
@@ -121,6 +127,8 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if self.error == nil { self.error = error }
+        // A TLS record that could not be read is bytes the backend sent in answer.
+        if exchange != nil, error is BoringSSLError { answerBegan = true }
         context.close(promise: nil)
     }
 
@@ -134,7 +142,7 @@ final class UpstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHan
         if error == nil, parser.endsAtClose {
             exchange?.answerEnded(reusable: false)
         } else {
-            exchange?.connectionEnded(error: error)
+            exchange?.connectionEnded(error: error, answerBegan: answerBegan)
         }
         context.fireChannelInactive()
     }

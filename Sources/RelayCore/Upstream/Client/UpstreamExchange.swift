@@ -26,7 +26,7 @@ final class UpstreamExchange: @unchecked Sendable {
     private static let queueLimit = 256 * 1024
 
     /// How many times a request is sent again on a new connection when a kept-alive one was
-    /// closed by the backend just as it was reused.
+    /// closed by the backend just as it was reused, before any byte of an answer.
     private static let resendLimit = 2
 
     private struct State {
@@ -221,13 +221,16 @@ final class UpstreamExchange: @unchecked Sendable {
         finish(.success(()))
     }
 
-    /// The connection closed before the answer was complete.
-    func connectionEnded(error: (any Error)?) {
+    /// The connection closed before the answer was complete; `answerBegan` when some byte of
+    /// an answer had arrived on it, malformed or not.
+    func connectionEnded(error: (any Error)?, answerBegan: Bool) {
         let resend = state.withLockedValue { state in
             state.connection = nil
             // A kept-alive connection the upstream closed just as it was reused (an idle close
-            // racing the request): no answer began, so send it again.
-            guard !state.finished, !state.receivedHead, state.reused, state.resends < Self.resendLimit
+            // racing the request): no byte of an answer arrived, so send it again. Once one has,
+            // the backend took the request, and sending it again could run it twice.
+            guard !state.finished, !answerBegan, !state.receivedHead, state.reused,
+                state.resends < Self.resendLimit
             else { return false }
             state.resends += 1
             return true
