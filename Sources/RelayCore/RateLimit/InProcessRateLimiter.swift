@@ -67,8 +67,8 @@ public final class InProcessRateLimiter: RateLimiter {
             }
 
             let second = SlidingWindow.second(ofMilliseconds: now)
-            if limits.rpm != nil { windows.requests.charge(1, atSecond: second) }
-            if limits.tpm != nil { windows.tokens.charge(cost, atSecond: second) }
+            if limits.rpm != nil { windows.requests.charge(1, atMilliseconds: now) }
+            if limits.tpm != nil { windows.tokens.charge(cost, atMilliseconds: now) }
             if limits.maxParallel != nil { windows.inFlight += 1 }
             return .admitted(
                 Reservation(
@@ -101,7 +101,7 @@ public final class InProcessRateLimiter: RateLimiter {
                 return .rejected(rejection)
             }
             let second = SlidingWindow.second(ofMilliseconds: now)
-            windows.fallbackTokens.charge(cost, atSecond: second)
+            windows.fallbackTokens.charge(cost, atMilliseconds: now)
             return .admitted(
                 Reservation(
                     key: principal.name,

@@ -2,9 +2,11 @@ import RelayRedis
 
 /// The Lua scripts of the Redis limiter. Each runs atomically on the server and takes its time
 /// from `redis.call('TIME')`, so replicas' clocks never matter. Windows are kept like
-/// `SlidingWindow`: a hash per window, one field per second (`"1718000000" -> amount`), counted
-/// while `second >= now - 60`; older fields are deleted as they are met, and every key expires on
-/// its own (windows 62 s after their last write, slot sets one lease after theirs).
+/// `SlidingWindow`: a hash per window, two fields per second (`"1718000000" -> amount`, and
+/// `"t1718000000" -> the millisecond within that second of its latest charge`), counted until
+/// 60 s after that latest charge; older fields are deleted as they are met, and every key
+/// expires on its own (windows 62 s after their last write, slot sets one lease after theirs).
+/// A second with no `t` field is counted as if charged at its last millisecond.
 enum RedisRateLimitScripts {
     /// KEYS: requests hash, tokens hash, slots sorted set.
     /// ARGV: rpm, tpm, max_parallel (each -1 for none), cost, slot id, slot lease (ms).
@@ -15,25 +17,39 @@ enum RedisRateLimitScripts {
         local time = redis.call('TIME')
         local second = tonumber(time[1])
         local now = second * 1000 + math.floor(tonumber(time[2]) / 1000)
-        local oldest = second - 60
         local rpm, tpm, parallel = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
         local cost, lease = tonumber(ARGV[4]), tonumber(ARGV[6])
 
         local function load(key)
           local flat = redis.call('HGETALL', key)
+          local latest = {}
+          for i = 1, #flat, 2 do
+            if string.sub(flat[i], 1, 1) == 't' then latest[string.sub(flat[i], 2)] = tonumber(flat[i + 1]) end
+          end
           local buckets, used, expired = {}, 0, {}
           for i = 1, #flat, 2 do
-            local at, amount = tonumber(flat[i]), tonumber(flat[i + 1])
-            if at < oldest then
-              expired[#expired + 1] = flat[i]
-            else
-              buckets[#buckets + 1] = {at, amount}
-              used = used + amount
+            local field = flat[i]
+            if string.sub(field, 1, 1) ~= 't' then
+              local at, amount = tonumber(field), tonumber(flat[i + 1])
+              local last = at * 1000 + (latest[field] or 999)
+              if last + 60000 <= now then
+                expired[#expired + 1] = field
+                expired[#expired + 1] = 't' .. field
+              else
+                buckets[#buckets + 1] = {at, amount, last}
+                used = used + amount
+              end
             end
           end
           if #expired > 0 then redis.call('HDEL', key, unpack(expired)) end
-          table.sort(buckets, function(a, b) return a[1] < b[1] end)
+          table.sort(buckets, function(a, b) return a[3] < b[3] end)
           return buckets, used
+        end
+
+        -- A bucket's charges count until 60 s after its latest; a clock stepped back on the
+        -- server never makes a wait longer than the window.
+        local function untilExpiry(bucket)
+          return math.min(60000, bucket[3] + 60000 - now)
         end
 
         local function wait(buckets, used, amount, limit)
@@ -42,16 +58,22 @@ enum RedisRateLimitScripts {
           if excess <= 0 then return 0 end
           for _, bucket in ipairs(buckets) do
             excess = excess - bucket[2]
-            if excess <= 0 then return (bucket[1] + 61) * 1000 - now end
+            if excess <= 0 then return untilExpiry(bucket) end
           end
-          return 61000
+          return 60000
         end
 
         local function reset(buckets)
           for i = #buckets, 1, -1 do
-            if buckets[i][2] > 0 then return (buckets[i][1] + 61) * 1000 - now end
+            if buckets[i][2] > 0 then return untilExpiry(buckets[i]) end
           end
           return 0
+        end
+
+        local function charge(key, amount)
+          redis.call('HINCRBY', key, second, amount)
+          redis.call('HSET', key, 't' .. second, now - second * 1000)
+          redis.call('EXPIRE', key, 62)
         end
 
         local requestWait, requestUsed, requestReset = 0, 0, 0
@@ -77,16 +99,14 @@ enum RedisRateLimitScripts {
         local admitted = requestWait == 0 and tokenWait == 0 and (parallel < 0 or inFlight < parallel)
         if admitted then
           if rpm >= 0 then
-            redis.call('HINCRBY', KEYS[1], second, 1)
-            redis.call('EXPIRE', KEYS[1], 62)
+            charge(KEYS[1], 1)
             requestUsed = requestUsed + 1
-            requestReset = 61000 - (now - second * 1000)
+            requestReset = 60000
           end
           if tpm >= 0 then
-            redis.call('HINCRBY', KEYS[2], second, cost)
-            redis.call('EXPIRE', KEYS[2], 62)
+            charge(KEYS[2], cost)
             tokenUsed = tokenUsed + cost
-            if cost > 0 then tokenReset = 61000 - (now - second * 1000) end
+            if cost > 0 then tokenReset = 60000 end
           end
           if parallel >= 0 then
             redis.call('ZADD', KEYS[3], now + lease, ARGV[5])
@@ -100,18 +120,23 @@ enum RedisRateLimitScripts {
 
     /// KEYS: tokens hash, slots sorted set.
     /// ARGV: the second charged, the token correction (actual - charged), slot id ("" for none).
+    /// A correction goes to the second charged while it still counts; an extra charge for a
+    /// second that aged out goes to the current one.
     static let settle = RedisScript(
         """
-        local second = tonumber(redis.call('TIME')[1])
+        local time = redis.call('TIME')
+        local second = tonumber(time[1])
+        local now = second * 1000 + math.floor(tonumber(time[2]) / 1000)
         if ARGV[3] ~= '' then redis.call('ZREM', KEYS[2], ARGV[3]) end
         local charged, delta = ARGV[1], tonumber(ARGV[2])
         if delta == 0 then return 0 end
-        if tonumber(charged) >= second - 60 then
-          local amount = tonumber(redis.call('HGET', KEYS[1], charged) or '0')
-          if amount == 0 and delta < 0 then return 0 end
-          redis.call('HSET', KEYS[1], charged, math.max(0, amount + delta))
+        local amount = redis.call('HGET', KEYS[1], charged)
+        local last = tonumber(charged) * 1000 + tonumber(redis.call('HGET', KEYS[1], 't' .. charged) or '999')
+        if amount and last + 60000 > now then
+          redis.call('HSET', KEYS[1], charged, math.max(0, tonumber(amount) + delta))
         elseif delta > 0 then
           redis.call('HINCRBY', KEYS[1], second, delta)
+          redis.call('HSET', KEYS[1], 't' .. second, now - second * 1000)
         else
           return 0
         end

@@ -2,17 +2,29 @@
 ///
 /// Why buckets: memory stays at 61 counters per window whatever the traffic, where a log of
 /// admissions would grow with it. Why it is still exact about the contract ("never more than the
-/// limit in any 60 s span"): a bucket is counted until a whole 61 s after its second *began*, so
-/// anything charged at time t is still counted at every moment up to t + 60 s. The price is
-/// that an amount may be held up to one second longer than 60 s, never shorter. The Redis
-/// limiter's Lua script keeps its windows the same way (one hash field per second).
+/// limit in any 60 s span"): a bucket keeps the millisecond of its latest charge and is counted
+/// until 60 s after it, so anything charged at time t is still counted at every moment up to
+/// t + 60 s. The price is that an amount may be held up to one second longer than 60 s (an
+/// earlier charge in the same second waits for the latest), never shorter; a wait it tells is
+/// never longer than 60 s, as the latest charge was made before the moment it is asked. The
+/// Redis limiter's Lua script keeps its windows the same way (two hash fields per second).
 struct SlidingWindow {
-    /// Seconds a bucket is counted for, its own included: seconds `now - 60 ... now` are live.
+    /// Seconds a bucket can be counted in: its own and the 60 after it.
     static let liveSeconds: Int64 = 61
+    /// How long a charge is counted for, from its bucket's latest charge.
+    static let spanMilliseconds: Int64 = 60_000
 
     private struct Bucket {
         var second: Int64 = .min
         var amount = 0
+        /// The millisecond of the latest charge to this second: the bucket counts until 60 s later.
+        var latestMilliseconds: Int64 = .min
+
+        func counts(atMilliseconds now: Int64) -> Bool {
+            amount > 0 && latestMilliseconds > now - SlidingWindow.spanMilliseconds
+        }
+
+        var expiry: Int64 { latestMilliseconds + SlidingWindow.spanMilliseconds }
     }
 
     /// Indexed by second modulo 61; allocated on first use, so unlimited keys cost nothing.
@@ -20,8 +32,8 @@ struct SlidingWindow {
     /// The latest second ever charged: no bucket holds a later one, and every bucket with an
     /// amount holds one of the 61 seconds up to it.
     private var latestCharged: Int64 = .min
-    /// Every bucket's amount, summed: what is used while the latest second charged is current,
-    /// read without a pass over the buckets (several times a request).
+    /// Every bucket's amount, summed: what is used while the latest second charged is current
+    /// (but for the bucket of 60 s before it), read without a pass over the buckets.
     private var total = 0
     /// A charge went to a second already out of the window (the clock went back): `total` may
     /// count it, so `used` sums the buckets until the next full clear.
@@ -39,13 +51,19 @@ struct SlidingWindow {
     /// The total still counted at `now`.
     func used(atMilliseconds now: Int64) -> Int {
         let current = Self.second(ofMilliseconds: now)
-        // Within the latest second charged, every bucket with an amount still counts.
-        if current == latestCharged, !holdsStaleSecond { return total }
-        let oldest = current - Self.liveSeconds + 1
-        return buckets.reduce(0) { $0 + ($1.second >= oldest ? $1.amount : 0) }
+        // Within the latest second charged every bucket with an amount still counts, but the
+        // one of 60 s before, whose latest charge may have aged out already.
+        if current == latestCharged, !holdsStaleSecond {
+            let edge = buckets[Self.index(of: current - Self.liveSeconds + 1)]
+            let aged = edge.second == current - Self.liveSeconds + 1 && !edge.counts(atMilliseconds: now)
+            return aged ? total - edge.amount : total
+        }
+        return buckets.reduce(0) { $0 + ($1.counts(atMilliseconds: now) ? $1.amount : 0) }
     }
 
-    mutating func charge(_ amount: Int, atSecond second: Int64) {
+    /// Charges `amount` at `now`, in the bucket of its second.
+    mutating func charge(_ amount: Int, atMilliseconds now: Int64) {
+        let second = Self.second(ofMilliseconds: now)
         if buckets.isEmpty { buckets = Array(repeating: Bucket(), count: Int(Self.liveSeconds)) }
         if second > latestCharged { ageOut(upTo: second) }
         if latestCharged != .min, second <= latestCharged - Self.liveSeconds { holdsStaleSecond = true }
@@ -55,6 +73,7 @@ struct SlidingWindow {
             buckets[index] = Bucket(second: second, amount: 0)
         }
         buckets[index].amount += amount
+        buckets[index].latestMilliseconds = max(buckets[index].latestMilliseconds, now)
         total += amount
         latestCharged = max(latestCharged, second)
     }
@@ -79,14 +98,15 @@ struct SlidingWindow {
     /// below zero); an extra charge for a bucket that aged out goes to the current second.
     mutating func adjust(chargedAt second: Int64, by delta: Int, atMilliseconds now: Int64) {
         guard delta != 0 else { return }
-        let current = Self.second(ofMilliseconds: now)
         let index = Self.index(of: second)
-        if second > current - Self.liveSeconds, !buckets.isEmpty, buckets[index].second == second {
+        if !buckets.isEmpty, buckets[index].second == second,
+            buckets[index].latestMilliseconds > now - Self.spanMilliseconds
+        {
             let amount = max(0, buckets[index].amount + delta)
             total += amount - buckets[index].amount
             buckets[index].amount = amount
         } else if delta > 0 {
-            charge(delta, atSecond: current)
+            charge(delta, atMilliseconds: now)
         }
     }
 
@@ -97,38 +117,32 @@ struct SlidingWindow {
         guard excess > 0 else { return 0 }
         for bucket in liveBuckets(atMilliseconds: now) {
             excess -= bucket.amount
-            if excess <= 0 { return expiry(of: bucket.second) - now }
+            if excess <= 0 { return bucket.expiry - now }
         }
-        return Self.liveSeconds * 1000
+        return Self.spanMilliseconds
     }
 
     /// Milliseconds until everything charged so far has aged out.
     func reset(atMilliseconds now: Int64) -> Int64 {
         // Every response's `x-ratelimit-reset-*` asks. Nearly always the latest second charged
         // still holds something, and no bucket is later: no pass over the buckets.
-        let oldest = Self.second(ofMilliseconds: now) - Self.liveSeconds + 1
-        if latestCharged >= oldest, !buckets.isEmpty {
+        if latestCharged != .min, !buckets.isEmpty {
             let latest = buckets[Self.index(of: latestCharged)]
-            if latest.second == latestCharged, latest.amount > 0 { return expiry(of: latestCharged) - now }
+            if latest.second == latestCharged, latest.counts(atMilliseconds: now) { return latest.expiry - now }
         }
         var newest: Int64?
-        for bucket in buckets where bucket.second >= oldest && bucket.amount > 0 {
-            newest = max(newest ?? bucket.second, bucket.second)
+        for bucket in buckets where bucket.counts(atMilliseconds: now) {
+            newest = max(newest ?? bucket.expiry, bucket.expiry)
         }
         guard let newest else { return 0 }
-        return expiry(of: newest) - now
+        return newest - now
     }
 
     private func liveBuckets(atMilliseconds now: Int64) -> [Bucket] {
-        let oldest = Self.second(ofMilliseconds: now) - Self.liveSeconds + 1
-        return buckets.filter { $0.second >= oldest }.sorted { $0.second < $1.second }
+        buckets.filter { $0.counts(atMilliseconds: now) }.sorted { $0.expiry < $1.expiry }
     }
 
     private static func index(of second: Int64) -> Int {
         Int(((second % liveSeconds) + liveSeconds) % liveSeconds)
-    }
-
-    private func expiry(of second: Int64) -> Int64 {
-        (second + Self.liveSeconds) * 1000
     }
 }

@@ -19,7 +19,7 @@ import Testing
             #expect(status == 429)
             #expect(body.contains(#""type":"rate_limit_error""#) && body.contains(#""code":"rate_limit_exceeded""#))
             let retryAfter = try #require(headers["retry-after"].first.flatMap { Int($0) })
-            #expect((1...61).contains(retryAfter))
+            #expect((1...60).contains(retryAfter))
             #expect(headers["x-ratelimit-remaining-requests"].first == "0")
             #expect(headers["x-should-retry"].isEmpty)
             #expect(harness.stub.requests.count == 2)

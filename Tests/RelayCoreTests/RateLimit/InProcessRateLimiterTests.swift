@@ -18,13 +18,13 @@ import Testing
         let rejection = try #require(await limiter.reserve(key, estimatedTokens: 0).rejection)
         #expect(rejection.limit == .rpm)
         #expect(rejection.canEverFit)
-        // Second 10's bucket counts until 71.0 s: 31 s from now.
+        // The request at 10.2 s counts until 70.2 s: 30.2 s from now.
         #expect(rejection.retryAfterSeconds == 31)
-        #expect(rejection.snapshot.requests == WindowSnapshot(limit: 2, remaining: 0, reset: .seconds(51)))
+        #expect(rejection.snapshot.requests == WindowSnapshot(limit: 2, remaining: 0, reset: .seconds(50)))
 
-        clock.set(seconds: 70.9)
+        clock.set(seconds: 70.1)
         #expect(await limiter.reserve(key, estimatedTokens: 0).rejection?.retryAfterSeconds == 1)
-        clock.set(seconds: 71)
+        clock.set(seconds: 70.2)
         #expect(await limiter.reserve(key, estimatedTokens: 0).reservation != nil)
     }
 
@@ -85,7 +85,7 @@ import Testing
         let rejection = try #require(await limiter.reserve(key, estimatedTokens: 100).rejection)
         #expect(rejection.limit == .tpm)
         #expect(rejection.canEverFit)
-        #expect(rejection.retryAfterSeconds == 46)  // second 5 ages out at 66 s
+        #expect(rejection.retryAfterSeconds == 45)  // the charge at 5 s ages out at 65 s
 
         await limiter.settle(reservation, usage: Usage(promptTokens: 30, completionTokens: 10))
         let next = try #require(await limiter.reserve(key, estimatedTokens: 100).reservation)
@@ -130,9 +130,9 @@ import Testing
         clock.set(seconds: 30)
         _ = await limiter.reserve(key, estimatedTokens: 0)
         clock.set(seconds: 40)
-        // rpm frees at 61 s (21 s), tpm at 61 s too; with 20 tokens tpm also waits until 61 s.
+        // rpm frees at 60 s (20 s), tpm at 60 s too; with 20 tokens tpm also waits until 60 s.
         let rejection = try #require(await limiter.reserve(key, estimatedTokens: 20).rejection)
-        #expect(rejection.retryAfterSeconds == 21)
+        #expect(rejection.retryAfterSeconds == 20)
         #expect(rejection.snapshot.tokens?.remaining == 10)
     }
 
@@ -155,7 +155,7 @@ import Testing
         let primary = try #require(await limiter.reserve(key, estimatedTokens: 80).reservation)
         let fallback = try #require(await limiter.reserveFallback(key, estimatedTokens: 80).reservation)
         #expect(fallback.pool == .fallback)
-        #expect(fallback.snapshot.tokens == WindowSnapshot(limit: 100, remaining: 20, reset: .seconds(61)))
+        #expect(fallback.snapshot.tokens == WindowSnapshot(limit: 100, remaining: 20, reset: .seconds(60)))
 
         let rejection = try #require(await limiter.reserveFallback(key, estimatedTokens: 30).rejection)
         #expect(rejection.limit == .fallbackTPM)
@@ -195,10 +195,9 @@ import Testing
         let reservation = try #require(
             await limiter.reserve(testPrincipal(rpm: 60, tpm: 1000), estimatedTokens: 300).reservation
         )
-        #expect(reservation.snapshot.requests == WindowSnapshot(limit: 60, remaining: 59, reset: .milliseconds(60_750)))
-        #expect(
-            reservation.snapshot.tokens == WindowSnapshot(limit: 1000, remaining: 700, reset: .milliseconds(60_750)))
-        #expect(reservation.snapshot.headLines.contains("\r\nx-ratelimit-reset-tokens: 1m0.75s\r\n"))
+        #expect(reservation.snapshot.requests == WindowSnapshot(limit: 60, remaining: 59, reset: .seconds(60)))
+        #expect(reservation.snapshot.tokens == WindowSnapshot(limit: 1000, remaining: 700, reset: .seconds(60)))
+        #expect(reservation.snapshot.headLines.contains("\r\nx-ratelimit-reset-tokens: 1m0s\r\n"))
     }
 
     @Test func unlimitedLimiterAdmitsEverything() async {
