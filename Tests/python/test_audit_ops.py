@@ -4,6 +4,8 @@ series of removed backends."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,39 @@ import pytest
 import raw_http
 from redis_server import RedisServer
 from relay_configs import standard_config
-from relay_process import key_hash, new_key
+from relay_process import RelayProcess, key_hash, new_key
+
+
+class QuietRelay(RelayProcess):
+    """A relay whose `log.level` may hide its `listening` line: ready once `/healthz` answers."""
+
+    def _wait_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"relay exited with {self.process.returncode}\n{self.diagnostics()}")
+            try:
+                if raw_http.request("GET", self.url("/healthz"), timeout=2).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError(f"relay not ready\n{self.diagnostics()}")
+
+
+@pytest.fixture
+def start_quiet_relay(tmp_path: Path):
+    started: list[RelayProcess] = []
+
+    def start(config: dict) -> RelayProcess:
+        process = QuietRelay(config, tmp_path / f"quiet-relay-{len(started)}")
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture
@@ -57,3 +91,37 @@ def test_retry_after_never_exceeds_the_sixty_second_window(stub, keys, start_rel
     relay = start_relay(config)
     _assert_retry_after_within_the_window(relay, limited)
 
+
+def _chat_with_id(relay, key: str, model: str) -> tuple[raw_http.Response, str]:
+    request_id = str(uuid.uuid4())
+    response = raw_http.request(
+        "POST", relay.url("/v1/chat/completions"),
+        headers={"Authorization": f"Bearer {key}", "x-request-id": request_id},
+        json_body={"model": model, "messages": [{"role": "user", "content": "hi"}]},
+    )
+    return response, request_id
+
+
+@pytest.mark.parametrize("level", ["warning", "error"])
+def test_log_level_above_info_leaves_out_access_lines_of_answers_below_5xx(stub, keys, start_quiet_relay, level):
+    config = standard_config(stub.base_url, keys)
+    config["log"]["level"] = level
+    relay = start_quiet_relay(config)
+    served, served_id = _chat_with_id(relay, keys.main, "chat-a")
+    assert served.status == 200
+    failed, failed_id = _chat_with_id(relay, keys.main, "bad-500")
+    assert failed.status == 502
+    # Lines are written in order: once the later 5xx line is there, the 200's would be too.
+    line = relay.wait_for_access_line(failed_id)
+    assert line["level"] == "error" and line["status"] == 502
+    assert relay.access_lines(served_id) == []
+    assert all(record.get("level") != "info" for record in relay.records())
+    metrics = raw_http.request("GET", relay.url("/metrics")).text
+    assert any(line.startswith("relay_requests_total{") and 'status="200"' in line for line in metrics.splitlines())
+
+
+def test_log_level_info_writes_every_access_line(stub, keys, start_relay):
+    relay = start_relay(standard_config(stub.base_url, keys))
+    served, served_id = _chat_with_id(relay, keys.main, "chat-a")
+    assert served.status == 200
+    assert relay.wait_for_access_line(served_id)["level"] == "info"

@@ -17,6 +17,8 @@ public final class Gateway: Sendable {
     public let metrics = RelayMetrics()
     let sink: LogSink
     let logFormat: LogFormat
+    /// `log.level` at start: access lines below it are not written (their metrics still count).
+    let logLevel: Logger.Level
 
     public init(state: GatewayState, limiter: any RateLimiter, sink: LogSink) {
         self.current = NIOLockedValueBox(state)
@@ -25,6 +27,7 @@ public final class Gateway: Sendable {
         self.inProcessLimiter = limiter as? InProcessRateLimiter
         self.sink = sink
         self.logFormat = state.config.log.format
+        self.logLevel = state.config.log.level
     }
 
     /// The config state requests start with; a request keeps the one it started with.
@@ -51,13 +54,17 @@ public final class Gateway: Sendable {
         return !redisLimiter.isDegraded
     }
 
-    /// Ends a request's record: its one access line and its metrics.
+    /// Ends a request's record: its one access line (at `info`, `error` for a 5xx, written when
+    /// `log.level` lets that level through) and its metrics.
     func logAccess(_ record: AccessRecord) {
         let end = NIODeadline.now()
-        if logFormat == .json {
-            record.emitJSON(to: sink, at: end)
-        } else {
-            sink.emit(record.line(at: end).render(logFormat))
+        let level: Logger.Level = record.status >= 500 ? .error : .info
+        if level >= logLevel {
+            if logFormat == .json {
+                record.emitJSON(to: sink, at: end)
+            } else {
+                sink.emit(record.line(at: end).render(logFormat))
+            }
         }
         metrics.recordRequest(
             model: record.model,
