@@ -1,9 +1,11 @@
 /// What Relay reads from a client's request body: the fields routing and limits need, their
 /// positions for rewriting, and nothing else.
 public struct ClientRequest: Sendable {
-    /// Top-level fields an upstream could read a second copy of: a duplicate is rejected.
+    /// Top-level fields Relay reads for routing, the token estimate or its rewrites: a duplicate
+    /// is rejected, since Relay reads the first copy and an upstream may read the last.
     static let fieldsThatMustBeUnique: [String] = [
-        "model", "stream", "max_tokens", "max_completion_tokens", "stream_options",
+        "model", "messages", "stream", "max_tokens", "max_completion_tokens", "n", "prompt", "input",
+        "stream_options", "encoding_format",
     ]
 
     public let object: JSONObject
@@ -15,8 +17,11 @@ public struct ClientRequest: Sendable {
     public let includeUsage: Bool
     /// `encoding_format: "base64"` on embeddings.
     public let wantsBase64: Bool
-    /// Bytes of the prompt-carrying field (`messages`, `prompt` or `input`), for the token estimate.
+    /// Bytes of the prompt-carrying fields (`messages`, `prompt` and `input`, all that are
+    /// present, since an upstream reads whichever its endpoint names), for the token estimate.
     public let promptBytes: Int
+    /// `n`: how many choices the upstream writes, each up to the completion budget; 1 when absent.
+    public let choices: Int
 
     /// Parses and checks a client body; every failure is a message for a 400.
     public init(body: [UInt8]) throws(ClientRequestError) {
@@ -60,6 +65,10 @@ public struct ClientRequest: Sendable {
             guard let nested = object.object("stream_options") else {
                 throw ClientRequestError(message: "stream_options must be an object", param: "stream_options")
             }
+            guard nested.members.lazy.filter({ nested.member($0, hasKey: "include_usage") }).count < 2 else {
+                throw ClientRequestError(
+                    message: "duplicate key \"stream_options.include_usage\" in the body", param: "stream_options")
+            }
             self.includeUsage = try Self.optionalBool("include_usage", in: nested) ?? false
         } else {
             self.includeUsage = false
@@ -72,8 +81,26 @@ public struct ClientRequest: Sendable {
         } else {
             self.wantsBase64 = false
         }
-        let prompt = object.member("messages") ?? object.member("prompt") ?? object.member("input")
-        self.promptBytes = prompt?.valueRange.count ?? 0
+        self.promptBytes =
+            (object.member("messages")?.valueRange.count ?? 0) + (object.member("prompt")?.valueRange.count ?? 0)
+            + (object.member("input")?.valueRange.count ?? 0)
+        self.choices = try Self.choices(in: object)
+    }
+
+    /// The completion tokens the request may cost: its `max_completion_tokens` ?? `max_tokens`
+    /// (`defaultMaxTokens` when it sets neither) for each of its `n` choices, at most
+    /// `Usage.maxCount`.
+    public func completionBudget(default defaultMaxTokens: Int) -> Int {
+        let (product, overflowed) = (maxTokens ?? defaultMaxTokens).multipliedReportingOverflow(by: choices)
+        return overflowed ? Usage.maxCount : min(product, Usage.maxCount)
+    }
+
+    private static func choices(in object: JSONObject) throws(ClientRequestError) -> Int {
+        guard let member = object.member("n"), object.kind(of: member.valueRange) != .null else { return 1 }
+        guard let value = object.int(of: member), value >= 1, value <= Usage.maxCount else {
+            throw ClientRequestError(message: "n must be a positive integer", param: "n")
+        }
+        return value
     }
 
     private static func optionalBool(_ key: String, in object: JSONObject) throws(ClientRequestError) -> Bool? {

@@ -25,21 +25,53 @@ import Testing
         #expect(!request.includeUsage)
     }
 
-    @Test(arguments: ["model", "stream", "max_tokens", "max_completion_tokens", "stream_options"])
+    @Test(arguments: [
+        "model", "stream", "max_tokens", "max_completion_tokens", "stream_options", "messages", "prompt", "input",
+        "n", "encoding_format",
+    ])
     func rejectsDuplicatedKeysAnUpstreamCouldReadTwice(_ key: String) {
-        let value = key == "model" ? "\"m\"" : key == "stream_options" ? "{}" : key == "stream" ? "true" : "1"
+        let values = [
+            "model": "\"m\"", "stream": "true", "stream_options": "{}", "messages": "[]", "prompt": "\"p\"",
+            "input": "\"i\"", "encoding_format": "\"float\"",
+        ]
+        let value = values[key] ?? "1"
         let body = "{\"model\":\"m\",\"\(key)\":\(value),\"\(key)\":\(value)}"
         #expect(throws: ClientRequestError(message: "duplicate key \"\(key)\" in the body", param: key)) {
             try parse(key == "model" ? "{\"model\":\"m\",\"model\":\"n\"}" : body)
         }
     }
 
+    @Test func aDuplicatedIncludeUsageIsRejected() {
+        let error = ClientRequestError(
+            message: "duplicate key \"stream_options.include_usage\" in the body", param: "stream_options")
+        #expect(throws: error) {
+            try parse(#"{"model":"m","stream_options":{"include_usage":true,"include_usage":false}}"#)
+        }
+    }
+
     @Test func duplicatesElsewhereAreTheClientsBusiness() throws {
         #expect(try parse(#"{"model":"m","temperature":1,"temperature":2}"#).model == "m")
-        // The first of a field read but not required once counts.
-        let twice = try parse(
-            #"{"model":"m","encoding_format":"base64","encoding_format":"float","input":"abc","input":"x"}"#)
-        #expect(twice.wantsBase64 && twice.promptBytes == 5)
+    }
+
+    @Test func everyPromptFieldPresentCountsTowardTheEstimate() throws {
+        let request = try parse(#"{"model":"m","messages":[],"prompt":"abc","input":"x"}"#)
+        #expect(request.promptBytes == 2 + 5 + 3)
+    }
+
+    @Test func theCompletionBudgetCoversEveryChoice() throws {
+        #expect(try parse(#"{"model":"m","max_tokens":10,"n":4}"#).completionBudget(default: 99) == 40)
+        #expect(try parse(#"{"model":"m","n":3}"#).completionBudget(default: 100) == 300)
+        #expect(try parse(#"{"model":"m","n":null}"#).completionBudget(default: 100) == 100)
+        #expect(try parse(#"{"model":"m","max_tokens":7}"#).completionBudget(default: 100) == 7)
+        let huge = try parse(#"{"model":"m","max_tokens":4294967295,"n":4294967295}"#)
+        #expect(huge.completionBudget(default: 1) == Usage.maxCount)
+    }
+
+    @Test(arguments: ["0", "-1", "1.5", "\"2\"", "true", "4294967296"])
+    func nMustBeAPositiveInteger(_ value: String) {
+        #expect(throws: ClientRequestError(message: "n must be a positive integer", param: "n")) {
+            try parse("{\"model\":\"m\",\"n\":\(value)}")
+        }
     }
 
     @Test func aKeySpelledWithEscapesIsTheSameField() throws {
