@@ -4,6 +4,8 @@ series of removed backends."""
 
 from __future__ import annotations
 
+import copy
+import signal
 import time
 import uuid
 from pathlib import Path
@@ -125,3 +127,27 @@ def test_log_level_info_writes_every_access_line(stub, keys, start_relay):
     served, served_id = _chat_with_id(relay, keys.main, "chat-a")
     assert served.status == 200
     assert relay.wait_for_access_line(served_id)["level"] == "info"
+
+
+def _gauge_backends(relay, name: str) -> set[str]:
+    text = raw_http.request("GET", relay.url("/metrics")).text
+    return {line.split('backend="', 1)[1].split('"', 1)[0] for line in text.splitlines()
+            if line.startswith(name + "{")}
+
+
+def test_a_backend_removed_by_reload_loses_its_gauge_series(stub, keys, start_relay):
+    config = standard_config(stub.base_url, keys)
+    config["backends"]["extra"] = dict(config["backends"]["stub"])
+    config["models"]["chat-extra"] = {"backend": "extra", "upstream_model": "stub-chat-1"}
+    relay = start_relay(config)
+    for gauge in ("relay_backend_in_flight", "relay_backend_up"):
+        assert _gauge_backends(relay, gauge) == {"stub", "extra"}
+
+    without = copy.deepcopy(config)
+    del without["backends"]["extra"]
+    del without["models"]["chat-extra"]
+    relay.write_config(without)
+    relay.signal(signal.SIGHUP)
+    relay.wait_for_record(lambda record: record.get("msg") == "config_reloaded")
+    for gauge in ("relay_backend_in_flight", "relay_backend_up"):
+        assert _gauge_backends(relay, gauge) == {"stub"}

@@ -10,7 +10,8 @@ import Prometheus
 /// Label values come from config names only: a request is counted under `model="unknown"`,
 /// `backend="none"`, `key="anonymous"` until those are known, so no client input can add series.
 /// Gauges (`relay_backend_in_flight`, `relay_backend_up`) and the Redis error count are read
-/// from the backends when scraped, so the request path pays nothing for them.
+/// from the backends when scraped, so the request path pays nothing for them; a backend a
+/// reload removed has no gauge series from the next scrape on.
 ///
 /// ```swift
 /// metrics.recordRequest(record)
@@ -20,6 +21,9 @@ public final class RelayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let reportedRedisErrors = NIOLockedValueBox(0)
+    /// The backends whose gauges the last exposition wrote: one a reload removed loses its
+    /// series at the next scrape instead of showing its last values for good.
+    private let exposedBackends = NIOLockedValueBox<Set<String>>([])
 
     /// Seconds, from well under a request to a long generation.
     static let durationBuckets: [Duration] = [
@@ -163,11 +167,18 @@ public final class RelayMetrics: Sendable {
 
     /// The Prometheus text exposition, with the gauges read from the backends now.
     func exposition(state: GatewayState, redisErrors: Int) -> [UInt8] {
-        for (name, backend) in state.backends {
-            Gauge(label: "relay_backend_in_flight", dimensions: [("backend", name)], factory: factory)
-                .record(backend.inFlight)
-            Gauge(label: "relay_backend_up", dimensions: [("backend", name)], factory: factory)
-                .record(backend.circuit.isOpen ? 0 : 1)
+        exposedBackends.withLockedValue { exposed in
+            for name in exposed where state.backends[name] == nil {
+                Gauge(label: "relay_backend_in_flight", dimensions: [("backend", name)], factory: factory).destroy()
+                Gauge(label: "relay_backend_up", dimensions: [("backend", name)], factory: factory).destroy()
+            }
+            for (name, backend) in state.backends {
+                Gauge(label: "relay_backend_in_flight", dimensions: [("backend", name)], factory: factory)
+                    .record(backend.inFlight)
+                Gauge(label: "relay_backend_up", dimensions: [("backend", name)], factory: factory)
+                    .record(backend.circuit.isOpen ? 0 : 1)
+            }
+            exposed = Set(state.backends.keys)
         }
         let newErrors = reportedRedisErrors.withLockedValue { reported in
             defer { reported = max(reported, redisErrors) }
