@@ -28,9 +28,10 @@ public struct GatewayResponder: Sendable {
         let state = gateway.state
         let server = state.config.server
         switch (request.method, path) {
-        case (.get, "/healthz"):
+        // HEAD answers as GET does; the connection leaves the body out.
+        case (.get, "/healthz"), (.head, "/healthz"):
             return Self.json(.ok, Array("{\"status\":\"ok\"}".utf8))
-        case (.get, "/readyz"):
+        case (.get, "/readyz"), (.head, "/readyz"):
             return server.adminPort == nil ? readiness() : readinessStatusOnly()
         case (.get, server.metricsPath ?? "") where server.adminPort == nil:
             return Self.metrics(gateway)

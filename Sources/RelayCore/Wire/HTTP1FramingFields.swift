@@ -10,9 +10,13 @@ struct HTTP1FramingFields {
     var chunked = false
     var close = false
     var keepAliveToken = false
+    /// How many `Host` fields the head has.
+    var hosts = 0
 
     mutating func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         switch name.count {
+        case 4 where Self.equal(name, "host"):
+            hosts += 1
         case 14 where Self.equal(name, "content-length"):
             for item in CommaList(value) {
                 guard let length = Self.decimal(Self.trimmed(item)), contentLength == nil || contentLength == length

@@ -10,9 +10,10 @@ enum HTTP1Syntax {
     /// Where the closing CRLF CRLF of a head arriving in pieces starts. `searched` is how much of
     /// it is known not to hold the end, so each piece is searched once however slowly the head
     /// trickles in; it is 0 again once the end is found. More than `maxHeadBytes` without the
-    /// end is refused.
+    /// end is refused, and so is a line ending in a bare LF as soon as it arrives (a head that
+    /// uses them would otherwise never end).
     static func headEnd(in bytes: UnsafeRawBufferPointer, searched: inout Int) throws(HTTP1ParseError) -> Int? {
-        guard let end = headEnd(in: bytes, from: max(0, searched - 3)) else {
+        guard let end = try headEnd(in: bytes, from: max(0, searched - 3)) else {
             if bytes.count > maxHeadBytes { throw .headTooLarge }
             searched = bytes.count
             return nil
@@ -22,15 +23,18 @@ enum HTTP1Syntax {
         return end
     }
 
-    private static func headEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+    /// Goes from line end to line end: each LF must follow a CR, and the head ends at the first
+    /// CRLF followed by another.
+    private static func headEnd(in bytes: UnsafeRawBufferPointer, from start: Int) throws(HTTP1ParseError) -> Int? {
         var index = start
-        while index + 3 < bytes.count {
-            let cr = WordScan.first(
-                in: bytes, from: index, to: bytes.count - 3, marks: { WordScan.equal($0, 0x0D) },
-                matches: { $0 == 0x0D })
-            guard cr < bytes.count - 3 else { return nil }
-            if bytes[cr + 1] == 0x0A, bytes[cr + 2] == 0x0D, bytes[cr + 3] == 0x0A { return cr }
-            index = cr + 1
+        while index < bytes.count {
+            let lf = WordScan.first(
+                in: bytes, from: index, to: bytes.count, marks: { WordScan.equal($0, 0x0A) },
+                matches: { $0 == 0x0A })
+            guard lf < bytes.count else { return nil }
+            guard lf > 0, bytes[lf - 1] == 0x0D else { throw .bareLineFeed }
+            if lf + 2 < bytes.count, bytes[lf + 1] == 0x0D, bytes[lf + 2] == 0x0A { return lf - 1 }
+            index = lf + 1
         }
         return nil
     }
@@ -151,6 +155,11 @@ enum HTTP1ParseError: Error, CustomStringConvertible {
     case invalidChunk
     /// Bytes arrived while no request was waiting for an answer.
     case unexpectedBytes
+    /// A line of a head ends in an LF with no CR before it.
+    case bareLineFeed
+    /// An HTTP/1.1 request without a `Host` field, or any request with more than one (RFC 9112
+    /// §3.2).
+    case invalidHost
 
     var description: String {
         switch self {
@@ -161,6 +170,8 @@ enum HTTP1ParseError: Error, CustomStringConvertible {
         case .invalidFraming: "a Transfer-Encoding that does not end in chunked, or comes with a Content-Length"
         case .invalidChunk: "a malformed chunked body"
         case .unexpectedBytes: "bytes no request asked for"
+        case .bareLineFeed: "a line ending in a bare LF"
+        case .invalidHost: "no Host field, or more than one"
         }
     }
 }

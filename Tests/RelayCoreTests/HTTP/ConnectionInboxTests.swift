@@ -22,9 +22,11 @@ struct ConnectionInboxTests {
     }
 
     /// A request without a body: its head and its end.
-    static let request = ByteBuffer(string: "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 0\r\n\r\n")
+    static let request = ByteBuffer(
+        string: "POST /v1/chat/completions HTTP/1.1\r\nhost: relay\r\ncontent-length: 0\r\n\r\n")
     /// The head of a request whose body is still to come.
-    static let head = ByteBuffer(string: "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 100\r\n\r\n")
+    static let head = ByteBuffer(
+        string: "POST /v1/chat/completions HTTP/1.1\r\nhost: relay\r\ncontent-length: 100\r\n\r\n")
 
     private var isOpen: Bool { channel.isActive }
 

@@ -96,14 +96,14 @@ struct HTTP1RequestParserTests {
     }
 
     @Test func emptyLinesBeforeARequestAreReadPast() throws {
-        let requests = try parse(["\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n"])
+        let requests = try parse(["\r\n\r\nGET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n"])
         #expect(requests.map(\.line) == ["GET /healthz HTTP/1.1"])
     }
 
     @Test func whetherTheConnectionIsKept() throws {
         let cases: [(String, Bool)] = [
-            ("GET / HTTP/1.1\r\n\r\n", true),
-            ("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: relay\r\n\r\n", true),
+            ("GET / HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n", false),
             ("GET / HTTP/1.0\r\n\r\n", false),
             ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
         ]
@@ -118,19 +118,20 @@ struct HTTP1RequestParserTests {
             "http://relay?x": "/?x", "/healthz": "/healthz", "*": "*",
         ]
         for (target, path) in targets {
-            #expect(try parse(["GET \(target) HTTP/1.1\r\n\r\n"]).map(\.line) == ["GET \(path) HTTP/1.1"])
+            let requests = try parse(["GET \(target) HTTP/1.1\r\nHost: relay\r\n\r\n"])
+            #expect(requests.map(\.line) == ["GET \(path) HTTP/1.1"])
         }
     }
 
-    @Test func theFirstHostIsTheAuthorityAndTheNamesKeepTheirSpelling() throws {
+    @Test func theHostIsTheAuthorityAndTheNamesKeepTheirSpelling() throws {
         let request =
             "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHOST: relay.example\r\nAUTHORIZATION: Bearer rk-x\r\n"
-            + "content-type: application/json\r\nX-Custom-Thing:  a b \r\nHost: second\r\n\r\n"
+            + "content-type: application/json\r\nX-Custom-Thing:  a b \r\n\r\n"
         let expected = Request(
             line: "POST /v1/chat/completions?x=1 HTTP/1.1",
             authority: "relay.example",
             fields: [
-                "Authorization: Bearer rk-x", "Content-Type: application/json", "X-Custom-Thing: a b", "Host: second",
+                "Authorization: Bearer rk-x", "Content-Type: application/json", "X-Custom-Thing: a b",
             ],
             keepAlive: true
         )
@@ -145,24 +146,41 @@ struct HTTP1RequestParserTests {
         ("GET /  HTTP/1.1\r\n\r\n", .invalidStartLine),
         ("GET /a b HTTP/1.1\r\n\r\n", .invalidStartLine),
         ("G(T / HTTP/1.1\r\n\r\n", .invalidStartLine),
-        ("GET / HTTP/1.1\nHost: relay\r\n\r\n", .invalidStartLine),
+        ("GET / HTTP/1.1\nHost: relay\r\n\r\n", .bareLineFeed),
         ("GET / HTTP/1.1\r\nHost : relay\r\n\r\n", .invalidField),
         ("GET / HTTP/1.1\r\nx-folded: a\r\n b\r\n\r\n", .invalidField),
-        ("GET / HTTP/1.1\r\nx-bare: a\nx-smuggled: b\r\n\r\n", .invalidField),
+        ("GET / HTTP/1.1\r\nx-bare: a\nx-smuggled: b\r\n\r\n", .bareLineFeed),
         ("GET / HTTP/1.1\r\nx-nul: a\u{0}b\r\n\r\n", .invalidField),
         // Framing a proxy in front could read differently.
-        ("POST / HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .invalidFraming),
-        ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", .invalidFraming),
-        ("POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n", .invalidFraming),
-        ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .invalidFraming),
-        ("POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", .invalidLength),
-        ("POST / HTTP/1.1\r\nContent-Length: 4, 4\r\n\r\nabcd", .invalidLength),
-        ("POST / HTTP/1.1\r\nContent-Length: +4\r\n\r\nabcd", .invalidLength),
-        ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcdX\r\n", .invalidChunk),
-        ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", .invalidChunk),
+        (
+            "POST / HTTP/1.1\r\nHost: relay\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            .invalidFraming
+        ),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: identity\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.0\r\nHost: relay\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .invalidFraming),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", .invalidLength),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nContent-Length: 4, 4\r\n\r\nabcd", .invalidLength),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nContent-Length: +4\r\n\r\nabcd", .invalidLength),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcdX\r\n", .invalidChunk),
+        ("POST / HTTP/1.1\r\nHost: relay\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", .invalidChunk),
+        // No Host, or two (RFC 9112 §3.2).
+        ("GET / HTTP/1.1\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", .invalidHost),
+        ("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", .invalidHost),
     ])
     func requestsThatCouldBeReadTwoWaysAreRefused(_ text: String, _ error: HTTP1ParseError) {
         #expect(throws: error) { try parse([text]) }
+    }
+
+    @Test func anHTTP10RequestNeedsNoHost() throws {
+        #expect(try parse(["GET /healthz HTTP/1.0\r\n\r\n"]).map(\.authority) == [nil])
+    }
+
+    @Test func aBareLineFeedIsRefusedAsSoonAsItArrives() {
+        // No CRLF CRLF ever comes: without the check the head would wait for its deadline.
+        #expect(throws: HTTP1ParseError.bareLineFeed) { try parse(["GET / HTTP/1.1\nHost: relay\n\n"]) }
+        #expect(throws: HTTP1ParseError.bareLineFeed) { try parse(["GET / HTTP/1.1\r\nHost: relay\r\n", "\n"]) }
     }
 
     @Test func aHeadLargerThanTheLimitIsRefusedBeforeItEnds() {

@@ -124,7 +124,7 @@ struct UpstreamResponseParserTests {
         ("HTTP/1.1 200 OK\r\nx-folded: a\r\n b\r\n\r\n", .invalidField),
         ("HTTP/1.1 200 OK\r\nx-space : a\r\n\r\n", .invalidField),
         ("HTTP/1.1 200 OK\r\n: a\r\n\r\n", .invalidField),
-        ("HTTP/1.1 200 OK\r\nx-bare: a\nx-injected: b\r\n\r\n", .invalidField),
+        ("HTTP/1.1 200 OK\r\nx-bare: a\nx-injected: b\r\n\r\n", .bareLineFeed),
         ("HTTP/1.1 200 OK\r\nx-nul: a\u{0}b\r\n\r\n", .invalidField),
         ("HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\n", .invalidLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", .invalidLength),

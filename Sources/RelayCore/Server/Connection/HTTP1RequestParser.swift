@@ -15,7 +15,8 @@ enum HTTP1RequestPart {
 /// strict, so a request cannot be read one way here and another by a proxy in front (RFC 9112
 /// §6.3, §11.2): a `Transfer-Encoding` must end in chunked and come without `Content-Length`
 /// and not in HTTP/1.0; `Content-Length` is one number, given once; without either there is no
-/// body. Empty lines before a request line are read past (§2.2).
+/// body. An HTTP/1.1 request has exactly one `Host`, an HTTP/1.0 one at most (§3.2). Empty
+/// lines before a request line are read past (§2.2); a line ending in a bare LF is refused.
 struct HTTP1RequestParser {
     private var body: HTTP1BodyReader?
     private var unread = UnreadBytes()
@@ -80,6 +81,7 @@ struct HTTP1RequestParser {
             framing.note(name: name, value: value)
             builder.append(name: name, value: value)
         }
+        guard framing.hosts == 1 || (framing.hosts == 0 && minorVersion == 0) else { throw .invalidHost }
         guard
             let head = builder.head(
                 method: method, target: target, minorVersion: minorVersion,

@@ -20,6 +20,18 @@ enum RelayResponder: Sendable {
         case .admin(let admin): await admin.respond(to: request, context: context)
         }
     }
+
+    /// The access line of bytes answered with a 400 because they were not a request; the
+    /// admin port writes none, as for its requests.
+    func logUnparsable(reason: String, peer: SocketAddress?) {
+        guard case .gateway(let responder) = self else { return }
+        var record = AccessRecord(requestID: UUIDText.random())
+        record.clientIP = peer.flatMap(IPAddress.init)
+        record.status = 400
+        record.error = reason
+        record.handedOverAt = .now()
+        responder.gateway.logAccess(record)
+    }
 }
 
 /// One client connection: its requests answered one after another, keep-alive, until the client
@@ -37,8 +49,10 @@ struct HTTPConnection: ServerChildChannelValue {
                 let keepAlive = try await answer(request, responder: responder, context: context)
                 head = keepAlive ? try await nextHead() : nil
             }
-        } catch is HTTP1ParseError, is HTTPParserError {
-            try? answerUnparsable()
+        } catch let error as HTTP1ParseError {
+            answerUnparsable(because: "The request is not valid HTTP/1.1: \(error.description).", responder: responder)
+        } catch is HTTPParserError {
+            answerUnparsable(because: "The request is not valid HTTP/1.1.", responder: responder)
         } catch {
             // The connection failed or closed while reading or writing: nothing to answer.
         }
@@ -95,9 +109,14 @@ struct HTTPConnection: ServerChildChannelValue {
         if !inbox.responseEnded { throw ChannelError.ioOnClosedChannel }
     }
 
-    /// Bytes that are not an HTTP/1.1 request: a 400 in OpenAI's shape, then the connection closes.
-    private func answerUnparsable() throws {
-        let error = RelayError.invalidRequest(message: "The request is not valid HTTP/1.1.", param: nil)
+    /// Bytes that are not an HTTP/1.1 request: a 400 in OpenAI's shape and its access line, then
+    /// the connection closes.
+    private func answerUnparsable(because reason: String, responder: RelayResponder) {
+        responder.logUnparsable(reason: reason, peer: channel.remoteAddress)
+        try? writeUnparsable(RelayError.invalidRequest(message: reason, param: nil))
+    }
+
+    private func writeUnparsable(_ error: RelayError) throws {
         let body = error.body
         let fields: HTTPFields = [
             .contentType: "application/json", .contentLength: String(body.count), .connection: "close",
