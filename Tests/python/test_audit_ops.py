@@ -151,3 +151,41 @@ def test_a_backend_removed_by_reload_loses_its_gauge_series(stub, keys, start_re
     relay.wait_for_record(lambda record: record.get("msg") == "config_reloaded")
     for gauge in ("relay_backend_in_flight", "relay_backend_up"):
         assert _gauge_backends(relay, gauge) == {"stub"}
+
+
+def _wait_for_readyz(relay, status: int, timeout_s: float = 30) -> raw_http.Response:
+    """`/readyz` once it answers `status`, polling it (and sending nothing else)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        ready = raw_http.request("GET", relay.url("/readyz"))
+        if ready.status == status or time.monotonic() > deadline:
+            return ready
+        time.sleep(0.1)
+
+
+def test_closed_mode_readyz_follows_redis_with_no_requests(stub, keys, start_relay, tmp_path):
+    server = RedisServer(tmp_path)  # not started: Redis is down when Relay starts
+    config = standard_config(stub.base_url, keys)
+    config["redis_url"] = server.url
+    config["rate_limit_failure_mode"] = "closed"
+    config["api_keys"][0]["limits"] = {"rpm": 100}
+    relay = start_relay(config)
+    try:
+        down = _wait_for_readyz(relay, 503)
+        assert down.status == 503 and down.json()["rate_limits"] == "redis_unreachable"
+        relay.wait_for_record(lambda record: "Redis is unreachable" in record.get("msg", ""))
+
+        server.start()
+        up = _wait_for_readyz(relay, 200)
+        assert up.status == 200 and up.json()["rate_limits"] == "redis"
+        relay.wait_for_record(lambda record: "Redis is reachable again" in record.get("msg", ""))
+        assert stub.api_requests() == []
+
+        server.kill()
+        assert _wait_for_readyz(relay, 503).status == 503
+        server.start()
+        assert _wait_for_readyz(relay, 200).status == 200
+        # Ready again, and requests are served through Redis again.
+        assert _chat(relay, keys.main).status == 200
+    finally:
+        server.kill()

@@ -13,7 +13,8 @@ import Synchronization
 /// on its in-process limiter (each replica then enforces the full limit on its own, so the
 /// effective limit is multiplied by the replica count); with `.closed` it answers
 /// `.unavailable` (503). While degraded it tries Redis again at most once per `probeInterval`,
-/// and uses it again as soon as it answers, with no restart.
+/// and uses it again as soon as it answers, with no restart; `probe()` (run once a second by
+/// `RedisProbe`) tells it the same with no request.
 ///
 /// ```swift
 /// let client = RedisClient(configuration: try RedisConfiguration(url: url), logger: logger)
@@ -59,6 +60,18 @@ public final class RedisRateLimiter: RateLimiter {
 
     /// Redis commands that failed since start (`relay_redis_errors_total`).
     public var redisErrorCount: Int { health.errorCount }
+
+    /// Sends Redis a PING and records whether it answered, as a script call would: `RedisProbe`
+    /// calls it in the background, so the limiter learns that Redis left or came back with no
+    /// request running.
+    func probe() async {
+        do {
+            _ = try await client.send(["PING"])
+            health.recordSuccess()
+        } catch {
+            health.recordFailure(String(describing: error))
+        }
+    }
 
     public func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         let limits = principal.limits

@@ -62,6 +62,9 @@ public struct RelayServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: HealthChecker(gateway: gateway, logger: logger))
         ]
+        if let redisLimiter = gateway.redisLimiter {
+            services.append(.init(service: RedisProbe(limiter: redisLimiter)))
+        }
         if let configSource {
             let reloader = ConfigReloader(
                 source: configSource,
