@@ -16,5 +16,6 @@ struct CheckConfig: ParsableCommand {
             "\(config.path): valid (\(loaded.backends.count) backends, \(loaded.models.count) models, "
                 + "\(loaded.apiKeys.count) api keys)"
         )
+        for line in AdmissionSummary.lines(loaded) { print(line) }
     }
 }

@@ -110,7 +110,7 @@ def fleet(start_relay, keys: Keys) -> Iterator[tuple[RelayProcess, StubVLLM, Stu
                 "overflow": {"backend": "gpu", "upstream_model": "stub-chat-1",
                              "fallbacks": [{"backend": "cloud", "upstream_model": "stub-chat-1"}]},
                 "spread": {"backend": ["gpu", "gpu-2"], "upstream_model": "stub-chat-1"},
-                "gpu-only": {"backend": "gpu", "upstream_model": "stub-chat-1"},
+                "gpu-only": {"backend": "gpu", "upstream_model": "stub-chat-1", "queue_timeout_s": 0},
             },
             keys.main,
         ))

@@ -31,8 +31,9 @@ struct BackendConfigDecoder {
             // Empty means none, so `api_key: ${KEY:-}` makes a key optional.
             backend.apiKey = apiKey.isEmpty ? nil : apiKey
         }
-        if let limit = fields["max_concurrency"].flatMap({ reader.int($0, atLeast: 1) }) {
-            backend.maxConcurrency = limit
+        // Null, like leaving it out, is no cap.
+        if let limit = reader.nullable(fields["max_concurrency"], { reader.int($0, atLeast: 1) }) {
+            backend.maxConcurrency = limit ?? .max
         }
         decodeTimeouts(fields, into: &backend)
         if let type { decodeTypeSpecific(fields, type: type, into: &backend) }

@@ -5,7 +5,7 @@ struct ModelConfigDecoder {
     /// not again by every model that uses it.
     let backendNames: Set<String>
 
-    static let knownKeys = ["backend", "upstream_model", "queue_timeout_s", "deadline_s", "fallbacks"]
+    static let knownKeys = ["backend", "upstream_model", "queue_timeout_s", "max_queue", "deadline_s", "fallbacks"]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: ModelConfig] {
         var models: [String: ModelConfig] = [:]
@@ -28,6 +28,7 @@ struct ModelConfigDecoder {
         if let timeout = fields["queue_timeout_s"].flatMap({ reader.seconds($0, allowZero: true) }) {
             model.queueTimeout = timeout
         }
+        if let limit = fields["max_queue"].flatMap({ reader.int($0, atLeast: 1) }) { model.maxQueue = limit }
         if let deadline = fields["deadline_s"].flatMap({ reader.seconds($0, allowZero: false) }) {
             model.deadline = deadline
         }

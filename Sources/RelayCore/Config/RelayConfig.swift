@@ -125,7 +125,9 @@ public struct BackendConfig: Sendable, Equatable {
     /// The server's root, without a trailing `/v1` (the loader strips one) or `/`.
     public var baseURL: String
     public var apiKey: String? = nil
-    public var maxConcurrency: Int = 8
+    /// Requests in flight from this process past which the backend is busy; `Int.max` (the
+    /// default) is no cap, so it is busy only when `busy_when` says so.
+    public var maxConcurrency: Int = .max
     public var connectTimeout: Double = 2
     public var firstByteTimeout: Double = 60
     public var requestTimeout: Double = 600
@@ -170,7 +172,10 @@ public struct ModelConfig: Sendable, Equatable {
     /// Balanced over by fewest requests in flight.
     public var backends: [String]
     public var upstreamModel: String
-    public var queueTimeout: Double = 0
+    /// Seconds a request waits for a slot when every own backend is busy; 0 spills over at once.
+    public var queueTimeout: Double = 30
+    /// Requests that may wait for a slot at once; past it, the next gets 503 at once.
+    public var maxQueue: Int = 1000
     /// Bounds all attempts of one request together; `nil`: every target may use its own
     /// timeout in turn.
     public var deadline: Double?

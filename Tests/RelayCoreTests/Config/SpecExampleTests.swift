@@ -32,7 +32,7 @@ struct SpecExampleTests {
             type: ollama             # ollama | vllm | openai  (vllm and openai speak the OpenAI API;
                                      # use vllm for any self-hosted OpenAI-compatible server)
             base_url: http://127.0.0.1:11434
-            max_concurrency: 8       # in-flight cap (per Relay process); past it the backend is busy
+            max_concurrency: 8       # optional in-flight cap per Relay process (default: none, §9)
             connect_timeout_s: 2
             first_byte_timeout_s: 60 # streams: until the first SSE event
             request_timeout_s: 600   # non-streams: the whole answer (vLLM sends nothing until done)
@@ -59,7 +59,7 @@ struct SpecExampleTests {
           qwen2.5:                        # the name clients send in "model"
             backend: ollama-local         # one backend, or a list to balance over: [vllm-a, vllm-b]
             upstream_model: qwen2.5:7b    # the name sent upstream (default: the alias)
-            queue_timeout_s: 0            # wait this long for a local slot before spilling over
+            queue_timeout_s: 0            # wait this long for a local slot before spilling over (default 30, §9)
             fallbacks:                    # tried in order when the targets above fail or are busy
               - backend: openai-fallback
                 upstream_model: gpt-4o-mini
@@ -91,6 +91,7 @@ struct SpecExampleTests {
 
         var ollama = BackendConfig(name: "ollama-local", type: .ollama, baseURL: "http://127.0.0.1:11434")
         ollama.keepAlive = "5m"
+        ollama.maxConcurrency = 8
         ollama.options = ["num_ctx": .int(8192)]
         // busy_when is vLLM only: accepted on an Ollama backend (SPEC's example has it) but unused.
         ollama.busyWhenWaiting = nil
@@ -107,6 +108,7 @@ struct SpecExampleTests {
         #expect(config.backends.count == 3)
 
         var qwen = ModelConfig(name: "qwen2.5", backends: ["ollama-local"], upstreamModel: "qwen2.5:7b")
+        qwen.queueTimeout = 0
         qwen.fallbacks = [TargetConfig(backend: "openai-fallback", upstreamModel: "gpt-4o-mini")]
         #expect(config.models["qwen2.5"] == qwen)
         #expect(
@@ -166,10 +168,12 @@ struct SpecExampleTests {
         #expect(config.backends["a"]?.healthPath == "/api/tags")
         #expect(config.backends["b"]?.healthPath == "/health")
         #expect(config.backends["c"]?.healthPath == "/v1/models")
-        #expect(config.backends["a"]?.maxConcurrency == 8)
+        // SPEC §9: no cap, and a wait for a slot rather than a 503.
+        #expect(config.backends["a"]?.maxConcurrency == .max)
         #expect(config.backends["a"]?.circuit == CircuitConfig())
         #expect(config.models["m"]?.upstreamModel == "m")
-        #expect(config.models["m"]?.queueTimeout == 0)
+        #expect(config.models["m"]?.queueTimeout == 30)
+        #expect(config.models["m"]?.maxQueue == 1000)
         #expect(config.apiKeys.first?.fallback == true)
         #expect(config.apiKeys.first?.limits == nil)
         #expect(config.apiKeys.first?.id == nil)

@@ -94,7 +94,10 @@ import Testing
     }
 
     @Test func answers503WhenNoTargetCanBeCalled() async throws {
-        try await Harness.run(configure: { $0.backends["local"]?.maxConcurrency = 1 }) { harness in
+        try await Harness.run(configure: {
+            $0.backends["local"]?.maxConcurrency = 1
+            $0.models["chat"]?.queueTimeout = 0
+        }) { harness in
             let gated = #"{"model":"gated","stream":true,"messages":[]}"#
             let holding = try await harness.start("/v1/chat/completions", body: gated)
             #expect(holding.status == .ok)
