@@ -34,7 +34,7 @@ def test_sighup_swaps_in_a_valid_config_and_keeps_the_old_one_on_errors(stub, ke
     relay.signal(signal.SIGHUP)
     reloaded = relay.wait_for_record(
         lambda record: record.get("msg") == "config_reloaded" and "restart_required" in record)
-    assert reloaded["restart_required"] == ["server"]
+    assert reloaded["restart_required"] == ["server.drain_delay_s"]
     answer = raw_http.request(
         "POST", relay.url("/v1/chat/completions"), headers={"Authorization": f"Bearer {keys.other}"},
         json_body={"model": "chat-b", "messages": [{"role": "user", "content": "hi"}]},
@@ -79,3 +79,65 @@ def test_a_removed_key_is_refused_after_reload_while_its_stream_in_flight_finish
     assert refused.status == 401
     assert (first + in_flight.read()).rstrip().endswith(b"data: [DONE]")
     connection.close()
+
+
+def _reload(relay, config) -> dict:
+    """Writes `config`, sends SIGHUP, and returns the reload's log record."""
+    seen = len([record for record in relay.records() if record.get("msg") == "config_reloaded"])
+    relay.write_config(config)
+    relay.signal(signal.SIGHUP)
+    relay.wait_for_record(
+        lambda record: len([r for r in relay.records() if r.get("msg") == "config_reloaded"]) > seen)
+    return [record for record in relay.records() if record.get("msg") == "config_reloaded"][-1]
+
+
+def test_server_keys_changed_by_reload_are_kept_as_they_were_and_named_for_a_restart(stub, keys, start_relay):
+    import uuid
+
+    config = standard_config(stub.base_url, keys)
+    relay = start_relay(config)
+    changed = copy.deepcopy(config)
+    changed["server"].update(max_body_bytes=100, metrics_path="/other-metrics", trusted_proxies=["127.0.0.0/8"])
+    changed["models"]["chat-b"] = {"backend": "stub", "upstream_model": "stub-chat-2"}
+    reloaded = _reload(relay, changed)
+    assert reloaded["restart_required"] == ["server.max_body_bytes", "server.metrics_path",
+                                            "server.trusted_proxies"]
+    # The rest of the file applies.
+    assert "chat-b" in _model_ids(relay, keys.other)
+
+    # Each server key keeps the value it started with, all of it.
+    request_id = str(uuid.uuid4())
+    body = {"model": "chat-a", "messages": [{"role": "user", "content": "word " * 100}]}
+    answer = raw_http.request(
+        "POST", relay.url("/v1/chat/completions"),
+        headers={"Authorization": f"Bearer {keys.main}", "x-request-id": request_id,
+                 "X-Forwarded-For": "203.0.113.7"},
+        json_body=body,
+    )
+    assert answer.status == 200, answer.body
+    assert relay.wait_for_access_line(request_id)["client_ip"] == "127.0.0.1"
+    assert raw_http.request("GET", relay.url("/metrics")).status == 200
+    assert raw_http.request("GET", relay.url("/other-metrics")).status == 404
+
+
+def test_admin_port_added_by_reload_waits_for_a_restart_and_metrics_stay_on_the_main_port(
+        stub, keys, start_relay):
+    import socket
+
+    from relay_process import free_port
+
+    config = standard_config(stub.base_url, keys)
+    relay = start_relay(config)
+    admin_port = free_port()
+    with_admin = copy.deepcopy(config)
+    with_admin["server"]["admin_port"] = admin_port
+    reloaded = _reload(relay, with_admin)
+    assert reloaded["restart_required"] == ["server.admin_port"]
+
+    metrics = raw_http.request("GET", relay.url("/metrics"))
+    assert metrics.status == 200 and "relay_backend_up" in metrics.text
+    ready = raw_http.request("GET", relay.url("/readyz"))
+    assert ready.status == 200 and "backends" in ready.json()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", admin_port)) != 0
+    assert not any(record.get("msg") == "admin listening" for record in relay.records())

@@ -1,6 +1,6 @@
 import ServiceLifecycle
 
-/// Asks Redis for a PING once a `interval` while limits are shared there, so whether Redis can
+/// Asks Redis for a PING once an `interval` while limits are shared there, so whether Redis can
 /// be reached (`/readyz`, the `Redis is unreachable` / `reachable again` logs) follows Redis
 /// itself, not only the requests that run a script. Without it a replica in `closed` mode that
 /// turned unready would never learn that Redis was back: an unready replica gets no requests.

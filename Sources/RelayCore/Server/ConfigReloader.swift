@@ -5,12 +5,14 @@ import UnixSignals
 
 /// Reloads the config file on SIGHUP.
 ///
-/// An invalid file keeps the running config and logs every problem. A valid one is swapped in
-/// whole; state is kept by name (backends' circuits and in-flight counts, the limiter's windows).
-/// `server.*`, `log.*`, `redis_url` and `rate_limit_failure_mode` are read at start only: a change
-/// to them is logged as needing a restart. Clients of backends that were removed or changed are
-/// closed once their requests in flight are done. With `server.tls` on, the certificate and key
-/// are read again and new connections use them (turning TLS on or off needs a restart).
+/// An invalid file keeps the running config and logs every problem. A valid one is swapped in;
+/// state is kept by name (backends' circuits and in-flight counts, the limiter's windows).
+/// `server.*`, `log.*`, `redis_url`, `redis_ca_file` and `rate_limit_failure_mode` are read at
+/// start only: the swapped-in config keeps their running values, so nothing applies half of a
+/// change, and each changed one is logged under `restart_required`. The one exception: with
+/// `server.tls` on, the certificate and key are read again and new connections use them
+/// (turning TLS on or off needs a restart). Clients of backends that were removed or changed
+/// are closed once their requests in flight are done.
 struct ConfigReloader: Service {
     let source: ConfigSource
     let gateway: Gateway
@@ -39,7 +41,8 @@ struct ConfigReloader: Service {
         }
         if let tlsContexts, let tls = config.server.tls, !reloadTLS(tls, into: tlsContexts) { return }
         let previous = gateway.state
-        let next = GatewayState(config: config, eventLoopGroup: eventLoopGroup, previous: previous)
+        let applied = Self.applicable(config, running: previous.config)
+        let next = GatewayState(config: applied, eventLoopGroup: eventLoopGroup, previous: previous)
         _ = gateway.replaceState(next)
         let needRestart = Self.changesNeedingRestart(from: previous.config, to: config)
         var metadata: Logger.Metadata = [
@@ -53,17 +56,45 @@ struct ConfigReloader: Service {
         }
     }
 
+    /// `loaded` with every key read at start only put back to its `running` value: what a reload
+    /// swaps in. The server certificate's paths are the new ones while TLS stays on.
+    static func applicable(_ loaded: RelayConfig, running: RelayConfig) -> RelayConfig {
+        var applied = loaded
+        applied.server = running.server
+        if running.server.tls != nil, loaded.server.tls != nil { applied.server.tls = loaded.server.tls }
+        applied.log = running.log
+        applied.redisURL = running.redisURL
+        applied.redisCABundle = running.redisCABundle
+        applied.rateLimitFailureMode = running.rateLimitFailureMode
+        return applied
+    }
+
+    /// The config keys, by their YAML names, that `new` changes and only a restart applies.
     static func changesNeedingRestart(from old: RelayConfig, to new: RelayConfig) -> [String] {
         var changed: [String] = []
-        var oldServer = old.server
-        var newServer = new.server
+        func note<Value: Equatable>(_ name: String, _ value: KeyPath<RelayConfig, Value>) {
+            if old[keyPath: value] != new[keyPath: value] { changed.append(name) }
+        }
+        note("server.host", \.server.host)
+        note("server.port", \.server.port)
+        note("server.admin_port", \.server.adminPort)
+        note("server.max_body_bytes", \.server.maxBodyBytes)
+        note("server.header_timeout_s", \.server.headerTimeout)
+        note("server.body_timeout_s", \.server.bodyTimeout)
+        note("server.write_timeout_s", \.server.writeTimeout)
+        note("server.drain_delay_s", \.server.drainDelay)
+        note("server.shutdown_grace_s", \.server.shutdownGrace)
+        note("server.metrics_path", \.server.metricsPath)
+        note("server.trusted_proxies", \.server.trustedProxies)
         // New certificate paths apply on reload; only switching TLS on or off needs a restart.
-        if (oldServer.tls == nil) == (newServer.tls == nil) { (oldServer.tls, newServer.tls) = (nil, nil) }
-        if oldServer != newServer { changed.append("server") }
-        if old.log != new.log { changed.append("log") }
-        if old.redisURL != new.redisURL { changed.append("redis_url") }
-        if old.redisCABundle != new.redisCABundle { changed.append("redis_ca_file") }
-        if old.rateLimitFailureMode != new.rateLimitFailureMode { changed.append("rate_limit_failure_mode") }
+        if (old.server.tls == nil) != (new.server.tls == nil) { changed.append("server.tls") }
+        // A server key this list does not know yet still counts.
+        if changed.isEmpty, applicable(new, running: old).server != new.server { changed.append("server") }
+        note("log.level", \.log.level)
+        note("log.format", \.log.format)
+        note("redis_url", \.redisURL)
+        note("redis_ca_file", \.redisCABundle)
+        note("rate_limit_failure_mode", \.rateLimitFailureMode)
         return changed
     }
 

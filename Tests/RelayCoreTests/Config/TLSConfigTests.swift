@@ -116,8 +116,8 @@ struct TLSConfigTests {
         let chain = try files.write(try String(contentsOfFile: files.certPath, encoding: .utf8), named: "renewed.pem")
         let renewed = try parseValid(serverTLS(cert: chain, key: files.keyPath))
         #expect(ConfigReloader.changesNeedingRestart(from: secured, to: renewed) == [])
-        #expect(ConfigReloader.changesNeedingRestart(from: plain, to: secured) == ["server"])
-        #expect(ConfigReloader.changesNeedingRestart(from: secured, to: plain) == ["server"])
+        #expect(ConfigReloader.changesNeedingRestart(from: plain, to: secured) == ["server.tls"])
+        #expect(ConfigReloader.changesNeedingRestart(from: secured, to: plain) == ["server.tls"])
         var withRedisCA = plain
         withRedisCA.redisCABundle = secured.server.tls.map { _ in CABundle(path: files.caPath, certificates: []) }
         #expect(ConfigReloader.changesNeedingRestart(from: plain, to: withRedisCA) == ["redis_ca_file"])
