@@ -10,6 +10,7 @@ struct SystemRateLimitClockTests {
         try await Task.sleep(for: .milliseconds(50))
         let later = clock.nowMilliseconds()
         #expect(start >= 0 && start < 1_000)
-        #expect(later - start >= 50 && later - start < 5_000)
+        // The upper bound only catches a unit mistake: a loaded machine may sleep far past 50 ms.
+        #expect(later - start >= 50 && later - start < 60_000)
     }
 }
