@@ -36,11 +36,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             linkerSettings: [
-                // lld instead of gold, for two things gold cannot do. Packed relative relocations
-                // (DT_RELR) shrink the table the loader reads and touches at start from 2.7 MiB to
-                // a few kilobytes, and no symbol table for the dynamic loader: the static Swift
-                // runtime's link flags export every symbol of Relay's own (0.8 MiB of symbols and
-                // a 0.3 MiB hash), though nothing looks them up. Idle RSS in scripts/bench: 32.4 → 26.4 MiB.
+                // lld, for two things gold cannot do, both to keep the pages a started relay
+                // touches few: packed relative relocations (DT_RELR), so the loader's table
+                // stays small, and no dynamic symbol table, which the static Swift runtime's
+                // link flags would fill with every symbol of Relay's own though nothing looks
+                // them up (docs/performance.md).
                 .unsafeFlags(
                     [
                         "-use-ld=lld",

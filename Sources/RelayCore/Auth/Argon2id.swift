@@ -12,8 +12,8 @@ import CArgon2
 /// ```
 public enum Argon2id {
     /// The cost of new hashes. OWASP's first argon2id recommendation (Password Storage Cheat
-    /// Sheet): 19 MiB, 2 passes, 1 lane: about 20–40 ms on a server core, paid once per key
-    /// and process thanks to the verified-key cache.
+    /// Sheet): 19 MiB, 2 passes, 1 lane, paid once per key and process thanks to the
+    /// verified-key cache.
     public struct Parameters: Sendable, Equatable {
         public var memoryKiB: UInt32
         public var iterations: UInt32

@@ -21,7 +21,7 @@ public enum RateLimitDuration {
     }
 
     /// `format`'s text, 24 bytes at most, written into the head of every answer twice
-    /// (`x-ratelimit-reset-*`): as bytes, as interpolating the parts cost about ten times as much.
+    /// (`x-ratelimit-reset-*`): as bytes, with no string interpolated.
     static func put(milliseconds: Int64, into writer: inout RawByteWriter) {
         let milliseconds = Int(max(0, milliseconds))
         if milliseconds < 1000 {

@@ -1,7 +1,7 @@
 /// The limiter as requests call it. An `async` call through the `RateLimiter` existential costs
 /// the caller a task switch when it returns (a look-up of the task's preferred executor, under
-/// the task's lock), three a request; the in-process limiter never waits, so it is called through
-/// the plain functions it has.
+/// the task's lock); the in-process limiter never waits, so it is called through the plain
+/// functions it has.
 extension Gateway {
     func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         if let inProcessLimiter { return inProcessLimiter.reserveNow(principal, estimatedTokens: estimatedTokens) }

@@ -3,8 +3,7 @@ import HTTPTypes
 /// The fields Relay adds to the head of every answer to a proxied request: `x-request-id`,
 /// `x-relay-backend`, `x-relay-attempts`, `x-relay-overhead-ms` (not on a stream) and the key's
 /// `x-ratelimit-*`. They are written as bytes into the head (`HTTP1ResponseEncoding`), after the
-/// answer's own fields: made into `HTTPField`s, each cost a validation, an append to the answer's
-/// `HTTPFields` and a copy out of them again, more than a thousand instructions a field.
+/// answer's own fields, never made into `HTTPField`s.
 public struct ResponseDecoration: Sendable {
     /// Printable ASCII only (`GatewayResponder.requestID`).
     let requestID: String

@@ -2,8 +2,7 @@ import NIOCore
 
 /// A head's fields as the bytes they came in, read when asked: no string is made of a field
 /// nobody reads. Of a backend's answer Relay passes back only a few fields (most are framing,
-/// hop-by-hop or the backend's own), and making two strings of every field and a list of them
-/// cost about 600 instructions a field.
+/// hop-by-hop or the backend's own).
 struct HeadFields {
     /// Where a field's name and value are in `bytes`.
     private struct Ranges {

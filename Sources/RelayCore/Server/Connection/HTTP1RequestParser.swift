@@ -10,9 +10,7 @@ enum HTTP1RequestPart {
 /// Reads a client's HTTP/1.1 requests from its connection's bytes, one after another (pipelined
 /// ones too): each head, then its body as slices of the bytes read (never copied), then its end.
 ///
-/// It stands where NIO's `HTTPRequestDecoder` inside a `ByteToMessageHandler` would: llhttp's
-/// callbacks and the handler's bookkeeping cost about 17,000 instructions a request. Framing is
-/// strict, so a request cannot be read one way here and another by a proxy in front (RFC 9112
+/// Framing is strict, so a request cannot be read one way here and another by a proxy in front (RFC 9112
 /// §6.3, §11.2): a `Transfer-Encoding` must end in chunked and come without `Content-Length`
 /// and not in HTTP/1.0; `Content-Length` is one number, given once; without either there is no
 /// body. An HTTP/1.1 request has exactly one `Host`, an HTTP/1.0 one at most (§3.2). Empty

@@ -1,12 +1,9 @@
 import HTTPTypes
 import NIOCore
 
-/// HTTP/1.1 response bytes written straight from a status and swift-http-types' `HTTPFields`.
-///
-/// NIO's encoder takes NIOHTTP1's `HTTPHeaders`: every answer's fields were copied into that
-/// second header type, then written into the buffer a run of bytes at a time, each write with
-/// its own capacity and exclusivity checks (about 30,000 instructions a request). Here each
-/// field is one write, its name and value copied once.
+/// HTTP/1.1 response bytes written straight from a status and swift-http-types' `HTTPFields`,
+/// with no second header type in between: each field is one write, its name and value copied
+/// once.
 enum HTTP1ResponseEncoding {
     /// The status line, the fields, Relay's own (`decoration`) and `date`, then
     /// `Transfer-Encoding: chunked` for a chunked body, then the empty line; with room for

@@ -11,7 +11,7 @@ struct RelayResponse: Sendable {
     }
 
     /// Kept as it is, not in an `HTTPResponse`: that holds the status as the text of a pseudo
-    /// field, read back into a number at each look (about 200 instructions, three an answer).
+    /// field, read back into a number at each look.
     let status: HTTPResponse.Status
     var headers: HTTPFields
     var body: Body

@@ -2,8 +2,6 @@ import NIOCore
 
 /// Encodes the requests Relay sends a backend: head and body in one buffer, one socket write.
 ///
-/// It stands where NIO's request encoder and its header validator would: they wrote the head a
-/// run of bytes at a time and the body as separate writes, about 15,000 instructions a request.
 /// Relay's requests always carry `Content-Length` (or no body), so no chunked framing is needed.
 enum UpstreamRequestEncoder {
     /// The request's bytes; `nil` if a name is not a token or a value (or the path) holds CR,

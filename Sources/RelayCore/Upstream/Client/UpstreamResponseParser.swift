@@ -4,10 +4,8 @@ import NIOCore
 /// fields, then the body as slices of the bytes read (never copied), framed by `Content-Length`,
 /// the chunked coding, or the connection's close (RFC 9112 §6.3).
 ///
-/// It stands where NIO's `HTTPResponseDecoder` and its channel handler would: they built each
-/// field through llhttp's callbacks into `HTTPHeaders` and handed every part on through the
-/// pipeline as `NIOAny`, about 21,600 instructions a request, and ran again for every stream
-/// chunk.
+/// It runs inside the connection's one handler (`UpstreamConnectionHandler`), which hands the
+/// parts straight to the call's exchange: no part goes on through the pipeline.
 ///
 /// ```swift
 /// parser.expectAnswer(toHEAD: false)     // before each request is sent
