@@ -60,6 +60,19 @@ def key_hash(key: str) -> str:
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def with_stub_cues(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with each backend that sets no `forward_headers` of its own forwarding
+    `x-stub-*`: the stub upstreams take their cues (delays, statuses) from those request headers,
+    and Relay forwards only the client headers it lists (docs/security.md)."""
+    backends = config.get("backends") if isinstance(config, dict) else None
+    if not isinstance(backends, dict):
+        return config
+    cued = {name: ({"forward_headers": ["x-stub-*"], **backend}
+                   if isinstance(backend, dict) and "forward_headers" not in backend else backend)
+            for name, backend in backends.items()}
+    return {**config, "backends": cued}
+
+
 class RelayProcess:
     """One `relay serve` child process on a free loopback port, with its stdout captured."""
 
@@ -73,6 +86,7 @@ class RelayProcess:
         port: int | None = None,
         start_timeout_s: float = 30.0,
         nice: int | None = None,
+        run_as: int | None = None,
     ):
         self.config = config
         self.workdir = Path(workdir)
@@ -83,6 +97,8 @@ class RelayProcess:
         self.env = env or {}
         self.start_timeout_s = start_timeout_s
         self.nice = nice
+        #: A user id to run relay as (with the same group id, no supplementary groups).
+        self.run_as = run_as
         self.lines: list[str] = []
         self._lines_lock = threading.Lock()
         self._new_line = threading.Condition(self._lines_lock)
@@ -103,7 +119,7 @@ class RelayProcess:
     def write_config(self, config: dict[str, Any] | None = None) -> None:
         if config is not None:
             self.config = config
-        self.config_path.write_text(json.dumps(self.config, indent=2) + "\n")
+        self.config_path.write_text(json.dumps(with_stub_cues(self.config), indent=2) + "\n")
 
     def start(self) -> "RelayProcess":
         if not self.binary.is_file():
@@ -117,6 +133,8 @@ class RelayProcess:
         env.update(self.env)
         # `nice` execs the binary, so the child's pid is still relay's.
         prefix = ["nice", "-n", str(self.nice)] if self.nice is not None else []
+        if self.run_as is not None:
+            prefix += ["setpriv", f"--reuid={self.run_as}", f"--regid={self.run_as}", "--clear-groups"]
         self.process = subprocess.Popen(
             prefix + [str(self.binary), "serve", "--config", str(self.config_path), "--host", "127.0.0.1",
                       "--port", str(self.port)],

@@ -49,6 +49,8 @@ cancels an upstream call.
 And by request header (forwarded by the gateway like any other header):
 
 - ``x-stub-status: <code>``: answer with that status (same body as ``fail-<code>``).
+- ``x-stub-error-body: <json>``: with ``x-stub-status``, answer with this error body instead.
+- ``x-stub-response-headers: <json list of [name, value]>``: add these fields to the answer's head.
 - ``x-stub-delay-ms: <ms>``: wait before sending the response head.
 - ``x-stub-chunk-delay-ms: <ms>``: wait between stream events.
 
@@ -159,6 +161,8 @@ class _Behaviour:
             self.break_after = int(match.group(1))
         if (status := headers.header("x-stub-status")) is not None:
             self.fail_status = int(status)
+        self.error_body: Any = json.loads(headers.header("x-stub-error-body") or "null")
+        self.extra_headers: list[list[str]] = json.loads(headers.header("x-stub-response-headers") or "[]")
         if (delay := headers.header("x-stub-delay-ms")) is not None:
             self.delay_s = int(delay) / 1000
         if (delay := headers.header("x-stub-chunk-delay-ms")) is not None:
@@ -278,6 +282,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("x-ratelimit-remaining-tokens", "29999990")
             self.send_header("x-ratelimit-reset-tokens", "0s")
             self.send_header("set-cookie", "__cf_bm=stubcookie; path=/; HttpOnly; Secure; SameSite=None")
+        for name, value in behaviour.extra_headers if behaviour is not None else []:
+            self.send_header(name, value)
         self.end_headers()
 
     def _send_json(self, status: int, payload: Any, behaviour: _Behaviour | None = None) -> None:
@@ -291,6 +297,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _send_error(self, status: int, model: str, behaviour: _Behaviour | None = None) -> None:
         error_type = "invalid_request_error" if status < 500 else "server_error"
+        if behaviour is not None and behaviour.error_body is not None:
+            self._send_json(status, behaviour.error_body, behaviour)
+            return
         self._send_json(
             status,
             {"error": {"message": f"bad thing for model {model}", "type": error_type, "param": None, "code": None}},

@@ -5,7 +5,7 @@ struct BackendConfigDecoder {
     static let knownKeys = [
         "type", "base_url", "api_key", "max_concurrency", "connect_timeout_s", "first_byte_timeout_s",
         "request_timeout_s", "idle_timeout_s", "keep_alive", "options", "health_path", "health_interval_s",
-        "circuit", "busy_when", "drop_params", "ca_file",
+        "circuit", "busy_when", "drop_params", "ca_file", "forward_headers",
     ]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: BackendConfig] {
@@ -43,6 +43,7 @@ struct BackendConfigDecoder {
         }
         if let circuit = fields["circuit"].map(decodeCircuit) { backend.circuit = circuit }
         if let dropParams = fields["drop_params"].flatMap({ reader.stringList($0) }) { backend.dropParams = dropParams }
+        if let field = fields["forward_headers"] { backend.forwardHeaders = forwardHeaders(field) }
         if let bundle = reader.nullable(fields["ca_file"], reader.caBundle) { backend.caBundle = bundle }
         if backend.caBundle != nil, let baseURL, !baseURL.lowercased().hasPrefix("https://") {
             reader.report(fields.childPath("ca_file"), "only used with an https base_url")
@@ -86,6 +87,24 @@ struct BackendConfigDecoder {
             // SPEC's own example sets busy_when on an Ollama backend, so it is accepted on every
             // type; only vLLM exposes a queue length, so for the others it is dropped.
             backend.busyWhenWaiting = type == .vllm ? waiting : nil
+        }
+    }
+
+    /// Header names (`x-tenant`) or prefixes (`x-tenant-*`), lowercased: letters, digits and
+    /// `-` only, so no underscore look-alike of another header is named.
+    private func forwardHeaders(_ field: ConfigField) -> [String] {
+        guard let names = reader.list(field) else { return [] }
+        return names.compactMap { entry in
+            guard let name = reader.nonEmptyString(entry) else { return nil }
+            let stem = name.hasSuffix("*") ? name.dropLast() : Substring(name)
+            let isNameByte = { (byte: UInt8) in
+                (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x2D
+            }
+            guard !stem.isEmpty, stem.utf8.allSatisfy(isNameByte) else {
+                reader.report(entry.path, "a header name (letters, digits, -) or a prefix ending in *")
+                return nil
+            }
+            return name.lowercased()
         }
     }
 

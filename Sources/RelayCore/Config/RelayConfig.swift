@@ -144,6 +144,9 @@ public struct BackendConfig: Sendable, Equatable {
     public var busyWhenWaiting: Int? = nil
     /// Top-level request fields removed before the request goes to this backend.
     public var dropParams: [String] = []
+    /// Client request headers sent to this backend besides the ones Relay always forwards:
+    /// lowercase names, or prefixes ending in `*`. Never credentials, cookies or hop-by-hop ones.
+    public var forwardHeaders: [String] = []
     /// Roots trusted for an `https` base URL instead of the system's; read when the config is loaded.
     public var caBundle: CABundle? = nil
 
