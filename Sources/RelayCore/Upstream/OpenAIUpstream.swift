@@ -64,6 +64,9 @@ enum OpenAIUpstream {
             }
         }
         let text = message ?? "The upstream rejected the request with status \(status)."
-        return (UpstreamDialect.hideUpstreamModel(text, upstreamModel: upstreamModel, alias: alias), param)
+        return (
+            UpstreamErrorScrubber.scrub(text, upstreamModel: upstreamModel, alias: alias),
+            param.map { UpstreamErrorScrubber.scrub($0, upstreamModel: upstreamModel, alias: alias) }
+        )
     }
 }

@@ -84,7 +84,8 @@ enum UpstreamDialect {
         }
     }
 
-    /// The message (and parameter) of an error answer, without the upstream model's name.
+    /// The message (and parameter) of an error answer, without the upstream model's name or
+    /// internal URLs and paths (`UpstreamErrorScrubber`).
     func errorMessage(_ body: [UInt8], status: Int, upstreamModel: String, alias: String)
         -> (message: String, param: String?)
     {
@@ -120,11 +121,5 @@ enum UpstreamDialect {
                 promptEstimate: promptEstimate
             )
         }
-    }
-
-    /// Upstream messages never reveal the upstream model: its name becomes the alias.
-    static func hideUpstreamModel(_ text: String, upstreamModel: String, alias: String) -> String {
-        guard upstreamModel != alias, !upstreamModel.isEmpty else { return text }
-        return text.replacingOccurrences(of: upstreamModel, with: alias)
     }
 }

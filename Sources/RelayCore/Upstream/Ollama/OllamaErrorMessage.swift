@@ -14,7 +14,8 @@ public enum OllamaErrorMessage {
         return message(of: object)
     }
 
-    /// Ollama's message with every mention of `upstreamModel` replaced by `alias`.
+    /// Ollama's message with every mention of `upstreamModel`, in any case, replaced by `alias`,
+    /// and internal URLs and paths redacted (`UpstreamErrorScrubber`).
     public static func message(in body: [UInt8], upstreamModel: String, alias: String) -> String? {
         message(in: body).map { hidingModel(upstreamModel, behind: alias, in: $0) }
     }
@@ -26,6 +27,6 @@ public enum OllamaErrorMessage {
     }
 
     static func hidingModel(_ upstreamModel: String, behind alias: String, in message: String) -> String {
-        upstreamModel.isEmpty ? message : message.replacing(upstreamModel, with: alias)
+        UpstreamErrorScrubber.scrub(message, upstreamModel: upstreamModel, alias: alias)
     }
 }
