@@ -64,8 +64,6 @@ def two_fresh_keys(stub, keys, start_relay):
     return start_relay(config), one, four
 
 
-@pytest.mark.skip(reason="needs ProxyHandler's reservation to use ClientRequest.completionBudget(default:): "
-                         "ProxyHandler.swift is being rewritten by another engineer")
 def test_n_choices_reserve_n_times_the_completion_budget(two_fresh_keys, stub):
     relay, one, four = two_fresh_keys
     answers = {}
