@@ -22,6 +22,9 @@ Behaviours on cue, by the upstream model name (so a config alias can point at th
   ``x-request-id`` that is not a UUID.
 - a name containing ``no-usage``: ignores ``stream_options.include_usage`` (as llama.cpp's
   python server does) and sends no usage in streams.
+- ``error-after-<n>``: a stream that sends ``n`` content events, then an error event whose
+  message names the model in capitals (``BAD THING FOR MODEL <NAME>``), then ``[DONE]``, as
+  servers that report a failure inside a stream do.
 - ``break-after-<n>``: a stream that sends ``n`` content events, then drops the connection
   without ``[DONE]``.
 
@@ -149,7 +152,7 @@ class _Behaviour:
         self.fault: str | None = None
         self.fault_after = 0
         match = re.fullmatch(r"(reset-body|bad-json|bad-sse-first|bad-sse-later|length-long|length-short|silent"
-                             r"|error-200)|(reset-after|close-after)-(\d+)", model)
+                             r"|error-200)|(reset-after|close-after|error-after)-(\d+)", model)
         if match:
             self.fault = match.group(1) or match.group(2)
             self.fault_after = int(match.group(3) or 0)
@@ -327,6 +330,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return
             if behaviour.fault == "bad-sse-later" and sent_content == 1:
                 self._write_chunk(b"data: {not json\n\n")
+            if behaviour.fault == "error-after" and sent_content >= behaviour.fault_after:
+                self._write_chunk(b'data: {"error":{"message":"BAD THING FOR MODEL %s","type":"server_error",'
+                                  b'"param":null,"code":null}}\n\n' % behaviour.model.upper().encode())
+                break
             if behaviour.break_after is not None and sent_content >= behaviour.break_after:
                 # Drop the connection mid-stream: no terminating chunk, no [DONE].
                 self.wfile.flush()

@@ -105,10 +105,10 @@ def _peer_close(stub, request_id: str, within_s: float) -> float:
     raise AssertionError(f"the upstream never saw request {request_id}'s connection close")
 
 
-def test_a_client_leaving_before_a_whole_answer_ends_the_upstream_call_and_pays_nothing(limited, stub):
+def test_a_client_leaving_before_a_whole_answer_ends_the_upstream_call_and_pays_the_prompt(limited, stub):
     """A non-streamed answer the client no longer waits for: the upstream call ends at once, no
-    other backend is tried for nobody, and the key gets its whole reservation back (nothing
-    reached the client, and what the upstream made is unknown)."""
+    other backend is tried for nobody, and the key is charged the prompt's estimate only (the
+    backend read the prompt; nothing reached the client, and what it made is unknown)."""
     relay, leaver, fresh = limited
     request_id = str(uuid.uuid4())
     connection = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
@@ -123,9 +123,11 @@ def test_a_client_leaving_before_a_whole_answer_ends_the_upstream_call_and_pays_
     assert line["status"] == 499 and line["error"] == "client disconnected", line
     assert line["attempts"] == 1 and len(stub.api_requests()) == before, "a target was tried again for nobody"
 
-    # The slot is free and nothing was charged: the next request sees the same tokens left as
-    # the same request on a key with no history.
+    # The slot is free and the prompt's estimate was charged: the next request sees that many
+    # tokens fewer left than the same request on a key with no history.
     answer = _chat(relay, leaver)
     reference = _chat(relay, fresh)
     assert answer.status == 200 and reference.status == 200, answer.text
-    assert answer.header("x-ratelimit-remaining-tokens") == reference.header("x-ratelimit-remaining-tokens")
+    prompt_estimate = (len(json.dumps(body["messages"])) + 3) // 4
+    charged = int(reference.header("x-ratelimit-remaining-tokens")) - int(answer.header("x-ratelimit-remaining-tokens"))
+    assert charged == prompt_estimate

@@ -26,7 +26,7 @@ def test_no_key_or_upstream_secret_in_logs_metrics_errors_or_headers(stub, keys,
     send("POST", "/v1/chat/completions", keys.main, {**chat, "stream": True})
     send("POST", "/v1/chat/completions", "rk-wrong-" + keys.main[-8:], chat)  # 401
     send("POST", "/v1/chat/completions", None, chat)  # 401
-    send("POST", "/v1/chat/completions", keys.main, {**chat, "model": "secret-model"})  # 403
+    send("POST", "/v1/chat/completions", keys.main, {**chat, "model": "secret-model"})  # 404
     for failing in ("bad-400", "bad-404", "bad-500", "chat-break"):
         send("POST", "/v1/chat/completions", keys.main, {**chat, "model": failing, "stream": failing == "chat-break"})
     send("GET", "/v1/models", keys.main)

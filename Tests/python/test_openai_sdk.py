@@ -287,11 +287,12 @@ def test_wrong_key_is_authentication_error(relay: RelayProcess, stub: StubUpstre
     assert stub.api_requests() == []
 
 
-def test_model_outside_scopes_is_permission_denied(client: openai.OpenAI, stub: StubUpstream) -> None:
-    with pytest.raises(openai.PermissionDeniedError) as error:
+def test_model_outside_scopes_is_not_found(client: openai.OpenAI, stub: StubUpstream) -> None:
+    """As OpenAI does: a key is not told that a model it may not use exists."""
+    with pytest.raises(openai.NotFoundError) as error:
         client.chat.completions.create(model="secret-model", messages=USER)
-    assert error.value.type == "permission_error"
-    assert error.value.code == "model_not_allowed"
+    assert error.value.type == "invalid_request_error"
+    assert error.value.code == "model_not_found"
     assert stub.api_requests() == []
 
 

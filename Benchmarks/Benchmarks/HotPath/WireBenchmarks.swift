@@ -53,7 +53,8 @@ func clientAnswer(_ body: [UInt8]) -> [UInt8] {
 /// each read's output in a fresh buffer as the stream forwarder sends it. Returns bytes sent.
 func relayVLLMStream() -> Int {
     var parser = SSEFrameParser()
-    var relay = OpenAIStreamRelay(alias: "qwen2.5", clientWantsUsage: false, promptEstimate: 48)
+    var relay = OpenAIStreamRelay(
+        alias: "qwen2.5", upstreamModel: "Qwen/Qwen2.5-7B-Instruct", clientWantsUsage: false, promptEstimate: 48)
     var sent = 0
     for read in Fixtures.vllmStreamReads {
         var out: [UInt8] = []

@@ -6,6 +6,8 @@ public struct Principal: Sendable, Equatable {
     public var limits: Limits
     public var mayFallBack: Bool
     public var fallbackTPM: Int?
+    /// Waiting for a busy model, higher goes first.
+    public var priority: Int
 
     public init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
         self.name = entry.name
@@ -18,5 +20,6 @@ public struct Principal: Sendable, Equatable {
         )
         self.mayFallBack = entry.fallback
         self.fallbackTPM = entry.fallbackTPM
+        self.priority = entry.priority
     }
 }

@@ -4,7 +4,7 @@ struct APIKeyConfigDecoder {
     /// Every name under `models:`, valid or not (see `ModelConfigDecoder.backendNames`).
     let modelNames: Set<String>
 
-    static let knownKeys = ["name", "hash", "id", "scopes", "limits", "fallback", "fallback_tpm"]
+    static let knownKeys = ["name", "hash", "id", "scopes", "limits", "fallback", "fallback_tpm", "priority"]
 
     func decode(_ field: ConfigField) -> [APIKeyConfig] {
         guard !field.isNull, let elements = reader.list(field) else { return [] }
@@ -35,6 +35,9 @@ struct APIKeyConfigDecoder {
             }
             if let fallback = fields["fallback"].flatMap({ reader.bool($0) }) { key.fallback = fallback }
             key.fallbackTPM = fields["fallback_tpm"].flatMap { reader.int($0, atLeast: 1) }
+            if let priority = fields["priority"].flatMap({ reader.int($0, atLeast: -1000, atMost: 1000) }) {
+                key.priority = priority
+            }
             keys.append(key)
         }
         return keys

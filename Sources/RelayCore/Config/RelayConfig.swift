@@ -56,6 +56,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxBodyBytes: Int = 10_485_760
     public var headerTimeout: Double = 10
     public var bodyTimeout: Double = 30
+    /// How long a response's writes may wait for a client that does not read (a stream's
+    /// client that stopped reading is cut off after it).
+    public var writeTimeout: Double = 30
     public var drainDelay: Double = 5
     public var shutdownGrace: Double = 30
     /// `nil` disables the metrics endpoint.
@@ -224,6 +227,8 @@ public struct APIKeyConfig: Sendable, Equatable {
     public var limits: Limits? = nil
     public var fallback: Bool = true
     public var fallbackTPM: Int? = nil
+    /// Waiting for a busy model, higher goes first (`ModelQueue`).
+    public var priority: Int = 0
 
     public init(name: String, hash: KeyHash, scopes: [String]) {
         self.name = name

@@ -4,6 +4,7 @@ struct ServerConfigDecoder {
 
     static let knownKeys = [
         "host", "port", "admin_port", "max_body_bytes", "header_timeout_s", "body_timeout_s",
+        "write_timeout_s",
         "drain_delay_s", "shutdown_grace_s", "metrics_path", "trusted_proxies", "tls",
     ]
 
@@ -24,6 +25,7 @@ struct ServerConfigDecoder {
         if let bytes = fields["max_body_bytes"].flatMap({ reader.int($0, atLeast: 1) }) { server.maxBodyBytes = bytes }
         if let timeout = fields["header_timeout_s"].flatMap({ reader.seconds($0) }) { server.headerTimeout = timeout }
         if let timeout = fields["body_timeout_s"].flatMap({ reader.seconds($0) }) { server.bodyTimeout = timeout }
+        if let timeout = fields["write_timeout_s"].flatMap({ reader.seconds($0) }) { server.writeTimeout = timeout }
         // Zero is meaningful here: stop accepting as soon as /readyz turns 503.
         if let delay = fields["drain_delay_s"].flatMap({ reader.seconds($0, allowZero: true) }) {
             server.drainDelay = delay

@@ -24,6 +24,8 @@ public final class RelayMetrics: Sendable {
     /// The backends whose gauges the last exposition wrote: one a reload removed loses its
     /// series at the next scrape instead of showing its last values for good.
     private let exposedBackends = NIOLockedValueBox<Set<String>>([])
+    /// The models whose queue depth the last exposition wrote, for the same reason.
+    private let exposedQueues = NIOLockedValueBox<Set<String>>([])
 
     /// Seconds, from well under a request to a long generation.
     static let durationBuckets: [Duration] = [
@@ -40,6 +42,7 @@ public final class RelayMetrics: Sendable {
             "relay_request_duration_seconds": Self.durationBuckets,
             "relay_time_to_first_token_seconds": Self.durationBuckets,
             "relay_overhead_seconds": Self.overheadBuckets,
+            "relay_queue_wait_seconds": Self.durationBuckets,
         ]
         self.factory = factory
         self.overhead = Timer(label: "relay_overhead_seconds", factory: factory)
@@ -68,9 +71,9 @@ public final class RelayMetrics: Sendable {
     private static let maxCachedSeries = 10_000
 
     /// The series each thread recorded into last. A gateway's requests mostly repeat a key, a
-    /// model and a backend, and finding their series by its labels hashes three strings (about
-    /// 1,800 instructions a request); comparing them with the last ones is a check of their
-    /// storage when they are the config's own strings, as they are.
+    /// model and a backend, and finding their series by its labels hashes three strings;
+    /// comparing them with the last ones is a check of their storage when they are the
+    /// config's own strings, as they are.
     private let lastSeries = ThreadSpecificVariable<LastSeries>()
 
     private final class LastSeries: Sendable {
@@ -157,6 +160,12 @@ public final class RelayMetrics: Sendable {
         .increment()
     }
 
+    /// How long a request waited in its model's queue, whether it got a slot or not.
+    func recordQueueWait(model: String, waited: TimeAmount) {
+        Timer(label: "relay_queue_wait_seconds", dimensions: [("model", model)], factory: factory)
+            .recordNanoseconds(waited.nanoseconds)
+    }
+
     func recordFallback(model: String, from: String, to: String, reason: String) {
         Counter(
             label: "relay_fallbacks_total",
@@ -179,6 +188,15 @@ public final class RelayMetrics: Sendable {
                     .record(backend.circuit.isOpen ? 0 : 1)
             }
             exposed = Set(state.backends.keys)
+        }
+        exposedQueues.withLockedValue { exposed in
+            for model in exposed where state.queues[model] == nil {
+                Gauge(label: "relay_queue_depth", dimensions: [("model", model)], factory: factory).destroy()
+            }
+            for (model, queue) in state.queues {
+                Gauge(label: "relay_queue_depth", dimensions: [("model", model)], factory: factory).record(queue.depth)
+            }
+            exposed = Set(state.queues.keys)
         }
         let newErrors = reportedRedisErrors.withLockedValue { reported in
             defer { reported = max(reported, redisErrors) }

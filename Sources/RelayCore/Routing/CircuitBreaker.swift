@@ -34,17 +34,39 @@ public final class CircuitBreaker: Sendable {
 
     public var isOpen: Bool { state != .closed }
 
-    /// Whether a request may go to the backend now; after the cooldown, `true` once (the probe).
-    public func allowsRequest(now: NIODeadline = .now()) -> Bool {
+    /// How a request may pass the circuit.
+    public enum Admission: Sendable, Equatable {
+        case closed
+        /// The one request let through after the cooldown: its outcome decides the circuit, or
+        /// it is given back (`returnProbe`).
+        case probe
+        case refused
+    }
+
+    /// Whether a request may go to the backend now; after the cooldown, once as the probe.
+    public func admit(now: NIODeadline = .now()) -> Admission {
         counters.withLockedValue { counters in
             switch counters.state {
-            case .closed: return true
-            case .probing: return false
+            case .closed: return .closed
+            case .probing: return .refused
             case .open(let until):
-                guard now >= until else { return false }
+                guard now >= until else { return .refused }
                 counters.state = .probing
-                return true
+                return .probe
             }
+        }
+    }
+
+    /// Whether a request may go to the backend now; after the cooldown, `true` once (the probe).
+    public func allowsRequest(now: NIODeadline = .now()) -> Bool {
+        admit(now: now) != .refused
+    }
+
+    /// A probe that ended without telling whether the backend is back (its client left, or it
+    /// was never sent): the next request may probe at once, so the circuit never stays probing.
+    public func returnProbe(now: NIODeadline = .now()) {
+        counters.withLockedValue { counters in
+            if counters.state == .probing { counters.state = .open(until: now) }
         }
     }
 

@@ -15,6 +15,8 @@ public final class Gateway: Sendable {
     let inProcessLimiter: InProcessRateLimiter?
     public let readiness = Readiness()
     public let metrics = RelayMetrics()
+    /// Bodies each key has arriving at once (`max_parallel` bounds them before limits can).
+    let bodyReads = BodyReadGate()
     let sink: LogSink
     let logFormat: LogFormat
     /// `log.level` at start: access lines below it are not written (their metrics still count).

@@ -40,30 +40,31 @@ public struct GatewayResponder: Sendable {
         }
         var record = AccessRecord(requestID: Self.requestID(request.headerFields.value(.xRequestID)))
         record.noteOrigin(headers: request.headerFields, peer: context.remoteAddress, trusted: state.trustedProxies)
+        // Ends the request exactly once, whichever way it ends: here, or for a stream through
+        // the session the response carries.
+        let call = CallOwner(gateway: gateway)
         var response: RelayResponse
         do throws(RelayError) {
             response = try await route(
                 request, path: path, state: state,
                 client: record.clientIP.map(ClientAddressKey.init) ?? ClientAddressKey(context.remoteAddress),
-                watch: context.watch, body: context.body, record: &record)
+                watch: context.watch, body: context.body, call: call, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
             record.handedOverAt = .now()
             response = Self.errorResponse(error)
             response.decoration = ResponseDecoration(record)
-            gateway.logAccess(record)
+            await call.finish(record)
             return response
         }
         // Made before the line below marks the answer handed over: an answer Relay made itself
         // (the model list) tells no overhead.
         response.decoration = ResponseDecoration(record)
-        // Streams log when their last byte is sent; everything else logs here.
-        if !record.stream || record.status != 200 {
-            record.status = Int(response.status.code)
-            record.handedOverAt = record.handedOverAt ?? .now()
-            gateway.logAccess(record)
-        }
+        if case .stream = response.body { return response }
+        record.status = Int(response.status.code)
+        record.handedOverAt = record.handedOverAt ?? .now()
+        await call.finish(record)
         return response
     }
 
@@ -74,6 +75,7 @@ public struct GatewayResponder: Sendable {
         client: ClientAddressKey,
         watch: ClientConnectionWatch,
         body: ArrivingBody,
+        call: CallOwner,
         record: inout AccessRecord
     ) async throws(RelayError) -> RelayResponse {
         if let endpoint = Endpoint(rawValue: path) {
@@ -82,7 +84,7 @@ public struct GatewayResponder: Sendable {
                 gateway: gateway, state: state, endpoint: endpoint, client: client,
                 watch: watch, body: body
             )
-            .handle(request, record: &record)
+            .handle(request, call: call, record: &record)
         }
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw .methodNotAllowed }
@@ -94,8 +96,14 @@ public struct GatewayResponder: Sendable {
 
     static func errorResponse(_ error: RelayError) -> RelayResponse {
         var response = json(error.status, error.body)
-        if case .rateLimited(let rejection) = error {
+        switch error {
+        case .rateLimited(let rejection):
             response.headers[.retryAfter] = String(rejection.retryAfterSeconds)
+        case .upstreamUnavailable:
+            // Every target was busy or its circuit open: a slot may free any moment.
+            response.headers[.retryAfter] = "1"
+        default:
+            break
         }
         if error.shouldNotRetry { response.headers[.xShouldRetry] = "false" }
         return response

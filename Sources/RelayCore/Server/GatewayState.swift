@@ -9,6 +9,9 @@ public final class GatewayState: Sendable {
     public let config: RelayConfig
     public let authenticator: APIKeyAuthenticator
     public let backends: [String: Backend]
+    /// Each model's wait queue for its own backends; kept by name across reloads, so requests
+    /// waiting through a reload are still woken.
+    let queues: [String: ModelQueue]
     /// Model names in a stable order, for `/v1/models`.
     public let modelNames: [String]
     /// When this config was loaded, as `created` in `/v1/models`.
@@ -28,6 +31,20 @@ public final class GatewayState: Sendable {
             let circuit = old.flatMap { $0.config.circuit == backendConfig.circuit ? $0.circuit : nil }
             return Backend(config: backendConfig, eventLoopGroup: eventLoopGroup, circuit: circuit)
         }
+        let backends = self.backends
+        let queues = config.models.mapValues { model in
+            let own = model.backends.compactMap { backends[$0] }
+            guard let queue = previous?.queues[model.name] else { return ModelQueue(model: model.name, backends: own) }
+            queue.replaceBackends(own)
+            return queue
+        }
+        for backend in backends.values {
+            let served = config.models.values.filter { $0.backends.contains(backend.name) }
+            backend.serveQueues(served.compactMap { queues[$0.name] })
+        }
+        self.queues = queues
+        // A backend this state no longer uses offers its slots to no queue.
+        for old in previous?.backends.values ?? [:].values where backends[old.name] !== old { old.serveQueues([]) }
         self.modelNames = config.models.keys.sorted()
         self.loadedAt = Int(Date().timeIntervalSince1970)
         self.trustedProxies = TrustedProxies(config.server.trustedProxies)

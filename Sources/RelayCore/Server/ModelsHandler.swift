@@ -23,9 +23,11 @@ struct ModelsHandler {
             return GatewayResponder.json(.ok, Array("{\"object\":\"list\",\"data\":[".utf8) + data + Array("]}".utf8))
         }
         let id = String(path.dropFirst("/v1/models/".count)).removingPercentEncoding ?? ""
-        guard state.config.models[id] != nil else { throw .modelNotFound(model: id) }
+        // Outside the key's scopes is answered as missing: a key learns nothing of other models.
+        guard state.config.models[id] != nil, ModelPolicy.allows(principal, model: id) else {
+            throw .modelNotFound(model: id)
+        }
         record.model = id
-        guard ModelPolicy.allows(principal, model: id) else { throw .modelNotAllowed(model: id) }
         return GatewayResponder.json(.ok, modelObject(id))
     }
 

@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOPosix
 
 /// One proxied request, from the client's headers to the upstream's last byte:
 /// auth → body size → body parse → model → scope → limits → targets, in that order.
@@ -18,23 +19,32 @@ struct ProxyHandler {
     /// Largest upstream answer Relay reads whole (non-streamed answers and error bodies).
     static let maxUpstreamBody = 64 * 1024 * 1024
 
-    func handle(_ request: ClientRequestHead, record: inout AccessRecord) async throws(RelayError) -> RelayResponse {
+    /// Handles the request; what it holds is held by `call`, which the caller finishes (or the
+    /// stream session the response carries does).
+    func handle(_ request: ClientRequestHead, call: CallOwner, record: inout AccessRecord) async throws(RelayError)
+        -> RelayResponse
+    {
         let authorization = request.headerFields.value(.authorization)
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
-        let client = try await readBody(request)
-        guard let model = state.config.models[client.model] else { throw .modelNotFound(model: client.model) }
+        let client = try await readBody(request, of: principal)
+        // A model outside the key's scopes is answered as a missing one: a key learns nothing of
+        // the models it may not use.
+        guard let model = state.config.models[client.model], ModelPolicy.allows(principal, model: model.name) else {
+            throw .modelNotFound(model: client.model)
+        }
         record.model = model.name
-        guard ModelPolicy.allows(principal, model: model.name) else { throw .modelNotAllowed(model: model.name) }
         record.stream = client.stream && endpoint.streams
 
-        let completionBudget = endpoint == .embeddings ? 0 : client.maxTokens ?? state.config.defaultMaxTokens
+        let completionBudget =
+            endpoint == .embeddings ? 0 : client.completionBudget(default: state.config.defaultMaxTokens)
         let promptEstimate = TokenEstimate.tokens(forBytes: client.promptBytes)
         let reservation: Reservation
         switch await gateway.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
         case .admitted(let admitted):
             reservation = admitted
+            call.hold(admitted, promptEstimate: promptEstimate)
             record.rateLimit = admitted.snapshot
         case .rejected(let rejection):
             record.rateLimit = rejection.snapshot
@@ -45,8 +55,9 @@ struct ProxyHandler {
         }
 
         let targets = TargetPlanner.targets(for: model, backends: state.backends, allowFallback: principal.mayFallBack)
-        var call = Call(
+        var attempts = Attempts(
             handler: self,
+            call: call,
             principal: principal,
             client: client,
             alias: model.name,
@@ -54,15 +65,12 @@ struct ProxyHandler {
             reservation: reservation,
             promptEstimate: promptEstimate
         )
-        do {
-            return try await call.run(targets, model: model, record: &record)
-        } catch {
-            await gateway.settle(reservation, usage: nil)
-            throw error
-        }
+        return try await attempts.run(targets, model: model, record: &record)
     }
 
-    private func readBody(_ request: ClientRequestHead) async throws(RelayError) -> ClientRequest {
+    private func readBody(_ request: ClientRequestHead, of principal: Principal) async throws(RelayError)
+        -> ClientRequest
+    {
         let limit = state.config.server.maxBodyBytes
         if let length = request.headerFields.value(.contentLength).flatMap({ Int($0) }), length > limit {
             throw .requestTooLarge(limit: limit)
@@ -74,6 +82,16 @@ struct ProxyHandler {
             guard whole.readableBytes <= limit else { throw .requestTooLarge(limit: limit) }
             buffer = whole
         case .arriving(let rest):
+            // A body still arriving takes one of the key's `max_parallel` places while it does.
+            if let places = principal.limits.maxParallel {
+                guard gateway.bodyReads.enter(principal.name, limit: places) else {
+                    gateway.metrics.recordRateLimited(key: principal.name, limit: .parallel)
+                    throw .rateLimited(
+                        RateLimitRejection(
+                            limit: .parallel, retryAfterSeconds: 1, canEverFit: true, snapshot: RateLimitSnapshot()))
+                }
+            }
+            defer { if principal.limits.maxParallel != nil { gateway.bodyReads.leave(principal.name) } }
             buffer = try await Self.collect(rest, limit: limit)
         }
         do {
@@ -97,8 +115,10 @@ struct ProxyHandler {
 
 extension ProxyHandler {
     /// The attempts of one request over its targets, in order, until one answers.
-    struct Call {
+    struct Attempts {
         let handler: ProxyHandler
+        /// Holds the slot of the attempt in progress and the reservations.
+        let call: CallOwner
         let principal: Principal
         let client: ClientRequest
         let alias: String
@@ -114,6 +134,7 @@ extension ProxyHandler {
 
         init(
             handler: ProxyHandler,
+            call: CallOwner,
             principal: Principal,
             client: ClientRequest,
             alias: String,
@@ -122,6 +143,7 @@ extension ProxyHandler {
             promptEstimate: Int
         ) {
             self.handler = handler
+            self.call = call
             self.principal = principal
             self.client = client
             self.alias = alias
@@ -131,8 +153,9 @@ extension ProxyHandler {
         }
 
         /// Tries the targets in order until one answers. A busy backend or one whose circuit is
-        /// open is skipped (not an attempt); when every own backend is busy, the request waits up
-        /// to the model's `queue_timeout_s` for a slot before it spills over to the fallbacks.
+        /// open is skipped (not an attempt); when every own backend is busy, the request waits in
+        /// the model's queue up to `queue_timeout_s` for a slot before it spills over to the
+        /// fallbacks. While others wait, a new request queues behind them.
         mutating func run(_ targets: [Target], model: ModelConfig, record: inout AccessRecord) async throws(RelayError)
             -> RelayResponse
         {
@@ -148,6 +171,8 @@ extension ProxyHandler {
             let began = NIODeadline.now()
             let deadline = began + TimeAmount(seconds: budget)
             let ownCount = targets.prefix { !$0.isFallback }.count
+            let queue = handler.state.queues[model.name]
+            let othersWaiting = queue?.hasWaiters ?? false
             var skipped: [String] = []
             var position = 0
             while position < targets.count {
@@ -161,26 +186,42 @@ extension ProxyHandler {
                     movedOn = movedOn ?? (target.backend.name, "not_pulled")
                     continue
                 }
-                if !target.backend.tryAcquire() {
+                if (othersWaiting && !target.isFallback) || !target.backend.tryAcquire() {
                     let lastOwn = position == ownCount
-                    guard lastOwn, record.attempts == 0, model.queueTimeout > 0,
-                        let freed = await Self.waitForSlot(
-                            among: targets.prefix(ownCount),
-                            until: min(deadline, .now() + TimeAmount(seconds: model.queueTimeout))
-                        )
-                    else {
+                    guard lastOwn, record.attempts == 0, model.queueTimeout > 0, let queue else {
                         skipped.append("\(target.backend.name): busy")
                         movedOn = movedOn ?? (target.backend.name, "busy")
                         continue
                     }
-                    target = freed
+                    let waitStarted = NIODeadline.now()
+                    let outcome = await queue.wait(
+                        priority: principal.priority,
+                        limit: model.maxQueue,
+                        until: min(deadline, waitStarted + TimeAmount(seconds: model.queueTimeout)),
+                        on: MultiThreadedEventLoopGroup.currentEventLoop ?? target.backend.pool.eventLoopForCall(),
+                        watch: handler.watch
+                    )
+                    handler.gateway.metrics.recordQueueWait(model: alias, waited: .now() - waitStarted)
+                    switch outcome {
+                    case .slot(let backend):
+                        target = Target(backend: backend, upstreamModel: model.upstreamModel, isFallback: false)
+                    case .timedOut, .full:
+                        let why = outcome.isFull ? "queue full (max_queue)" : "busy for queue_timeout_s"
+                        skipped.append("\(target.backend.name): \(why)")
+                        movedOn = movedOn ?? (target.backend.name, "busy")
+                        continue
+                    case .left:
+                        throw .clientDisconnected
+                    }
                 }
-                guard target.backend.circuit.allowsRequest() else {
+                let admission = target.backend.circuit.admit()
+                guard admission != .refused else {
                     target.backend.release()
                     skipped.append("\(target.backend.name): circuit open")
                     movedOn = movedOn ?? (target.backend.name, "circuit_open")
                     continue
                 }
+                call.take(target.backend, admission: admission)
                 // Spending on fallback targets has its own budget, so a local outage cannot
                 // become an unbounded cloud bill.
                 var fallbackReservation: Reservation?
@@ -189,14 +230,15 @@ extension ProxyHandler {
                     switch await handler.gateway.reserveFallback(principal, estimatedTokens: estimate) {
                     case .admitted(let admitted):
                         fallbackReservation = admitted
+                        call.hold(admitted)
                     case .rejected(let rejection):
-                        target.backend.release()
+                        call.releaseSlot()
                         fallbackRejection = rejection
                         handler.gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit)
                         skipped.append("\(target.backend.name): fallback_tpm reached")
                         continue
                     case .unavailable:
-                        target.backend.release()
+                        call.releaseSlot()
                         skipped.append("\(target.backend.name): rate limiter unavailable")
                         continue
                     }
@@ -219,22 +261,14 @@ extension ProxyHandler {
                     firstCalled = target.backend.name
                 }
                 do throws(AttemptError) {
-                    return try await attempt(
-                        target,
-                        fallbackReservation: fallbackReservation,
-                        deadline: deadline,
-                        record: &record
-                    )
+                    return try await attempt(target, deadline: deadline, record: &record)
                 } catch {
-                    if let fallbackReservation {
-                        await handler.gateway.settle(fallbackReservation, usage: nil)
-                    }
+                    call.releaseSlot()
+                    if let fallbackReservation { await call.refund(fallbackReservation) }
                     switch error {
                     case .final(let answer):
                         throw answer
                     case .failure(let failure):
-                        target.backend.release()
-                        target.backend.circuit.recordFailure()
                         lastFailure = failure
                         record.tried.append(failure.describe(backend: target.backend.name))
                         movedOn = (target.backend.name, failure.metricReason)
@@ -255,21 +289,12 @@ extension ProxyHandler {
             throw .upstreamFailed(message: message, everyTargetTried: everyTargetTried)
         }
 
-        /// Polls the model's own backends for a free slot until `deadline`.
-        private static func waitForSlot(among own: ArraySlice<Target>, until deadline: NIODeadline) async -> Target? {
-            while NIODeadline.now() < deadline {
-                let byLoad = own.sorted { $0.backend.inFlight < $1.backend.inFlight }
-                if let free = byLoad.first(where: { $0.backend.tryAcquire() }) { return free }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-            return nil
-        }
-
-        /// One call to one target. Returns the response to send, throws a failure that moves on
-        /// to the next target, or a `RelayError` that ends the request (the upstream rejected it).
+        /// One call to one target, whose slot `call` holds. Returns the response to send, throws
+        /// a failure that moves on to the next target, or a `RelayError` that ends the request.
+        /// The slot is the caller's to release when this throws; an answer releases it itself
+        /// (a stream when its upstream ends).
         private func attempt(
             _ target: Target,
-            fallbackReservation: Reservation?,
             deadline: NIODeadline,
             record: inout AccessRecord
         ) async throws(AttemptError) -> RelayResponse {
@@ -288,7 +313,6 @@ extension ProxyHandler {
                     trace: record.trace
                 )
             } catch {
-                target.backend.release()
                 throw .final(error)
             }
             let ownTimeout = TimeAmount(seconds: streaming ? backend.firstByteTimeout : backend.requestTimeout)
@@ -307,9 +331,9 @@ extension ProxyHandler {
                 }
                 switch status {
                 case 200..<300:
-                    target.backend.circuit.recordSuccess()
+                    call.recordOutcome(success: true)
                 case 400, 413, 422:
-                    target.backend.circuit.recordSuccess()
+                    call.recordOutcome(success: true)
                     let body = try await exchange.collectBody(limit: ProxyHandler.maxUpstreamBody)
                     record.upstreamTime = record.upstreamTime + (.now() - started)
                     exchange.cancel()
@@ -319,7 +343,6 @@ extension ProxyHandler {
                         upstreamModel: target.upstreamModel,
                         alias: alias
                     )
-                    target.backend.release()
                     throw AttemptError.final(.upstreamRejected(status: status, message: message, param: param))
                 default:
                     exchange.cancel()
@@ -337,8 +360,8 @@ extension ProxyHandler {
                         exchange: exchange,
                         started: started,
                         translator: translator,
-                        call: self,
-                        fallbackReservation: fallbackReservation,
+                        call: call,
+                        watch: handler.watch,
                         target: target,
                         headers: UpstreamHeaders.response(upstreamHeaders),
                         record: &record
@@ -347,14 +370,12 @@ extension ProxyHandler {
                 let body = try await exchange.collectBody(limit: ProxyHandler.maxUpstreamBody)
                 record.upstreamTime = record.upstreamTime + (.now() - started)
                 exchange.cancel()
-                target.backend.release()
+                // A 200 that is not an answer is the backend's failure, like any other.
                 let rewritten = try dialect.answer(body, endpoint: handler.endpoint, alias: alias, client: client)
+                call.releaseSlot()
                 record.status = 200
                 record.usage = rewritten.usage
-                await handler.gateway.settle(reservation, usage: rewritten.usage)
-                if let fallbackReservation {
-                    await handler.gateway.settle(fallbackReservation, usage: rewritten.usage)
-                }
+                await call.settle(rewritten.usage.map(CallOwner.Charge.usage) ?? .refund)
                 var fields = UpstreamHeaders.response(upstreamHeaders, contentLength: rewritten.body.count)
                 if !fields.contains(.contentType) { fields[.contentType] = "application/json" }
                 record.handedOverAt = .now()
@@ -363,16 +384,19 @@ extension ProxyHandler {
                 exchange.cancel()
                 record.upstreamTime = record.upstreamTime + (.now() - started)
                 if exchange.clientLeft {
-                    // Not the backend's failure, and no other target is tried for nobody.
-                    target.backend.release()
+                    // Not the backend's failure, and no other target is tried for nobody. The
+                    // backend was sent the prompt, and read it: that much is charged.
+                    await call.settle(.prompt)
                     throw .final(.clientDisconnected)
                 }
+                call.recordOutcome(success: false)
                 throw .failure(failure)
             } catch let error as AttemptError {
                 throw error
             } catch {
                 exchange.cancel()
                 record.upstreamTime = record.upstreamTime + (.now() - started)
+                call.recordOutcome(success: false)
                 throw .failure(.broken("\(error)"))
             }
         }

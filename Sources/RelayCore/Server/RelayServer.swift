@@ -128,13 +128,13 @@ public struct RelayServer: Sendable {
     }
 
     /// Connections the kernel holds for the listener until Relay accepts them (capped by
-    /// `net.core.somaxconn`, 4,096 by default). Hummingbird's 256 can overflow when a burst of
-    /// clients connects while the event loops are busy forwarding: the kernel then drops their
+    /// `net.core.somaxconn`, 4,096 by default). Deep enough for a burst of clients connecting
+    /// while the event loops are busy forwarding: a full queue makes the kernel drop their
     /// handshakes, and each client waits a second to try again.
     static let listenBacklog = 4096
-    /// Connections accepted each time the listener is readable. NIO's default, 4, lets an event
-    /// loop busy with streams accept only a few connections per pass over its ready sockets: a
-    /// burst of 2,000 new streams waited up to a second in the kernel's queue.
+    /// Connections accepted each time the listener is readable, so that an event loop busy
+    /// with streams still takes a burst of new connections in a few passes over its ready
+    /// sockets (see docs/performance.md).
     static let acceptsPerRead: UInt = 256
 
     /// Each accepted connection's setup, with the config's header and body deadlines.
@@ -143,7 +143,8 @@ public struct RelayServer: Sendable {
             responder: responder,
             tls: tls,
             bodyTimeout: TimeAmount(seconds: config.server.bodyTimeout),
-            headerTimeout: TimeAmount(seconds: config.server.headerTimeout)
+            headerTimeout: TimeAmount(seconds: config.server.headerTimeout),
+            writeTimeout: TimeAmount(seconds: config.server.writeTimeout)
         )
     }
 

@@ -16,6 +16,9 @@ public final class Backend: Sendable {
     /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
     private let someNotPulled = Atomic<Bool>(false)
     public let circuit: CircuitBreaker
+    /// The queues of the models this backend serves as an own backend: a slot it frees is
+    /// offered to their waiters first.
+    private let queues = NIOLockedValueBox<[ModelQueue]>([])
     /// Built once per endpoint, in `Endpoint.allCases`' order: read by position, not hashed.
     private let upstreamPaths: [String]
     /// What a call waits for, as its timeout's message words it; made once, not per call.
@@ -103,6 +106,12 @@ public final class Backend: Sendable {
 
     func release() {
         inFlightCount.subtract(1, ordering: .relaxed)
+        for queue in queues.withLockedValue({ $0 }) where queue.hasWaiters { queue.offer() }
+    }
+
+    /// The queues a freed slot is offered to (the config's models that list this backend).
+    func serveQueues(_ models: [ModelQueue]) {
+        queues.withLockedValue { $0 = models }
     }
 
     /// Where `endpoint` is sent on this backend, in the API it speaks.

@@ -20,8 +20,10 @@ struct OpenAIStreamTranslator: StreamTranslator {
     private var parser = SSEFrameParser()
     private var relay: OpenAIStreamRelay
 
-    init(alias: String, clientWantsUsage: Bool, promptEstimate: Int) {
-        self.relay = OpenAIStreamRelay(alias: alias, clientWantsUsage: clientWantsUsage, promptEstimate: promptEstimate)
+    init(alias: String, upstreamModel: String, clientWantsUsage: Bool, promptEstimate: Int) {
+        self.relay = OpenAIStreamRelay(
+            alias: alias, upstreamModel: upstreamModel, clientWantsUsage: clientWantsUsage,
+            promptEstimate: promptEstimate)
     }
 
     mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
@@ -30,7 +32,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
 
     mutating func finish(into out: inout [UInt8]) {}
 
-    var isFinished: Bool { relay.sawDone || relay.sawMalformed }
+    var isFinished: Bool { relay.sawDone || relay.sawMalformed || relay.sawError }
     var sawError: Bool { relay.sawError }
     var usage: Usage { relay.usage }
 }

@@ -109,6 +109,7 @@ enum UpstreamDialect {
         case .openAI:
             return OpenAIStreamTranslator(
                 alias: alias,
+                upstreamModel: upstreamModel,
                 clientWantsUsage: client.includeUsage,
                 promptEstimate: promptEstimate
             )

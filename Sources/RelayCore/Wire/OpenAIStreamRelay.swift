@@ -3,6 +3,8 @@
 /// always asks upstream), and a usage chunk estimated by Relay when the upstream ignored the ask.
 public struct OpenAIStreamRelay: Sendable {
     private let modelJSON: [UInt8]
+    private let alias: String
+    private let upstreamModel: String
     private let clientWantsUsage: Bool
     private let promptEstimate: Int
 
@@ -19,8 +21,12 @@ public struct OpenAIStreamRelay: Sendable {
     private var lastObject: [UInt8]?
     private var lastCreated: [UInt8]?
 
-    public init(alias: String, clientWantsUsage: Bool, promptEstimate: Int) {
+    /// - Parameter upstreamModel: the name the upstream knows the model by, never shown to the
+    ///   client (an error event's message names the alias instead).
+    public init(alias: String, upstreamModel: String, clientWantsUsage: Bool, promptEstimate: Int) {
         self.modelJSON = JSONString.encode(alias)
+        self.alias = alias
+        self.upstreamModel = upstreamModel
         self.clientWantsUsage = clientWantsUsage
         self.promptEstimate = promptEstimate
     }
@@ -37,7 +43,7 @@ public struct OpenAIStreamRelay: Sendable {
 
     /// The bytes to send the client for one upstream event (empty: send nothing).
     public mutating func translate(_ event: SSEFrameParser.Event, into out: inout [UInt8]) {
-        guard let data = event.data, !sawDone, !sawMalformed else { return }
+        guard let data = event.data, !sawDone, !sawMalformed, !sawError else { return }
         if data.elementsEqual("[DONE]".utf8) {
             sawDone = true
             if clientWantsUsage, reportedUsage == nil { appendEstimatedUsageChunk(to: &out) }
@@ -53,7 +59,13 @@ public struct OpenAIStreamRelay: Sendable {
             Self.appendEvent(RelayError.upstreamFailed(message: message, everyTargetTried: false).body, to: &out)
             return
         }
-        if chunk.hasError { sawError = true }
+        if chunk.hasError {
+            // The stream's end: the error event, its upstream model name hidden, and no `[DONE]`
+            // after it whatever the upstream sends next.
+            sawError = true
+            Self.appendEvent(errorEvent(data), to: &out)
+            return
+        }
         Self.keep(chunk.id, of: data, in: &lastID)
         Self.keep(chunk.object, of: data, in: &lastObject)
         Self.keep(chunk.created, of: data, in: &lastCreated)
@@ -69,6 +81,18 @@ public struct OpenAIStreamRelay: Sendable {
         chunk.models.splice(data, replacingWith: modelJSON, into: &out)
         out.append(UInt8(ascii: "\n"))
         out.append(UInt8(ascii: "\n"))
+    }
+
+    /// An upstream's error event as the client gets it: Relay's error shape, with the upstream's
+    /// message where it gave one, scrubbed (`UpstreamErrorScrubber`).
+    private func errorEvent(_ data: [UInt8]) -> [UInt8] {
+        let upstreamMessage = (try? JSONScanner.object(in: data))?.object("error").flatMap { $0.string("message") }
+        let message = UpstreamErrorScrubber.scrub(
+            upstreamMessage ?? "The upstream reported an error inside the stream.",
+            upstreamModel: upstreamModel,
+            alias: alias
+        )
+        return RelayError.upstreamFailed(message: message, everyTargetTried: false).body
     }
 
     /// Copies a member's value, unless it is the one already kept (as it is in every chunk of a

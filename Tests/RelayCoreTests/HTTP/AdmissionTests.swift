@@ -30,9 +30,11 @@ import Testing
             #expect(unknown.status == 404)
             #expect(unknown.body.contains(#""code":"model_not_found""#))
 
+            // Outside the key's scopes: answered as missing, so a key learns nothing of it.
             let forbidden = try await harness.send("/v1/chat/completions", body: #"{"model":"secret"}"#)
-            #expect(forbidden.status == 403)
-            #expect(forbidden.body.contains(#""type":"permission_error","param":"model","code":"model_not_allowed""#))
+            #expect(forbidden.status == 404)
+            #expect(
+                forbidden.body.contains(#""type":"invalid_request_error","param":"model","code":"model_not_found""#))
             #expect(harness.stub.requests.isEmpty)
 
             let lines = try await harness.lines.waitForAccessLines(7)
@@ -58,7 +60,8 @@ import Testing
             let slashed = try await harness.send("/v1/models/org/chat", method: .GET)
             #expect(slashed.status == 200)
             #expect(slashed.body.contains(#""id":"org/chat""#))
-            #expect(try await harness.send("/v1/models/secret", method: .GET).status == 403)
+            // Outside the key's scopes: answered as missing.
+            #expect(try await harness.send("/v1/models/secret", method: .GET).status == 404)
             #expect(try await harness.send("/v1/models/none", method: .GET).status == 404)
             #expect(try await harness.send("/v1/models", method: .GET, key: nil).status == 401)
         }

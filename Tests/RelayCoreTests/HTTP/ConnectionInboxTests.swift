@@ -16,7 +16,8 @@ struct ConnectionInboxTests {
     init() throws {
         channel = EmbeddedChannel()
         inbox = ConnectionInbox(
-            eventLoop: channel.embeddedEventLoop, headerTimeout: Self.headerTimeout, bodyTimeout: Self.bodyTimeout)
+            eventLoop: channel.embeddedEventLoop, headerTimeout: Self.headerTimeout, bodyTimeout: Self.bodyTimeout,
+            writeTimeout: .seconds(30))
         try channel.pipeline.syncOperations.addHandler(inbox)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
     }

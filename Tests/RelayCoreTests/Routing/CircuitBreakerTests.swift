@@ -22,6 +22,22 @@ import Testing
         #expect(breaker.state == .closed)
     }
 
+    @Test func aProbeGivenBackLetsTheNextRequestProbe() {
+        let breaker = CircuitBreaker(failures: 1, cooldownSeconds: 10)
+        let start = NIODeadline.now()
+        #expect(breaker.recordFailure(now: start))
+        #expect(breaker.admit(now: start + .seconds(10)) == .probe)
+        #expect(breaker.admit(now: start + .seconds(10)) == .refused)
+        // The probe ended with no outcome (its client left): the circuit does not stay probing.
+        breaker.returnProbe(now: start + .seconds(11))
+        #expect(breaker.admit(now: start + .seconds(11)) == .probe)
+        #expect(breaker.recordSuccess())
+        #expect(breaker.admit(now: start + .seconds(11)) == .closed)
+        // Given back when closed, nothing changes.
+        breaker.returnProbe(now: start + .seconds(12))
+        #expect(breaker.state == .closed)
+    }
+
     @Test func healthChecksTripAtOnceAndCloseOnlyAfterTheCooldown() {
         let breaker = CircuitBreaker(failures: 5, cooldownSeconds: 10)
         let start = NIODeadline.now()

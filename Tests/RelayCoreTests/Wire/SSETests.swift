@@ -34,7 +34,8 @@ import Testing
     }
 
     private func relay(_ text: String, wantsUsage: Bool) -> (String, OpenAIStreamRelay) {
-        var relay = OpenAIStreamRelay(alias: "alias", clientWantsUsage: wantsUsage, promptEstimate: 10)
+        var relay = OpenAIStreamRelay(
+            alias: "alias", upstreamModel: "upstream-model", clientWantsUsage: wantsUsage, promptEstimate: 10)
         var out: [UInt8] = []
         for event in events(text, cutEvery: 5) { relay.translate(event, into: &out) }
         return (String(decoding: out, as: UTF8.self), relay)

@@ -51,14 +51,17 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
     /// for the deadline in force then, so a request costs no timer of its own.
     private var deadlineCheck: (task: Scheduled<Void>, at: NIODeadline)?
     private var quiesceGraceEnd: Scheduled<Void>?
+    /// How long `waitUntilWritable` waits before it gives the client up and closes the connection.
+    private let writeTimeout: TimeAmount
 
     private enum InputEnd {
         case closed
         case failed(any Error)
     }
 
-    init(eventLoop: any EventLoop, headerTimeout: TimeAmount, bodyTimeout: TimeAmount) {
+    init(eventLoop: any EventLoop, headerTimeout: TimeAmount, bodyTimeout: TimeAmount, writeTimeout: TimeAmount) {
         self.eventLoop = eventLoop
+        self.writeTimeout = writeTimeout
         self.deadlines = ConnectionDeadlines(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout, now: eventLoop.now)
     }
 
@@ -297,8 +300,25 @@ final class ConnectionInbox: ChannelDuplexHandler, RemovableChannelHandler, @unc
         eventLoop.preconditionInEventLoop()
         guard let context, isActive else { throw ChannelError.ioOnClosedChannel }
         if context.channel.isWritable { return }
+        // A client that stops reading would otherwise hold its request, and what that holds,
+        // for as long as it keeps the connection open.
+        let giveUp = scheduleWriteGiveUp()
+        defer { giveUp.cancel() }
         try await withUnsafeThrowingContinuation { writer = $0 }
     }
+
+    /// Closes the connection if the writer still waits after the write timeout.
+    private func scheduleWriteGiveUp() -> Scheduled<Void> {
+        eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: writeTimeout) { [self] in
+            guard let writer else { return }
+            self.writer = nil
+            writer.resume(throwing: ClientStoppedReading())
+            context?.close(promise: nil)
+        }
+    }
+
+    /// The client read nothing for the write timeout while a response waited to be written.
+    struct ClientStoppedReading: Error {}
 
     /// Ends the connection's output (the client reads to the end, then closes) and waits for the
     /// connection to close; a full close if the output cannot end alone.

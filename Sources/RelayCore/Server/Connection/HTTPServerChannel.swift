@@ -7,9 +7,9 @@ import NIOSSL
 /// that answers its requests on the connection's own event loop.
 ///
 /// Hummingbird's `Server` accepts the connections and drains them on shutdown; everything after
-/// the accept is Relay's: ``ConnectionInbox`` reads the requests from the socket's bytes, so a
-/// request part costs a queue append instead of a trip through `NIOAsyncChannel`'s async
-/// sequences and writer, and the response goes out as bytes Relay encodes.
+/// the accept is Relay's: ``ConnectionInbox`` reads the requests from the socket's bytes and
+/// queues their parts for the connection's task, and the response goes out as bytes Relay
+/// encodes.
 struct HTTPServerChannel: ServerChildChannel {
     typealias Value = HTTPConnection
 
@@ -21,13 +21,16 @@ struct HTTPServerChannel: ServerChildChannel {
     let bodyTimeout: TimeAmount
     /// Until a request head is complete, and between requests on a kept-alive connection.
     let headerTimeout: TimeAmount
+    /// How long a write waits for a client that does not read.
+    let writeTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTPConnection> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.context)) }
             let inbox = ConnectionInbox(
-                eventLoop: channel.eventLoop, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout)
+                eventLoop: channel.eventLoop, headerTimeout: headerTimeout, bodyTimeout: bodyTimeout,
+                writeTimeout: writeTimeout)
             try pipeline.addHandler(inbox)
             return HTTPConnection(channel: channel, inbox: inbox)
         }

@@ -52,6 +52,8 @@ final class UpstreamExchange: @unchecked Sendable {
         var clientLeft = false
         /// The call's own timer, while it waits for a new connection.
         var timer: Scheduled<Void>?
+        /// Run once when the answer ends, however it ends (`onEnd`).
+        var onEnd: (@Sendable () -> Void)?
 
         mutating func takeEvent() -> Event? {
             guard nextEvent < events.count else { return nil }
@@ -149,6 +151,18 @@ final class UpstreamExchange: @unchecked Sendable {
             body += buffer.readableBytesView
         }
         return body
+    }
+
+    /// Runs `action` once when the upstream's answer has ended, however it ends (completely,
+    /// failed, cancelled), at once if it has already; it may run on the event loop, before the
+    /// reader has read the events queued.
+    func onEnd(_ action: @escaping @Sendable () -> Void) {
+        let ended = state.withLockedValue { state -> Bool in
+            if state.end != nil { return true }
+            state.onEnd = action
+            return false
+        }
+        if ended { action() }
     }
 
     /// The call was ended because the client left (not the upstream's failure).
@@ -273,16 +287,18 @@ final class UpstreamExchange: @unchecked Sendable {
 
     /// Records how the answer ended (the first ending counts) and wakes the reader.
     private func finish(_ end: Result<Void, UpstreamFailure>) {
-        let reader = state.withLockedValue { state -> UnsafeContinuation<Event?, any Error>? in
-            guard state.end == nil else { return nil }
+        let (reader, onEnd) = state.withLockedValue {
+            state -> (UnsafeContinuation<Event?, any Error>?, (@Sendable () -> Void)?) in
+            guard state.end == nil else { return (nil, nil) }
             state.end = end
             state.finished = true
             state.paused = false
             // A reader waits only on an empty queue, so it can be told the end at once.
             let reader = state.reader
             state.reader = nil
-            return reader
+            return (reader, state.onEnd.take())
         }
+        onEnd?()
         reader?.resume(with: end.map { nil }.mapError { $0 })
     }
 
