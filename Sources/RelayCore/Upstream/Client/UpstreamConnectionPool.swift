@@ -6,8 +6,8 @@ import NIOSSL
 /// Kept-alive HTTP/1.1 connections to one backend, idle ones kept per event loop so a request
 /// gets one on its own loop and its answer arrives without a hop between threads.
 ///
-/// The pool does not cap the connections: a backend's `max_concurrency` already bounds the
-/// requests in flight, and each holds one connection. An idle connection is closed by the first
+/// The pool does not cap the connections: each request in flight holds one, and a backend's
+/// `max_concurrency`, when set, bounds those. An idle connection is closed by the first
 /// sweep after it has been idle `idleTimeout` (sweeps run that often, so within twice that), or
 /// when the backend closes it.
 final class UpstreamConnectionPool: Sendable {
@@ -93,7 +93,7 @@ final class UpstreamConnectionPool: Sendable {
         }
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
