@@ -49,7 +49,8 @@ Every wait (delays, ``silent``) watches the socket: when the peer closes it, the
 request's ``x-request-id`` go to ``peer_closes``, so a test can check how fast a gateway
 cancels an upstream call.
 
-And by request header (forwarded by the gateway like any other header):
+And by request header (Relay forwards ``x-stub-*`` because the test harness lists it in each
+backend's ``forward_headers``: ``relay_process.with_stub_cues``):
 
 - ``x-stub-status: <code>``: answer with that status (same body as ``fail-<code>``).
 - ``x-stub-error-body: <json>``: with ``x-stub-status``, answer with this error body instead.
