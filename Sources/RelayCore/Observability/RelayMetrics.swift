@@ -15,7 +15,7 @@ import Prometheus
 ///
 /// ```swift
 /// metrics.recordRequest(record)
-/// let text = metrics.exposition(state: gateway.state, redisErrors: 0)
+/// let text = metrics.exposition(gauges: readings, redisErrors: 0)
 /// ```
 public final class RelayMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
@@ -153,9 +153,10 @@ public final class RelayMetrics: Sendable {
         if made || last == nil { lastSeries.currentValue = LastSeries(key: seriesKey, series: handles) }
     }
 
-    func recordRateLimited(key: String, limit: RateLimitKind) {
+    /// - Parameter limit: which limit, as `relay_rate_limited_total{limit}` names it.
+    func recordRateLimited(key: String, limit: String) {
         Counter(
-            label: "relay_rate_limited_total", dimensions: [("key", key), ("limit", limit.rawValue)], factory: factory
+            label: "relay_rate_limited_total", dimensions: [("key", key), ("limit", limit)], factory: factory
         )
         .increment()
     }
@@ -174,29 +175,29 @@ public final class RelayMetrics: Sendable {
         ).increment()
     }
 
-    /// The Prometheus text exposition, with the gauges read from the backends now.
-    func exposition(state: GatewayState, redisErrors: Int) -> [UInt8] {
+    /// The Prometheus text exposition, with the gauges as read now.
+    func exposition(gauges: GaugeReadings, redisErrors: Int) -> [UInt8] {
         exposedBackends.withLockedValue { exposed in
-            for name in exposed where state.backends[name] == nil {
+            for name in exposed where gauges.backends[name] == nil {
                 Gauge(label: "relay_backend_in_flight", dimensions: [("backend", name)], factory: factory).destroy()
                 Gauge(label: "relay_backend_up", dimensions: [("backend", name)], factory: factory).destroy()
             }
-            for (name, backend) in state.backends {
+            for (name, backend) in gauges.backends {
                 Gauge(label: "relay_backend_in_flight", dimensions: [("backend", name)], factory: factory)
                     .record(backend.inFlight)
                 Gauge(label: "relay_backend_up", dimensions: [("backend", name)], factory: factory)
-                    .record(backend.circuit.isOpen ? 0 : 1)
+                    .record(backend.up ? 1 : 0)
             }
-            exposed = Set(state.backends.keys)
+            exposed = Set(gauges.backends.keys)
         }
         exposedQueues.withLockedValue { exposed in
-            for model in exposed where state.queues[model] == nil {
+            for model in exposed where gauges.queueDepths[model] == nil {
                 Gauge(label: "relay_queue_depth", dimensions: [("model", model)], factory: factory).destroy()
             }
-            for (model, queue) in state.queues {
-                Gauge(label: "relay_queue_depth", dimensions: [("model", model)], factory: factory).record(queue.depth)
+            for (model, depth) in gauges.queueDepths {
+                Gauge(label: "relay_queue_depth", dimensions: [("model", model)], factory: factory).record(depth)
             }
-            exposed = Set(state.queues.keys)
+            exposed = Set(gauges.queueDepths.keys)
         }
         let newErrors = reportedRedisErrors.withLockedValue { reported in
             defer { reported = max(reported, redisErrors) }

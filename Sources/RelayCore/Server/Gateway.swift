@@ -82,6 +82,11 @@ public final class Gateway: Sendable {
 
     /// `/metrics`: the Prometheus text exposition.
     func metricsExposition() -> [UInt8] {
-        metrics.exposition(state: state, redisErrors: redisLimiter?.redisErrorCount ?? 0)
+        let state = state
+        let gauges = GaugeReadings(
+            backends: state.backends.mapValues { .init(inFlight: $0.inFlight, up: !$0.circuit.isOpen) },
+            queueDepths: state.queues.mapValues(\.depth)
+        )
+        return metrics.exposition(gauges: gauges, redisErrors: redisLimiter?.redisErrorCount ?? 0)
     }
 }

@@ -15,7 +15,7 @@ import Synchronization
 /// case .timedOut, .full, .left: ...
 /// }
 /// ```
-final class ModelQueue: Sendable {
+final class ModelQueue: SlotWaiters {
     enum Outcome: Sendable {
         /// A slot on this backend, taken for the waiter.
         case slot(Backend)

@@ -48,7 +48,7 @@ struct ProxyHandler {
             record.rateLimit = admitted.snapshot
         case .rejected(let rejection):
             record.rateLimit = rejection.snapshot
-            gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit)
+            gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit.rawValue)
             throw .rateLimited(rejection)
         case .unavailable:
             throw .rateLimiterUnavailable
@@ -85,7 +85,7 @@ struct ProxyHandler {
             // A body still arriving takes one of the key's `max_parallel` places while it does.
             if let places = principal.limits.maxParallel {
                 guard gateway.bodyReads.enter(principal.name, limit: places) else {
-                    gateway.metrics.recordRateLimited(key: principal.name, limit: .parallel)
+                    gateway.metrics.recordRateLimited(key: principal.name, limit: RateLimitKind.parallel.rawValue)
                     throw .rateLimited(
                         RateLimitRejection(
                             limit: .parallel, retryAfterSeconds: 1, canEverFit: true, snapshot: RateLimitSnapshot()))
@@ -234,7 +234,7 @@ extension ProxyHandler {
                     case .rejected(let rejection):
                         call.releaseSlot()
                         fallbackRejection = rejection
-                        handler.gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit)
+                        handler.gateway.metrics.recordRateLimited(key: principal.name, limit: rejection.limit.rawValue)
                         skipped.append("\(target.backend.name): fallback_tpm reached")
                         continue
                     case .unavailable:
@@ -313,7 +313,7 @@ extension ProxyHandler {
                     trace: record.trace
                 )
             } catch {
-                throw .final(error)
+                throw .final(.invalidRequest(message: error.message, param: error.param))
             }
             let ownTimeout = TimeAmount(seconds: streaming ? backend.firstByteTimeout : backend.requestTimeout)
             let exchange = UpstreamExchange(

@@ -112,13 +112,7 @@ public enum RelayError: Error, Equatable {
 
     /// `{"error": {"message": ..., "type": ..., "param": ..., "code": ...}}`
     public var body: [UInt8] {
-        var out: [UInt8] = Array("{\"error\":{\"message\":".utf8)
-        out += JSONString.encode(message)
-        out += Array(",\"type\":".utf8) + JSONString.encode(type)
-        out += Array(",\"param\":".utf8) + (param.map(JSONString.encode) ?? Array("null".utf8))
-        out += Array(",\"code\":".utf8) + (code.map(JSONString.encode) ?? Array("null".utf8))
-        out += Array("}}".utf8)
-        return out
+        OpenAIErrorBody.encode(message: message, type: type, param: param, code: code)
     }
 
     /// Client input echoed in a message is cut short: a 10 KB model name makes no better error.

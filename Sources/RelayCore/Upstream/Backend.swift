@@ -18,7 +18,7 @@ public final class Backend: Sendable {
     public let circuit: CircuitBreaker
     /// The queues of the models this backend serves as an own backend: a slot it frees is
     /// offered to their waiters first.
-    private let queues = NIOLockedValueBox<[ModelQueue]>([])
+    private let queues = NIOLockedValueBox<[any SlotWaiters]>([])
     /// Built once per endpoint, in `Endpoint.allCases`' order: read by position, not hashed.
     private let upstreamPaths: [String]
     /// What a call waits for, as its timeout's message words it; made once, not per call.
@@ -110,7 +110,7 @@ public final class Backend: Sendable {
     }
 
     /// The queues a freed slot is offered to (the config's models that list this backend).
-    func serveQueues(_ models: [ModelQueue]) {
+    func serveQueues(_ models: [any SlotWaiters]) {
         queues.withLockedValue { $0 = models }
     }
 

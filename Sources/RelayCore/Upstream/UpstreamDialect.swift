@@ -20,7 +20,7 @@ enum UpstreamDialect {
         clientHeaders: HTTPFields,
         requestID: String,
         trace: TraceContext? = nil
-    ) throws(RelayError) -> UpstreamRequest {
+    ) throws(ClientRequestError) -> UpstreamRequest {
         switch self {
         case .openAI:
             return OpenAIUpstream.request(
@@ -41,7 +41,7 @@ enum UpstreamDialect {
                     defaults: OllamaBackendDefaults(target.backend.config)
                 )
             } catch {
-                throw .invalidRequest(message: error.message, param: error.param)
+                throw ClientRequestError(message: error.message, param: error.param)
             }
             return UpstreamHeaders.request(
                 path: target.backend.upstreamPath(for: endpoint),
@@ -63,12 +63,16 @@ enum UpstreamDialect {
     ) throws(UpstreamFailure) -> (body: [UInt8], usage: Usage?) {
         switch self {
         case .openAI:
-            let rewritten = try OpenAIResponseRewriter.rewrite(
-                body,
-                alias: alias,
-                embeddingsAsBase64: endpoint == .embeddings && client.wantsBase64
-            )
-            return (rewritten.body, rewritten.usage)
+            do {
+                let rewritten = try OpenAIResponseRewriter.rewrite(
+                    body,
+                    alias: alias,
+                    embeddingsAsBase64: endpoint == .embeddings && client.wantsBase64
+                )
+                return (rewritten.body, rewritten.usage)
+            } catch {
+                throw .broken(error.reason)
+            }
         case .ollama:
             do {
                 let answer =

@@ -8,13 +8,18 @@ public enum OpenAIResponseRewriter {
         public var usage: Usage?
     }
 
-    /// - Throws: `.broken` for a body that is not a JSON object or is an error (some servers
+    /// Why an answer cannot be handed to the client as a success.
+    public struct Unusable: Error, Equatable {
+        public var reason: String
+    }
+
+    /// - Throws: `Unusable` for a body that is not a JSON object or is an error (some servers
     ///   answer 200 with `{"error": …}`): neither is an answer to hand the client as a success.
     public static func rewrite(
         _ body: [UInt8],
         alias: String,
         embeddingsAsBase64: Bool
-    ) throws(UpstreamFailure) -> Result {
+    ) throws(Unusable) -> Result {
         let aliasJSON = JSONString.encode(alias)
         if embeddingsAsBase64 { return try rewriteEmbeddings(body, aliasJSON: aliasJSON) }
         // One walk of the answer, checking all of it: where each `model` is, whether it is an
@@ -44,9 +49,9 @@ public enum OpenAIResponseRewriter {
                 guard scanner.index == scanner.end else { throw .trailingBytes }
             }
         } catch {
-            throw .broken("unreadable answer: not a JSON object")
+            throw Unusable(reason: "unreadable answer: not a JSON object")
         }
-        if answeredWithError { throw .broken("answered 200 with an error") }
+        if answeredWithError { throw Unusable(reason: "answered 200 with an error") }
         // Every byte as the upstream sent it but `model`'s value.
         var out: [UInt8] = []
         out.reserveCapacity(body.count + aliasJSON.count)
@@ -55,11 +60,11 @@ public enum OpenAIResponseRewriter {
     }
 
     /// An embeddings answer whose float vectors become base64, as the client asked.
-    private static func rewriteEmbeddings(_ body: [UInt8], aliasJSON: [UInt8]) throws(UpstreamFailure) -> Result {
+    private static func rewriteEmbeddings(_ body: [UInt8], aliasJSON: [UInt8]) throws(Unusable) -> Result {
         guard let object = try? JSONScanner.object(in: body) else {
-            throw .broken("unreadable answer: not a JSON object")
+            throw Unusable(reason: "unreadable answer: not a JSON object")
         }
-        if object.member("error") != nil { throw .broken("answered 200 with an error") }
+        if object.member("error") != nil { throw Unusable(reason: "answered 200 with an error") }
         let usage = object.member("usage").flatMap { Usage(body, range: $0.valueRange) }
         if let data = object.array("data") {
             var rewriter = JSONObjectRewriter(object)

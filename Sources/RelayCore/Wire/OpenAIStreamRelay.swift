@@ -56,7 +56,7 @@ public struct OpenAIStreamRelay: Sendable {
             sawMalformed = true
             sawError = true
             let message = "The upstream sent a stream event that is not JSON."
-            Self.appendEvent(RelayError.upstreamFailed(message: message, everyTargetTried: false).body, to: &out)
+            Self.appendEvent(OpenAIErrorBody.upstreamFailed(message), to: &out)
             return
         }
         if chunk.hasError {
@@ -92,7 +92,7 @@ public struct OpenAIStreamRelay: Sendable {
             upstreamModel: upstreamModel,
             alias: alias
         )
-        return RelayError.upstreamFailed(message: message, everyTargetTried: false).body
+        return OpenAIErrorBody.upstreamFailed(message)
     }
 
     /// Copies a member's value, unless it is the one already kept (as it is in every chunk of a
