@@ -47,14 +47,14 @@ extension AccessRecord {
         out.putDecimal(status)
         out.put(stream ? #","stream":true"# : #","stream":false"#)
         out.put(#","duration_ms":"#)
-        Self.putMilliseconds(microseconds: Self.microseconds(from: start, to: end), into: &out)
+        out.putMilliseconds(microseconds: Self.microseconds(from: start, to: end))
         if let firstTokenAt {
             out.put(#","ttft_ms":"#)
-            Self.putMilliseconds(microseconds: Self.microseconds(from: start, to: firstTokenAt), into: &out)
+            out.putMilliseconds(microseconds: Self.microseconds(from: start, to: firstTokenAt))
         }
         if let overhead {
             out.put(#","overhead_ms":"#)
-            Self.putMilliseconds(microseconds: overhead.nanoseconds / 1000, into: &out)
+            out.putMilliseconds(microseconds: overhead.nanoseconds / 1000)
         }
         int(",\"prompt_tokens\":", usage?.promptTokens, &out)
         int(",\"completion_tokens\":", usage?.completionTokens, &out)
@@ -76,19 +76,6 @@ extension AccessRecord {
     /// `milliseconds(from:to:)`'s value in microseconds, exactly: it rounds to them.
     static func microseconds(from start: NIODeadline, to end: NIODeadline) -> Int64 {
         Int64((Double((end - start).nanoseconds) / 1000).rounded())
-    }
-
-    /// A whole number of microseconds as milliseconds, written as Swift writes the `Double`
-    /// (`1577.048`, `0.005`, `2.0`): the shortest decimal that reads back as the same value.
-    static func putMilliseconds(microseconds: Int64, into out: inout RawByteWriter) {
-        guard microseconds >= 0 else {
-            out.put(String(Double(microseconds) / 1000))
-            return
-        }
-        out.putDecimal(Int(microseconds / 1000))
-        out.put(byte: UInt8(ascii: "."))
-        let fraction = Int(microseconds % 1000)
-        if fraction > 0 { out.putThousandths(fraction) } else { out.put(byte: UInt8(ascii: "0")) }
     }
 
     private func string(_ key: StaticString, _ value: String?, _ out: inout RawByteWriter) {

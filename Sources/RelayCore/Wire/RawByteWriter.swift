@@ -136,3 +136,18 @@ extension ByteBuffer {
         }
     }
 }
+
+extension RawByteWriter {
+    /// A whole number of microseconds as milliseconds, written as Swift writes the `Double`
+    /// (`1577.048`, `0.005`, `2.0`): the shortest decimal that reads back as the same value.
+    mutating func putMilliseconds(microseconds: Int64) {
+        guard microseconds >= 0 else {
+            put(String(Double(microseconds) / 1000))
+            return
+        }
+        putDecimal(Int(microseconds / 1000))
+        put(byte: UInt8(ascii: "."))
+        let fraction = Int(microseconds % 1000)
+        if fraction > 0 { putThousandths(fraction) } else { put(byte: UInt8(ascii: "0")) }
+    }
+}

@@ -14,17 +14,6 @@ public struct ResponseDecoration: Sendable {
     let overheadMicroseconds: Int64?
     let rateLimit: RateLimitSnapshot?
 
-    init(_ record: AccessRecord) {
-        requestID = record.requestID
-        backend = record.backend
-        legalBackend =
-            HTTPField.isValidValue(record.backend)
-            ? nil : HTTPField(name: .xRelayBackend, value: record.backend).withUnsafeBytesOfValue { Array($0) }
-        attempts = record.attempts
-        overheadMicroseconds = record.stream ? nil : record.overhead.map { $0.nanoseconds / 1000 }
-        rateLimit = record.rateLimit
-    }
-
     /// The most bytes `put` writes: the names, the numbers and the two strings.
     var mostBytes: Int {
         256 + requestID.utf8.count + (legalBackend?.count ?? backend.utf8.count) + RateLimitSnapshot.mostHeadBytes
@@ -44,7 +33,7 @@ public struct ResponseDecoration: Sendable {
         out.putDecimal(attempts)
         if let overheadMicroseconds {
             out.put("\r\nx-relay-overhead-ms: ")
-            AccessRecord.putMilliseconds(microseconds: overheadMicroseconds, into: &out)
+            out.putMilliseconds(microseconds: overheadMicroseconds)
         }
         out.put("\r\n")
         rateLimit?.putHeadLines(into: &out)
