@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from relay_configs import UPSTREAM_API_KEY
 from relay_process import key_hash, new_key
+from waiting import wait_until
 
 
 def _config(stub_url: str, keys: dict[str, tuple[str, int]], **model: Any) -> dict[str, Any]:
@@ -57,15 +58,6 @@ def _queue_depth(port: int) -> float:
     raise AssertionError("no relay_queue_depth for model chat")
 
 
-def _wait_until(predicate, timeout_s: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _served_order(stub) -> list[str]:
     return [request.json["messages"][0]["content"] for request in stub.api_requests()]
 
@@ -77,7 +69,7 @@ def _send_in_order(port: int, sends: list[tuple[str, str]], results: list) -> li
         thread = threading.Thread(target=_post, args=(port, key, content, 100, results))
         thread.start()
         threads.append(thread)
-        _wait_until(lambda: _queue_depth(port) == depth, what=f"{content} to be queued")
+        wait_until(lambda: _queue_depth(port) == depth, what=f"{content} to be queued")
     return threads
 
 
@@ -88,7 +80,7 @@ def test_waiters_are_served_in_arrival_order(stub, start_relay):
     # The first holds the slot long enough for the others to queue behind it one by one.
     threads = [threading.Thread(target=_post, args=(relay.port, key, "r0", 3000, results))]
     threads[0].start()
-    _wait_until(lambda: len(stub.api_requests()) == 1, what="r0 to hold the slot")
+    wait_until(lambda: len(stub.api_requests()) == 1, what="r0 to hold the slot")
     threads += _send_in_order(relay.port, [(key, f"r{n}") for n in range(1, 6)], results)
     for thread in threads:
         thread.join()
@@ -103,7 +95,7 @@ def test_a_higher_priority_is_served_before_lower_ones_queued_earlier(stub, star
     results: list = []
     first = threading.Thread(target=_post, args=(relay.port, low, "low-0", 3000, results))
     first.start()
-    _wait_until(lambda: len(stub.api_requests()) == 1, what="low-0 to hold the slot")
+    wait_until(lambda: len(stub.api_requests()) == 1, what="low-0 to hold the slot")
     threads = _send_in_order(relay.port, [(low, "low-1"), (low, "low-2"), (high, "high")], results)
     for thread in [first, *threads]:
         thread.join()
@@ -115,7 +107,7 @@ def test_the_queue_timeout_answers_503_with_retry_after(stub, start_relay):
     relay = start_relay(_config(stub.base_url, {"app": (key, 0)}, queue_timeout_s=0.5))
     holder = threading.Thread(target=_post, args=(relay.port, key, "holder", 2000))
     holder.start()
-    _wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
+    wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
     started = time.monotonic()
     status, headers, body = _post(relay.port, key, "waiter")
     waited = time.monotonic() - started
@@ -133,7 +125,7 @@ def test_past_max_queue_a_request_is_refused_at_once(stub, start_relay):
     results: list = []
     threads = [threading.Thread(target=_post, args=(relay.port, key, "holder", 1500, results))]
     threads[0].start()
-    _wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
+    wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
     threads += _send_in_order(relay.port, [(key, "queued")], results)
     started = time.monotonic()
     status, _, body = _post(relay.port, key, "refused")
@@ -150,15 +142,15 @@ def test_a_client_that_leaves_while_queued_frees_its_place(stub, start_relay):
     relay = start_relay(_config(stub.base_url, {"app": (key, 0)}, queue_timeout_s=20))
     holder = threading.Thread(target=_post, args=(relay.port, key, "holder", 1500))
     holder.start()
-    _wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
+    wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
     leaving = socket.create_connection(("127.0.0.1", relay.port))
     body = json.dumps({"model": "chat", "messages": [{"role": "user", "content": "leaver"}]}).encode()
     leaving.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " + key.encode()
                     + b"\r\nContent-Type: application/json\r\nx-request-id: leaver\r\nContent-Length: "
                     + str(len(body)).encode() + b"\r\n\r\n" + body)
-    _wait_until(lambda: _queue_depth(relay.port) == 1, what="the leaver to be queued")
+    wait_until(lambda: _queue_depth(relay.port) == 1, what="the leaver to be queued")
     leaving.close()
-    _wait_until(lambda: _queue_depth(relay.port) == 0, timeout_s=1.0, what="the leaver's place to be freed")
+    wait_until(lambda: _queue_depth(relay.port) == 0, timeout_s=1.0, what="the leaver's place to be freed")
     line = relay.wait_for_access_line("leaver")
     assert line["error"]
     holder.join()

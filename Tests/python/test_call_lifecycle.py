@@ -24,6 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from relay_configs import UPSTREAM_API_KEY
 from relay_process import key_hash, new_key
+from waiting import wait_until
 
 
 def _backend(url: str, **extra: Any) -> dict[str, Any]:
@@ -74,15 +75,6 @@ def _in_flight(port: int, backend: str = "stub") -> float:
             if sample.name == "relay_backend_in_flight" and sample.labels.get("backend") == backend:
                 return sample.value
     raise AssertionError(f"no relay_backend_in_flight for {backend}")
-
-
-def _wait_until(predicate, timeout_s: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_an_error_event_inside_a_stream_ends_it_without_done_and_hides_the_upstream_model(stub, start_relay):
@@ -153,7 +145,7 @@ def test_a_200_that_is_not_an_answer_gives_its_slot_back_once(stub, start_relay)
     slow = threading.Thread(target=_post, args=(relay.port, key, {"model": "chat", "messages": [
         {"role": "user", "content": "slow"}]}), kwargs={"x-stub-delay-ms": "1500"})
     slow.start()
-    _wait_until(lambda: _in_flight(relay.port) == 1, what="the slow request's slot")
+    wait_until(lambda: _in_flight(relay.port) == 1, what="the slow request's slot")
     status, _, body = _post(relay.port, key, {"model": "chat", "messages": [{"role": "user", "content": "x"}]})
     slow.join()
     assert status == 503, body
@@ -177,10 +169,10 @@ def test_a_probe_that_ends_without_an_outcome_gives_the_probe_back(stub, start_r
     leaving.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " + key.encode()
                     + b"\r\nContent-Type: application/json\r\nx-stub-delay-ms: 3000\r\nContent-Length: "
                     + str(len(body)).encode() + b"\r\n\r\n" + body)
-    _wait_until(lambda: any(r.json and r.json.get("messages", [{}])[0].get("content") == "probe"
+    wait_until(lambda: any(r.json and r.json.get("messages", [{}])[0].get("content") == "probe"
                             for r in stub.api_requests()), what="the probe to reach the stub")
     leaving.close()
-    _wait_until(lambda: _in_flight(relay.port) == 0, what="the probe's slot to come back")
+    wait_until(lambda: _in_flight(relay.port) == 0, what="the probe's slot to come back")
     status, _, body = _post(relay.port, key, {"model": "chat", "messages": [{"role": "user", "content": "after"}]})
     assert status == 200, body
 
@@ -202,7 +194,7 @@ def test_max_parallel_bounds_the_bodies_a_key_has_arriving(stub, start_relay):
     finally:
         slow.close()
     # Once the trickling client is gone, the key's place is free again.
-    _wait_until(lambda: _post(relay.port, key, {"model": "chat", "messages": [
+    wait_until(lambda: _post(relay.port, key, {"model": "chat", "messages": [
         {"role": "user", "content": "x" * 70_000}]})[0] == 200, what="the key's body place to come back")
 
 

@@ -110,7 +110,10 @@ final class ScriptedUpstream: Sendable {
                             handlerType: HTTPResponseEncoder.self)
                     else { return }
                     let written = encoder.writeAndFlush(NIOAny(ByteBuffer(string: bytes)))
-                    if thenClose { written.whenComplete { _ in context.close(promise: nil) } }
+                    if thenClose {
+                        let channel = context.channel
+                        written.whenComplete { _ in channel.close(promise: nil) }
+                    }
                 case .answer(let text, let keepAlive):
                     var headers: HTTPHeaders = [
                         "content-type": "application/json", "content-length": "\(text.utf8.count)",

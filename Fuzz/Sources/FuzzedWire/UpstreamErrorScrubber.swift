@@ -1,0 +1,1 @@
+../../../Sources/RelayCore/Wire/UpstreamErrorScrubber.swift
