@@ -5,7 +5,9 @@ struct ModelConfigDecoder {
     /// not again by every model that uses it.
     let backendNames: Set<String>
 
-    static let knownKeys = ["backend", "upstream_model", "queue_timeout_s", "max_queue", "deadline_s", "fallbacks"]
+    static let knownKeys = [
+        "backend", "upstream_model", "queue_timeout_s", "max_queue", "deadline_s", "fallbacks", "balance",
+    ]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: ModelConfig] {
         var models: [String: ModelConfig] = [:]
@@ -29,6 +31,9 @@ struct ModelConfigDecoder {
             model.queueTimeout = timeout
         }
         if let limit = fields["max_queue"].flatMap({ reader.int($0, atLeast: 1) }) { model.maxQueue = limit }
+        if let balance = fields["balance"].flatMap({ reader.choice($0, named: "balance", as: Balance.self) }) {
+            model.balance = balance
+        }
         if let deadline = fields["deadline_s"].flatMap({ reader.seconds($0, allowZero: false) }) {
             model.deadline = deadline
         }

@@ -182,6 +182,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var queueTimeout: Double = 30
     /// Requests that may wait for a slot at once; past it, the next gets 503 at once.
     public var maxQueue: Int = 1000
+    /// How requests are spread over `backends`.
+    public var balance: Balance = .leastInFlight
     /// Bounds all attempts of one request together; `nil`: every target may use its own
     /// timeout in turn.
     public var deadline: Double?
@@ -193,6 +195,14 @@ public struct ModelConfig: Sendable, Equatable {
         self.backends = backends
         self.upstreamModel = upstreamModel
     }
+}
+
+/// How a model's requests are spread over its backends.
+public enum Balance: String, Sendable, Equatable, CaseIterable {
+    /// Fewest requests in flight first.
+    case leastInFlight = "least_in_flight"
+    /// One conversation on one backend, for its prompt cache (`AffinityRing`).
+    case affinity
 }
 
 public struct Limits: Sendable, Equatable {

@@ -161,6 +161,14 @@ public final class RelayMetrics: Sendable {
         .increment()
     }
 
+    /// Whether a request with `balance: affinity` was served by its conversation's home backend.
+    func recordAffinity(model: String, hit: Bool) {
+        Counter(
+            label: "relay_affinity_total", dimensions: [("model", model), ("result", hit ? "hit" : "moved")],
+            factory: factory
+        ).increment()
+    }
+
     /// How long a request waited in its model's queue, whether it got a slot or not.
     func recordQueueWait(model: String, waited: TimeAmount) {
         Timer(label: "relay_queue_wait_seconds", dimensions: [("model", model)], factory: factory)

@@ -12,6 +12,8 @@ public final class GatewayState: Sendable {
     /// Each model's wait queue for its own backends; kept by name across reloads, so requests
     /// waiting through a reload are still woken.
     let queues: [String: ModelQueue]
+    /// The ring of each model with `balance: affinity`, over its backends in config order.
+    let affinityRings: [String: AffinityRing]
     /// Model names in a stable order, for `/v1/models`.
     public let modelNames: [String]
     /// When this config was loaded, as `created` in `/v1/models`.
@@ -43,6 +45,8 @@ public final class GatewayState: Sendable {
             backend.serveQueues(served.compactMap { queues[$0.name] })
         }
         self.queues = queues
+        self.affinityRings = config.models.filter { $0.value.balance == .affinity }
+            .mapValues { AffinityRing(backendNames: $0.backends) }
         // A backend this state no longer uses offers its slots to no queue.
         for old in previous?.backends.values ?? [:].values where backends[old.name] !== old { old.serveQueues([]) }
         self.modelNames = config.models.keys.sorted()

@@ -54,7 +54,12 @@ struct ProxyHandler {
             throw .rateLimiterUnavailable
         }
 
-        let targets = TargetPlanner.targets(for: model, backends: state.backends, allowFallback: principal.mayFallBack)
+        // One conversation on one backend, for its prompt cache.
+        let affinity = state.affinityRings[model.name].map { ring in
+            (ring: ring, key: AffinityKey.of(client, sessionID: request.headerFields.value(.xSessionID)))
+        }
+        let targets = TargetPlanner.targets(
+            for: model, backends: state.backends, allowFallback: principal.mayFallBack, affinity: affinity)
         var attempts = Attempts(
             handler: self,
             call: call,
@@ -65,7 +70,11 @@ struct ProxyHandler {
             reservation: reservation,
             promptEstimate: promptEstimate
         )
-        return try await attempts.run(targets, model: model, record: &record)
+        let response = try await attempts.run(targets, model: model, record: &record)
+        if let affinity, let home = affinity.ring.preference(for: affinity.key).first {
+            gateway.metrics.recordAffinity(model: model.name, hit: record.backend == model.backends[home])
+        }
+        return response
     }
 
     private func readBody(_ request: ClientRequestHead, of principal: Principal) async throws(RelayError)

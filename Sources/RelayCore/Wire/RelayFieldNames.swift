@@ -8,4 +8,6 @@ extension HTTPField.Name {
     static let traceparent = Self("traceparent")!
     static let tracestate = Self("tracestate")!
     static let xForwardedFor = Self("x-forwarded-for")!
+    /// A client's conversation, for `balance: affinity`.
+    static let xSessionID = Self("x-session-id")!
 }
