@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
 import threading
 import time
@@ -177,25 +178,55 @@ def test_a_probe_that_ends_without_an_outcome_gives_the_probe_back(stub, start_r
     assert status == 200, body
 
 
+def _post_in_two_parts(port: int, key: str) -> tuple[int, dict[str, str], bytes]:
+    """A request whose body arrives after its head, as a large one does: a body that arrives
+    with its head is read whole at once and holds no place."""
+    body = json.dumps({"model": "chat", "messages": [{"role": "user", "content": "x"}]}).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " + key.encode()
+                     + b"\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+                     + str(len(body)).encode() + b"\r\n\r\n" + body[:10])
+        time.sleep(0.3)
+        sock.sendall(body[10:])
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
 def test_max_parallel_bounds_the_bodies_a_key_has_arriving(stub, start_relay):
     key = new_key()
     relay = start_relay(_config(stub.base_url, key, limits={"max_parallel": 1}))
-    slow = socket.create_connection(("127.0.0.1", relay.port))
-    try:
-        # A body announced, then trickled: it holds the key's one place while it arrives.
-        slow.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " + key.encode()
+
+    def trickle() -> socket.socket:
+        """A body announced, then trickled: it holds the key's one place while it arrives."""
+        sock = socket.create_connection(("127.0.0.1", relay.port))
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " + key.encode()
                      + b"\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"model\":")
-        time.sleep(0.3)
-        status, headers, body = _post(relay.port, key, {"model": "chat",
-                                                        "messages": [{"role": "user", "content": "x" * 70_000}]})
-        assert status == 429, body
+        return sock
+
+    slow = [trickle()]
+    answers = []
+
+    def second_body_refused() -> bool:
+        answers.append(_post_in_two_parts(relay.port, key))
+        if answers[-1][0] == 429:
+            return True
+        # Read before the trickling one, the second took the place and the trickling one was
+        # refused: it tries again.
+        if select.select([slow[0]], [], [], 0)[0]:
+            slow[0].close()
+            slow[0] = trickle()
+        return False
+
+    try:
+        wait_until(second_body_refused, what="a second body of the key's to be refused")
+        status, headers, body = answers[-1]
         assert json.loads(body)["error"]["code"] == "rate_limit_exceeded"
         assert headers["retry-after"] == "1"
     finally:
-        slow.close()
+        slow[0].close()
     # Once the trickling client is gone, the key's place is free again.
-    wait_until(lambda: _post(relay.port, key, {"model": "chat", "messages": [
-        {"role": "user", "content": "x" * 70_000}]})[0] == 200, what="the key's body place to come back")
+    wait_until(lambda: _post_in_two_parts(relay.port, key)[0] == 200, what="the key's body place to come back")
 
 
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/models/hidden"])
