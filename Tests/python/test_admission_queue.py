@@ -11,10 +11,9 @@ import threading
 import time
 from typing import Any
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from relay_configs import UPSTREAM_API_KEY
 from relay_process import key_hash, new_key
+from scrape import sample
 from waiting import wait_until
 
 
@@ -47,15 +46,7 @@ def _post(port: int, key: str, content: str, delay_ms: int = 0, results: list | 
 
 
 def _queue_depth(port: int) -> float:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/metrics")
-    text = connection.getresponse().read().decode()
-    connection.close()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "relay_queue_depth" and sample.labels.get("model") == "chat":
-                return sample.value
-    raise AssertionError("no relay_queue_depth for model chat")
+    return sample(port, "relay_queue_depth", model="chat")
 
 
 def _served_order(stub) -> list[str]:

@@ -21,10 +21,10 @@ import time
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from relay_configs import UPSTREAM_API_KEY
 from relay_process import key_hash, new_key
+from scrape import sample
 from waiting import wait_until
 
 
@@ -67,15 +67,7 @@ def _post(port: int, key: str, body: dict[str, Any], **headers: str) -> tuple[in
 
 
 def _in_flight(port: int, backend: str = "stub") -> float:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/metrics")
-    text = connection.getresponse().read().decode()
-    connection.close()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "relay_backend_in_flight" and sample.labels.get("backend") == backend:
-                return sample.value
-    raise AssertionError(f"no relay_backend_in_flight for {backend}")
+    return sample(port, "relay_backend_in_flight", backend=backend)
 
 
 def test_an_error_event_inside_a_stream_ends_it_without_done_and_hides_the_upstream_model(stub, start_relay):
