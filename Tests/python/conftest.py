@@ -4,7 +4,8 @@
 - ``keys``: the API keys the standard config knows (``keys.main`` and its scopes, ``keys.other``).
 - ``relay``: one ``relay serve`` for the session with the standard config (``standard_config``)
   in front of the stub; ``relay.access_lines(...)`` reads its access log from stdout.
-- ``start_relay(config, **kw)``: a relay of a test's own, stopped (SIGTERM) when the test ends.
+- ``start_relay(config, process_type=RelayProcess, **kw)``: a relay of a test's own, stopped
+  (SIGTERM) when the test ends.
 - ``client``: an ``openai.OpenAI`` client on ``relay`` with ``keys.main``.
 
 The binary is ``.build/debug/relay``, or ``$RELAY_BIN``.
@@ -53,8 +54,8 @@ def relay(stub_server: StubUpstream, keys: Keys, tmp_path_factory: pytest.TempPa
 def start_relay(tmp_path: Path) -> Iterator[Callable[..., RelayProcess]]:
     started: list[RelayProcess] = []
 
-    def start(config: dict[str, Any], **kwargs: Any) -> RelayProcess:
-        process = RelayProcess(config, tmp_path / f"relay-{len(started)}", **kwargs)
+    def start(config: dict[str, Any], process_type: type[RelayProcess] = RelayProcess, **kwargs: Any) -> RelayProcess:
+        process = process_type(config, tmp_path / f"relay-{len(started)}", **kwargs)
         started.append(process)
         return process.start()
 

@@ -53,6 +53,15 @@ def _served_order(stub) -> list[str]:
     return [request.json["messages"][0]["content"] for request in stub.api_requests()]
 
 
+def _hold_the_slot(relay, stub, key: str, content: str, delay_ms: int,
+                   results: list | None = None) -> threading.Thread:
+    """A request that takes the one slot and keeps it `delay_ms`; returns once it holds it."""
+    thread = threading.Thread(target=_post, args=(relay.port, key, content, delay_ms, results))
+    thread.start()
+    wait_until(lambda: len(stub.api_requests()) == 1, what=f"{content} to hold the slot")
+    return thread
+
+
 def _send_in_order(port: int, sends: list[tuple[str, str]], results: list) -> list[threading.Thread]:
     """Sends each request once the one before it is queued (the slot is held already)."""
     threads = []
@@ -69,9 +78,7 @@ def test_waiters_are_served_in_arrival_order(stub, start_relay):
     relay = start_relay(_config(stub.base_url, {"app": (key, 0)}, queue_timeout_s=20))
     results: list = []
     # The first holds the slot long enough for the others to queue behind it one by one.
-    threads = [threading.Thread(target=_post, args=(relay.port, key, "r0", 3000, results))]
-    threads[0].start()
-    wait_until(lambda: len(stub.api_requests()) == 1, what="r0 to hold the slot")
+    threads = [_hold_the_slot(relay, stub, key, "r0", 3000, results)]
     threads += _send_in_order(relay.port, [(key, f"r{n}") for n in range(1, 6)], results)
     for thread in threads:
         thread.join()
@@ -84,9 +91,7 @@ def test_a_higher_priority_is_served_before_lower_ones_queued_earlier(stub, star
     low, high = new_key(), new_key()
     relay = start_relay(_config(stub.base_url, {"batch": (low, 0), "interactive": (high, 5)}, queue_timeout_s=20))
     results: list = []
-    first = threading.Thread(target=_post, args=(relay.port, low, "low-0", 3000, results))
-    first.start()
-    wait_until(lambda: len(stub.api_requests()) == 1, what="low-0 to hold the slot")
+    first = _hold_the_slot(relay, stub, low, "low-0", 3000, results)
     threads = _send_in_order(relay.port, [(low, "low-1"), (low, "low-2"), (high, "high")], results)
     for thread in [first, *threads]:
         thread.join()
@@ -96,9 +101,7 @@ def test_a_higher_priority_is_served_before_lower_ones_queued_earlier(stub, star
 def test_the_queue_timeout_answers_503_with_retry_after(stub, start_relay):
     key = new_key()
     relay = start_relay(_config(stub.base_url, {"app": (key, 0)}, queue_timeout_s=0.5))
-    holder = threading.Thread(target=_post, args=(relay.port, key, "holder", 2000))
-    holder.start()
-    wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
+    holder = _hold_the_slot(relay, stub, key, "holder", 2000)
     started = time.monotonic()
     status, headers, body = _post(relay.port, key, "waiter")
     waited = time.monotonic() - started
@@ -114,9 +117,7 @@ def test_past_max_queue_a_request_is_refused_at_once(stub, start_relay):
     key = new_key()
     relay = start_relay(_config(stub.base_url, {"app": (key, 0)}, queue_timeout_s=20, max_queue=1))
     results: list = []
-    threads = [threading.Thread(target=_post, args=(relay.port, key, "holder", 1500, results))]
-    threads[0].start()
-    wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
+    threads = [_hold_the_slot(relay, stub, key, "holder", 1500, results)]
     threads += _send_in_order(relay.port, [(key, "queued")], results)
     started = time.monotonic()
     status, _, body = _post(relay.port, key, "refused")
@@ -131,9 +132,7 @@ def test_past_max_queue_a_request_is_refused_at_once(stub, start_relay):
 def test_a_client_that_leaves_while_queued_frees_its_place(stub, start_relay):
     key = new_key()
     relay = start_relay(_config(stub.base_url, {"app": (key, 0)}, queue_timeout_s=20))
-    holder = threading.Thread(target=_post, args=(relay.port, key, "holder", 1500))
-    holder.start()
-    wait_until(lambda: len(stub.api_requests()) == 1, what="the slot to be held")
+    holder = _hold_the_slot(relay, stub, key, "holder", 1500)
     leaving = socket.create_connection(("127.0.0.1", relay.port))
     body = json.dumps({"model": "chat", "messages": [{"role": "user", "content": "leaver"}]}).encode()
     leaving.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: relay\r\nAuthorization: Bearer " + key.encode()

@@ -37,20 +37,6 @@ class QuietRelay(RelayProcess):
 
 
 @pytest.fixture
-def start_quiet_relay(tmp_path: Path):
-    started: list[RelayProcess] = []
-
-    def start(config: dict) -> RelayProcess:
-        process = QuietRelay(config, tmp_path / f"quiet-relay-{len(started)}")
-        started.append(process)
-        return process.start()
-
-    yield start
-    for process in started:
-        process.stop()
-
-
-@pytest.fixture
 def redis(tmp_path: Path):
     server = RedisServer(tmp_path).start()
     yield server
@@ -105,10 +91,10 @@ def _chat_with_id(relay, key: str, model: str) -> tuple[raw_http.Response, str]:
 
 
 @pytest.mark.parametrize("level", ["warning", "error"])
-def test_log_level_above_info_leaves_out_access_lines_of_answers_below_5xx(stub, keys, start_quiet_relay, level):
+def test_log_level_above_info_leaves_out_access_lines_of_answers_below_5xx(stub, keys, start_relay, level):
     config = standard_config(stub.base_url, keys)
     config["log"]["level"] = level
-    relay = start_quiet_relay(config)
+    relay = start_relay(config, process_type=QuietRelay)
     served, served_id = _chat_with_id(relay, keys.main, "chat-a")
     assert served.status == 200
     failed, failed_id = _chat_with_id(relay, keys.main, "bad-500")

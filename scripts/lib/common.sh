@@ -111,6 +111,11 @@ ensure_apt_packages_always() {
 }
 
 # free_port: a loopback TCP port nothing listens on now.
+# random_secret: 32 random base62 characters (a key's secret part).
+random_secret() {
+    python3 -c 'import secrets, string; print("".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32)))'
+}
+
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -55,7 +55,8 @@ struct ProxyHandler {
         }
 
         // One conversation on one backend, for its prompt cache.
-        let affinity = state.affinityRings[model.name].map { ring in
+        let ring = model.balance == .affinity ? state.affinityRings[model.name] : nil
+        let affinity = ring.map { ring in
             (ring: ring, key: AffinityKey.of(client, sessionID: request.headerFields.value(.xSessionID)))
         }
         let targets = TargetPlanner.targets(

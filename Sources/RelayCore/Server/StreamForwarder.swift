@@ -65,8 +65,7 @@ enum StreamForwarder {
     /// error event and no `[DONE]`.
     static func streamError(_ message: String) -> [UInt8] {
         var out: [UInt8] = []
-        OpenAIStreamRelay.appendEvent(
-            RelayError.upstreamFailed(message: message, everyTargetTried: false).body, to: &out)
+        OpenAIStreamRelay.appendEvent(OpenAIErrorBody.upstreamFailed(message), to: &out)
         return out
     }
 }

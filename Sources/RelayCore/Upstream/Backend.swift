@@ -8,6 +8,8 @@ public final class Backend: Sendable {
     let pool: UpstreamConnectionPool
     /// `Bearer <api_key>`, sent instead of the client's key.
     let authorization: String?
+    /// `forward_headers`, as requests look them up.
+    let forwardedHeaders: ForwardedHeaderNames
     private let inFlightCount = Atomic<Int>(0)
     /// Requests queued inside the server, from its own `/metrics` (vLLM); -1 until known.
     private let upstreamWaiting = Atomic<Int>(-1)
@@ -44,6 +46,7 @@ public final class Backend: Sendable {
         self.answerWait = "after \(Self.seconds(config.requestTimeout)) waiting for the answer"
         self.silenceWait = "after \(Self.seconds(config.idleTimeout)) of silence inside the stream"
         self.authorization = config.apiKey.map { "Bearer \($0)" }
+        self.forwardedHeaders = ForwardedHeaderNames(config.forwardHeaders)
         self.circuit =
             circuit ?? CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
     }

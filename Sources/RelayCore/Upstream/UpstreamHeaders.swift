@@ -41,7 +41,7 @@ enum UpstreamHeaders {
         headers.append(("host", backend.pool.hostHeader))
         // `tracestate` belongs to the client's `traceparent`: without a valid one it goes nowhere.
         let keepsTraceState = trace?.continued ?? true
-        let extra = backend.config.forwardHeaders
+        let extra = backend.forwardedHeaders
         var connectionOptions: [String] = []
         for field in clientHeaders {
             guard isForwarded(field.name.canonicalName, extra: extra) else {
@@ -72,7 +72,7 @@ enum UpstreamHeaders {
 
     /// Whether a client header (its name in lowercase) goes to the backend: listed, or named by
     /// the backend's `forward_headers` and not one that never goes.
-    static func isForwarded(_ name: String, extra: [String]) -> Bool {
+    static func isForwarded(_ name: String, extra: ForwardedHeaderNames) -> Bool {
         var bytesOfName = name
         let listed = bytesOfName.withUTF8 { utf8 -> Bool? in
             let bytes = UnsafeRawBufferPointer(utf8)
@@ -86,9 +86,7 @@ enum UpstreamHeaders {
             return nil
         }
         if let listed { return listed }
-        return extra.contains { pattern in
-            pattern.hasSuffix("*") ? name.hasPrefix(pattern.dropLast()) : name == pattern
-        }
+        return extra.contains(name)
     }
 
     /// The fields passed back; a body's `contentLength` comes first, where the searches for it
