@@ -1,12 +1,17 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+// A nonisolated async function runs on its caller's executor, as in Swift 7: a request's task
+// stays on its connection's event loop without a task switch (and a look-up of the task's
+// preferred executor, under a lock) at every call.
+let gatewaySettings: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "relay",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "relay", targets: ["relay"]),
-        .library(name: "RelayCore", targets: ["RelayCore"]),
+        .library(name: "RelayCore", targets: ["RelayCore", "RelayHTTP", "RelayWire"]),
         // For the benchmark package (Benchmarks/), which measures the Redis limiter with its client.
         .library(name: "RelayRedis", targets: ["RelayRedis"]),
     ],
@@ -68,11 +73,40 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The layers under the gateway, each its own target so the compiler keeps them from
+        // reaching up (docs/architecture.md, "Modules"). RelayWire: bytes and their formats (JSON
+        // scanning and rewriting, HTTP/1.1 syntax, SSE, the OpenAI wire types), pure.
+        .target(
+            name: "RelayWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: gatewaySettings
+        ),
+        // RelayHTTP: the HTTP/1.1 connections, the server's to its clients and the client's to
+        // the backends.
+        .target(
+            name: "RelayHTTP",
+            dependencies: [
+                "RelayWire",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: gatewaySettings
+        ),
+        // RelayCore: the gateway (config, auth, limits, routing, the proxy flow, observability).
         .target(
             name: "RelayCore",
             dependencies: [
                 "CArgon2",
                 "RelayRedis",
+                "RelayWire",
+                "RelayHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -90,12 +124,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: [
-                // A nonisolated async function runs on its caller's executor, as in Swift 7: a
-                // request's task stays on its connection's event loop without a task switch (and a
-                // look-up of the task's preferred executor, under a lock) at every call.
-                .enableUpcomingFeature("NonisolatedNonsendingByDefault")
-            ]
+            swiftSettings: gatewaySettings
         ),
         // A redis-server started and stopped by the tests, for both test targets.
         .target(
@@ -122,6 +151,8 @@ let package = Package(
             name: "RelayCoreTests",
             dependencies: [
                 "RelayCore",
+                "RelayWire",
+                "RelayHTTP",
                 "RelayRedis",
                 "RelayTestSupport",
                 .product(name: "Logging", package: "swift-log"),

@@ -23,11 +23,21 @@ let package = Package(
         // libFuzzer's driver, started by each target's main.swift (see FuzzSupport).
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
-        // Request-body scanner and rewriter, SSE framer, NDJSON line splitter, Ollama stream translator,
-        // the HTTP/1.1 parsers of clients' requests and backends' answers.
+        // The whole wire target (Sources/RelayWire): the request-body scanner and rewriter, the
+        // SSE framer, the HTTP/1.1 syntax.
+        .target(
+            name: "RelayWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The HTTP/1.1 parsers of clients' requests and backends' answers (from RelayHTTP), the
+        // NDJSON line splitter and the Ollama stream translator (from RelayCore).
         .target(
             name: "FuzzedWire",
             dependencies: [
+                "RelayWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
@@ -43,20 +53,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .executableTarget(name: "FuzzClientRequest", dependencies: ["FuzzedWire", "FuzzSupport"]),
-        .executableTarget(name: "FuzzSSEFrames", dependencies: ["FuzzedWire", "FuzzSupport"]),
-        .executableTarget(name: "FuzzNDJSONLines", dependencies: ["FuzzedWire", "FuzzSupport"]),
-        .executableTarget(name: "FuzzOllamaStream", dependencies: ["FuzzedWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzClientRequest", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzSSEFrames", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzNDJSONLines", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzOllamaStream", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
         .executableTarget(
             name: "FuzzHTTPRequests",
             dependencies: [
-                "FuzzedWire", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio"),
+                "FuzzedWire", "RelayWire", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .executableTarget(
             name: "FuzzUpstreamResponse",
-            dependencies: ["FuzzedWire", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
             name: "FuzzRESPParser",

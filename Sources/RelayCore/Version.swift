@@ -1,1 +1,1 @@
-public enum RelayVersion { public static let current = "0.1.0" }
+package enum RelayVersion { package static let current = "0.1.0" }

@@ -4,6 +4,7 @@
 // the proxy rewrites it (another model, a dropped field), parses again to the same members in
 // the same order with the same value bytes, except the new model and the dropped field.
 @testable import FuzzedWire
+@testable import RelayWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzClientRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -10,6 +10,7 @@ import HTTPTypes
 import NIOCore
 
 @testable import FuzzedWire
+@testable import RelayWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHTTPRequests(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

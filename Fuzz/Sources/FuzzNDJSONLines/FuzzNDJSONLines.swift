@@ -3,6 +3,7 @@
 // Fed in pieces whose lengths come from the input, it must give exactly the lines of a plain
 // split on `\n` (one trailing `\r` removed from each), and the unterminated rest at the end.
 @testable import FuzzedWire
+@testable import RelayWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNDJSONLines(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -8,6 +8,7 @@
 //   event exactly when it says the stream failed; never both;
 // - an error message never names the upstream model (the client only knows the alias).
 @testable import FuzzedWire
+@testable import RelayWire
 
 private let upstreamModel = "hidden-upstream:7b"
 

@@ -6,6 +6,7 @@
 // reader of stream chunks, which must agree with the general JSON scanner on whether it is JSON
 // and on every member the stream relay reads.
 @testable import FuzzedWire
+@testable import RelayWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSSEFrames(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

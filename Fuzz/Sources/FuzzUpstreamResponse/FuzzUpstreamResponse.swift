@@ -9,6 +9,7 @@ import NIOCore
 // answers on one kept-alive connection; every feeding must give the same heads, the same body
 // bytes and the same error, and a body part is never empty.
 @testable import FuzzedWire
+@testable import RelayWire
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzUpstreamResponse(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -1,1 +1,1 @@
-../../../Sources/RelayCore/Server/Connection/ClientRequestHead.swift
+../../../Sources/RelayHTTP/Connection/ClientRequestHead.swift

@@ -1,1 +1,1 @@
-../../../Sources/RelayCore/Server/Connection/HTTP1RequestParser.swift
+../../../Sources/RelayHTTP/Connection/HTTP1RequestParser.swift

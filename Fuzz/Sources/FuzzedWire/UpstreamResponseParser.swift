@@ -1,1 +1,1 @@
-../../../Sources/RelayCore/Upstream/Client/UpstreamResponseParser.swift
+../../../Sources/RelayHTTP/Client/UpstreamResponseParser.swift

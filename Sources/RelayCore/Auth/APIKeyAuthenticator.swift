@@ -22,18 +22,18 @@ import NIOCore
 /// let authenticator = APIKeyAuthenticator(config: config)
 /// let principal = await authenticator.authenticate(authorization: "Bearer rk-…", from: address)
 /// ```
-public struct APIKeyAuthenticator: Sendable {
-    public struct Limits: Sendable {
+package struct APIKeyAuthenticator: Sendable {
+    package struct Limits: Sendable {
         /// Verified argon2 keys remembered (only valid keys get in, so at most one per entry).
-        public var verifiedCapacity = 10_000
+        package var verifiedCapacity = 10_000
         /// Recently failed key digests remembered.
-        public var failedCapacity = 10_000
+        package var failedCapacity = 10_000
         /// Different keys being checked with argon2 at once; more are refused.
-        public var maximumInFlight = 32
+        package var maximumInFlight = 32
         /// Longer bearer tokens are refused before hashing anything.
-        public var maximumKeyBytes = 512
+        package var maximumKeyBytes = 512
 
-        public init() {}
+        package init() {}
     }
 
     private struct SHA256Entry: Sendable {
@@ -64,11 +64,11 @@ public struct APIKeyAuthenticator: Sendable {
     private let limits: Limits
     private let verifier: any Argon2Verifying
     /// Kept across reloads, so editing the config does not wipe an attacker's debt.
-    public let throttle: FailedKeyThrottle
+    package let throttle: FailedKeyThrottle
 
     /// - Parameter previous: the authenticator this one replaces on a reload: keys it verified
     ///   stay verified while their hash is still configured; keys removed are forgotten.
-    public init(
+    package init(
         config: RelayConfig,
         previous: APIKeyAuthenticator? = nil,
         verifier: any Argon2Verifying = Argon2ThreadPoolVerifier.shared,
@@ -111,7 +111,7 @@ public struct APIKeyAuthenticator: Sendable {
 
     /// The principal for an `Authorization` header value, or `nil` for a missing, unknown or
     /// refused key.
-    public func authenticate(authorization: String?, from clientAddress: SocketAddress? = nil) async -> Principal? {
+    package func authenticate(authorization: String?, from clientAddress: SocketAddress? = nil) async -> Principal? {
         await authenticate(authorization: authorization, client: ClientAddressKey(clientAddress))
     }
 

@@ -3,7 +3,7 @@ import NIOPosix
 
 /// Checks a presented key against argon2id PHC strings. The authenticator takes one of these so
 /// tests can count how many argon2 runs a request cost.
-public protocol Argon2Verifying: Sendable {
+package protocol Argon2Verifying: Sendable {
     /// The index in `hashes` of the first PHC string `key` matches, or `nil`. Every hash tried
     /// is one argon2 run; `hashes` is never empty.
     func firstMatch(for key: [UInt8], among hashes: [String]) async -> Int?
@@ -17,8 +17,8 @@ public protocol Argon2Verifying: Sendable {
 /// ```swift
 /// let index = await Argon2ThreadPoolVerifier.shared.firstMatch(for: key, among: [phc])
 /// ```
-public struct Argon2ThreadPoolVerifier: Argon2Verifying {
-    public static let shared = Argon2ThreadPoolVerifier(pool: sharedPool)
+package struct Argon2ThreadPoolVerifier: Argon2Verifying {
+    package static let shared = Argon2ThreadPoolVerifier(pool: sharedPool)
 
     /// Lives as long as the process, like `NIOThreadPool.singleton`.
     private static let sharedPool: NIOThreadPool = {
@@ -29,11 +29,11 @@ public struct Argon2ThreadPoolVerifier: Argon2Verifying {
 
     private let pool: NIOThreadPool
 
-    public init(pool: NIOThreadPool) {
+    package init(pool: NIOThreadPool) {
         self.pool = pool
     }
 
-    public func firstMatch(for key: [UInt8], among hashes: [String]) async -> Int? {
+    package func firstMatch(for key: [UInt8], among hashes: [String]) async -> Int? {
         // The pool only fails when shut down; a key that could not be checked is not valid.
         let index = try? await pool.runIfActive { hashes.firstIndex { Argon2id.verify(key, against: $0) } }
         return index ?? nil

@@ -10,18 +10,18 @@ import CArgon2
 /// let phc = try Argon2id.hash(Array("rk-…".utf8), salt: Argon2id.randomSalt())
 /// Argon2id.verify(Array("rk-…".utf8), against: phc)  // true
 /// ```
-public enum Argon2id {
+package enum Argon2id {
     /// The cost of new hashes. OWASP's first argon2id recommendation (Password Storage Cheat
     /// Sheet): 19 MiB, 2 passes, 1 lane, paid once per key and process thanks to the
     /// verified-key cache.
-    public struct Parameters: Sendable, Equatable {
-        public var memoryKiB: UInt32
-        public var iterations: UInt32
-        public var parallelism: UInt32
+    package struct Parameters: Sendable, Equatable {
+        package var memoryKiB: UInt32
+        package var iterations: UInt32
+        package var parallelism: UInt32
 
-        public static let owasp = Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
+        package static let owasp = Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
 
-        public init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
+        package init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
             self.memoryKiB = memoryKiB
             self.iterations = iterations
             self.parallelism = parallelism
@@ -29,19 +29,19 @@ public enum Argon2id {
     }
 
     /// 16-byte salts and 32-byte tags, the sizes RFC 9106 recommends.
-    public static let saltBytes = 16
-    public static let tagBytes = 32
+    package static let saltBytes = 16
+    package static let tagBytes = 32
 
     /// Whether `key` matches the PHC string. A malformed string is simply no match (the loader
     /// rejects those before they get here); the library compares tags in constant time.
-    public static func verify(_ key: [UInt8], against phc: String) -> Bool {
+    package static func verify(_ key: [UInt8], against phc: String) -> Bool {
         key.withUnsafeBytes { keyBytes in
             argon2id_verify(phc, keyBytes.baseAddress, keyBytes.count) == ARGON2_OK.rawValue
         }
     }
 
     /// A PHC string `$argon2id$v=19$m=…,t=…,p=…$<salt>$<tag>` for `key`.
-    public static func hash(
+    package static func hash(
         _ key: [UInt8],
         salt: [UInt8],
         parameters: Parameters = .owasp
@@ -65,14 +65,14 @@ public enum Argon2id {
     }
 
     /// Fresh random salt from the system's CSPRNG (getrandom on Linux).
-    public static func randomSalt() -> [UInt8] {
+    package static func randomSalt() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<saltBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 }
 
 /// The library refused to hash (bad parameters, out of memory); the message is the library's.
-public struct Argon2Error: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { "argon2id: \(message)" }
+package struct Argon2Error: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package var description: String { "argon2id: \(message)" }
 }

@@ -13,18 +13,18 @@ import NIOConcurrencyHelpers
 /// let throttle = FailedKeyThrottle()
 /// if throttle.reserve(client, runs: 1) { /* run argon2; if it matched: */ throttle.refund(client, runs: 1) }
 /// ```
-public final class FailedKeyThrottle: Sendable {
-    public struct Policy: Sendable {
+package final class FailedKeyThrottle: Sendable {
+    package struct Policy: Sendable {
         /// Failed runs an address may spend at once.
-        public var burst: Double = 10
+        package var burst: Double = 10
         /// Failed runs an address earns back each second.
-        public var refillPerSecond: Double = 2
+        package var refillPerSecond: Double = 2
         /// The deepest an address can go into debt: bounds the longest lockout (here 60 s).
-        public var maximumDebt: Double = 120
+        package var maximumDebt: Double = 120
         /// Addresses tracked at once; memory stays bounded under a many-address flood.
-        public var maximumAddresses: Int = 10_000
+        package var maximumAddresses: Int = 10_000
 
-        public init() {}
+        package init() {}
     }
 
     private struct Bucket {
@@ -41,7 +41,7 @@ public final class FailedKeyThrottle: Sendable {
     private let clock: any RateLimitClock
     private let state = NIOLockedValueBox(State())
 
-    public init(policy: Policy = Policy(), clock: any RateLimitClock = SystemRateLimitClock()) {
+    package init(policy: Policy = Policy(), clock: any RateLimitClock = SystemRateLimitClock()) {
         self.policy = policy
         self.clock = clock
     }

@@ -9,22 +9,22 @@
 /// key.text  // "rk-3fK9xQ2mLp0Z" + 43 more characters
 /// key.id    // "3fK9xQ2mLp0Z"
 /// ```
-public struct GeneratedAPIKey: Sendable {
-    public static let prefix = "rk-"
-    public static let idLength = 12
-    public static let secretBytes = 32
-    public static let secretLength = 43
+package struct GeneratedAPIKey: Sendable {
+    package static let prefix = "rk-"
+    package static let idLength = 12
+    package static let secretBytes = 32
+    package static let secretLength = 43
 
-    public let id: String
+    package let id: String
     /// The whole key, as the client sends it. A secret: print it once, never log it.
-    public let text: String
+    package let text: String
 
-    public static func generate() -> GeneratedAPIKey {
+    package static func generate() -> GeneratedAPIKey {
         var generator = SystemRandomNumberGenerator()
         return generate(using: &generator)
     }
 
-    public static func generate(using generator: inout some RandomNumberGenerator) -> GeneratedAPIKey {
+    package static func generate(using generator: inout some RandomNumberGenerator) -> GeneratedAPIKey {
         let id = Base62.random(count: idLength, using: &generator)
         let secret = (0..<secretBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return GeneratedAPIKey(id: id, text: prefix + id + Base62.encode(secret, width: secretLength))

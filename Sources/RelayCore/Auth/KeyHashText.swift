@@ -6,12 +6,12 @@ import Crypto
 /// KeyHashText.sha256(of: "rk-…")                      // "sha256:9f86d0…"
 /// try KeyHashText.argon2id(of: "rk-…")                // "$argon2id$v=19$m=19456,t=2,p=1$…"
 /// ```
-public enum KeyHashText {
-    public static func sha256(of key: String) -> String {
+package enum KeyHashText {
+    package static func sha256(of key: String) -> String {
         "sha256:" + SHA256.hash(data: Array(key.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    public static func argon2id(
+    package static func argon2id(
         of key: String,
         parameters: Argon2id.Parameters = .owasp
     ) throws(Argon2Error) -> String {
@@ -20,7 +20,7 @@ public enum KeyHashText {
 
     /// Why `key` could never authenticate, or `nil`. Keys travel in an HTTP header, which
     /// cannot carry control characters and loses surrounding whitespace.
-    public static func problem(with key: String) -> String? {
+    package static func problem(with key: String) -> String? {
         if key.isEmpty { return "the key is empty" }
         if key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "the key contains a line break or another control character"

@@ -1,7 +1,7 @@
 /// Decides which models a principal may use. `/v1/models` and every model request ask this one
 /// function, so what a key can list and what it can call never disagree.
-public enum ModelPolicy {
-    public static func allows(_ principal: Principal, model: String) -> Bool {
+package enum ModelPolicy {
+    package static func allows(_ principal: Principal, model: String) -> Bool {
         principal.scopes?.contains(model) ?? true
     }
 }

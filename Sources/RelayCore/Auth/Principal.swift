@@ -1,15 +1,15 @@
 /// Who a request comes from: an `api_keys` entry, as the rest of the gateway sees it.
-public struct Principal: Sendable, Equatable {
-    public var name: String
+package struct Principal: Sendable, Equatable {
+    package var name: String
     /// Model names this key may use; `nil` = all (`"*"`).
-    public var scopes: Set<String>?
-    public var limits: Limits
-    public var mayFallBack: Bool
-    public var fallbackTPM: Int?
+    package var scopes: Set<String>?
+    package var limits: Limits
+    package var mayFallBack: Bool
+    package var fallbackTPM: Int?
     /// Waiting for a busy model, higher goes first.
-    public var priority: Int
+    package var priority: Int
 
-    public init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
+    package init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
         self.name = entry.name
         self.scopes = entry.scopes.contains("*") ? nil : Set(entry.scopes)
         let own = entry.limits ?? Limits()

@@ -5,24 +5,24 @@ import NIOSSL
 ///
 /// The certificates are part of the config value, so a reload that finds different ones in the
 /// same file counts as a change and the client that uses them is rebuilt.
-public struct CABundle: Sendable, Equatable {
-    public var path: String
-    public var certificates: [NIOSSLCertificate]
+package struct CABundle: Sendable, Equatable {
+    package var path: String
+    package var certificates: [NIOSSLCertificate]
 
-    public init(path: String, certificates: [NIOSSLCertificate]) {
+    package init(path: String, certificates: [NIOSSLCertificate]) {
         self.path = path
         self.certificates = certificates
     }
 
     /// Reads every certificate in the file; the message says what is wrong in a config problem.
-    public static func load(path: String) -> Result<CABundle, PEMFileProblem> {
+    package static func load(path: String) -> Result<CABundle, PEMFileProblem> {
         PEMFile.certificates(at: path).map { CABundle(path: path, certificates: $0) }
     }
 }
 
 /// Why a PEM file could not be used, worded for a config problem (never the file's content).
-public struct PEMFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
+package struct PEMFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    package let description: String
 }
 
 /// Reads PEM certificate and key files with messages a user can act on.

@@ -2,25 +2,25 @@ import Foundation
 import Yams
 
 /// Reads, interpolates, overrides and validates the YAML configuration (SPEC §2).
-public enum ConfigLoader {
-    public static let defaultPath = "./relay.yaml"
+package enum ConfigLoader {
+    package static let defaultPath = "./relay.yaml"
 
     /// Path: the --config flag, else $RELAY_CONFIG, else ./relay.yaml
     ///
     /// An empty flag or variable counts as not given: shells and container runtimes often pass
     /// `RELAY_CONFIG=` for "unset", and an empty path can never name a file anyway.
-    public static func resolvePath(flag: String?, environment: [String: String]) -> String {
+    package static func resolvePath(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let fromEnvironment = environment["RELAY_CONFIG"], !fromEnvironment.isEmpty { return fromEnvironment }
         return defaultPath
     }
 
     /// Loads the file at `path`; a file that cannot be read is one problem with an empty path.
-    public static func load(path: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
+    package static func load(path: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
         try parse(yaml: readFile(at: path), environment: environment)
     }
 
-    public static func parse(yaml: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
+    package static func parse(yaml: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)

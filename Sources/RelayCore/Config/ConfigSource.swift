@@ -1,14 +1,14 @@
 /// Where the running config comes from: its file, the environment it was read with, and the
 /// listen address given on the command line, which wins over the file's at start and on every
 /// reload alike (so a reload does not see the file's address as a change needing a restart).
-public struct ConfigSource: Sendable {
-    public let path: String
-    public let environment: [String: String]
+package struct ConfigSource: Sendable {
+    package let path: String
+    package let environment: [String: String]
     /// `relay serve --host`, `--port`.
-    public let host: String?
-    public let port: Int?
+    package let host: String?
+    package let port: Int?
 
-    public init(path: String, environment: [String: String], host: String? = nil, port: Int? = nil) {
+    package init(path: String, environment: [String: String], host: String? = nil, port: Int? = nil) {
         self.path = path
         self.environment = environment
         self.host = host
@@ -16,13 +16,13 @@ public struct ConfigSource: Sendable {
     }
 
     /// The file's config with the command line's address applied.
-    public func load() throws(ConfigError) -> RelayConfig {
+    package func load() throws(ConfigError) -> RelayConfig {
         var config = try ConfigLoader.load(path: path, environment: environment)
         applyCommandLine(to: &config)
         return config
     }
 
-    public func applyCommandLine(to config: inout RelayConfig) {
+    package func applyCommandLine(to config: inout RelayConfig) {
         if let host { config.server.host = host }
         if let port { config.server.port = port }
     }

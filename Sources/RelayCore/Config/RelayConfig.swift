@@ -4,23 +4,23 @@ import Logging
 ///
 /// The gateway holds the current snapshot behind one atomic reference and swaps it whole on
 /// reload, so a request always sees one consistent configuration from start to end.
-public struct RelayConfig: Sendable, Equatable {
-    public var server: ServerConfig
-    public var log: LogConfig
+package struct RelayConfig: Sendable, Equatable {
+    package var server: ServerConfig
+    package var log: LogConfig
     /// `nil`: rate limits are kept in process.
-    public var redisURL: String?
+    package var redisURL: String?
     /// Roots trusted for a `rediss://` server; `nil`: the system's trust store.
-    public var redisCABundle: CABundle? = nil
-    public var rateLimitFailureMode: RateLimitFailureMode
+    package var redisCABundle: CABundle? = nil
+    package var rateLimitFailureMode: RateLimitFailureMode
     /// Tokens reserved for the completion when a request sets no max tokens.
-    public var defaultMaxTokens: Int
-    public var backends: [String: BackendConfig]
-    public var models: [String: ModelConfig]
-    public var apiKeys: [APIKeyConfig]
+    package var defaultMaxTokens: Int
+    package var backends: [String: BackendConfig]
+    package var models: [String: ModelConfig]
+    package var apiKeys: [APIKeyConfig]
     /// Limits for keys that do not set their own; `nil` = unlimited.
-    public var defaultLimits: Limits?
+    package var defaultLimits: Limits?
 
-    public init(
+    package init(
         server: ServerConfig = ServerConfig(),
         log: LogConfig = LogConfig(),
         redisURL: String? = nil,
@@ -43,61 +43,61 @@ public struct RelayConfig: Sendable, Equatable {
     }
 }
 
-public enum RateLimitFailureMode: String, Sendable, Equatable, CaseIterable {
+package enum RateLimitFailureMode: String, Sendable, Equatable, CaseIterable {
     case open
     case closed
 }
 
-public struct ServerConfig: Sendable, Equatable {
-    public var host: String = "0.0.0.0"
-    public var port: Int = 8080
+package struct ServerConfig: Sendable, Equatable {
+    package var host: String = "0.0.0.0"
+    package var port: Int = 8080
     /// When set, `/metrics` and the detailed `/readyz` body are served only on this port.
-    public var adminPort: Int? = nil
-    public var maxBodyBytes: Int = 10_485_760
-    public var headerTimeout: Double = 10
-    public var bodyTimeout: Double = 30
+    package var adminPort: Int? = nil
+    package var maxBodyBytes: Int = 10_485_760
+    package var headerTimeout: Double = 10
+    package var bodyTimeout: Double = 30
     /// How long a response's writes may wait for a client that does not read (a stream's
     /// client that stopped reading is cut off after it).
-    public var writeTimeout: Double = 30
-    public var drainDelay: Double = 5
-    public var shutdownGrace: Double = 30
+    package var writeTimeout: Double = 30
+    package var drainDelay: Double = 5
+    package var shutdownGrace: Double = 30
     /// `nil` disables the metrics endpoint.
-    public var metricsPath: String? = "/metrics"
+    package var metricsPath: String? = "/metrics"
     /// CIDRs (`10.0.0.0/8`, `::1/128`) whose `X-Forwarded-For` is believed.
-    public var trustedProxies: [String] = []
+    package var trustedProxies: [String] = []
     /// `nil`: plain HTTP.
-    public var tls: ServerTLSConfig? = nil
+    package var tls: ServerTLSConfig? = nil
 
-    public init() {}
+    package init() {}
 }
 
 /// HTTPS on Relay's own listener. The files are read again on every reload (SIGHUP), so a
 /// renewed certificate at the same path is picked up without a restart.
-public struct ServerTLSConfig: Sendable, Equatable {
+package struct ServerTLSConfig: Sendable, Equatable {
     /// PEM: the server certificate first, then any intermediates.
-    public var certPath: String
+    package var certPath: String
     /// PEM: the certificate's private key.
-    public var keyPath: String
+    package var keyPath: String
 
-    public init(certPath: String, keyPath: String) {
+    package init(certPath: String, keyPath: String) {
         self.certPath = certPath
         self.keyPath = keyPath
     }
 }
 
-public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+package enum LogFormat: String, Sendable, Equatable, CaseIterable {
     case json
     case text
 }
 
-public struct LogConfig: Sendable, Equatable {
-    public var level: Logger.Level = .info
-    public var format: LogFormat = .json
+package struct LogConfig: Sendable, Equatable {
+    package var level: Logger.Level = .info
+    package var format: LogFormat = .json
 
-    public init() {}
+    package init() {}
 }
 
-public enum BackendType: String, Sendable, Equatable, CaseIterable {
+package enum BackendType: String, Sendable, Equatable, CaseIterable {
     /// Spoken to in Ollama's native API (`/api/chat`, `/api/generate`, `/api/embed`).
     case ollama
     /// Any self-hosted server speaking the OpenAI API (vLLM, llama.cpp's server, ...).
@@ -106,7 +106,7 @@ public enum BackendType: String, Sendable, Equatable, CaseIterable {
     case openai
 
     /// The health path used when the config does not name one.
-    public var defaultHealthPath: String {
+    package var defaultHealthPath: String {
         switch self {
         case .ollama: "/api/tags"
         case .vllm: "/health"
@@ -115,45 +115,45 @@ public enum BackendType: String, Sendable, Equatable, CaseIterable {
     }
 }
 
-public struct CircuitConfig: Sendable, Equatable {
-    public var failures: Int = 5
-    public var cooldown: Double = 30
+package struct CircuitConfig: Sendable, Equatable {
+    package var failures: Int = 5
+    package var cooldown: Double = 30
 
-    public init() {}
+    package init() {}
 }
 
-public struct BackendConfig: Sendable, Equatable {
-    public var name: String
-    public var type: BackendType
+package struct BackendConfig: Sendable, Equatable {
+    package var name: String
+    package var type: BackendType
     /// The server's root, without a trailing `/v1` (the loader strips one) or `/`.
-    public var baseURL: String
-    public var apiKey: String? = nil
+    package var baseURL: String
+    package var apiKey: String? = nil
     /// Requests in flight from this process past which the backend is busy; `Int.max` (the
     /// default) is no cap, so it is busy only when `busy_when` says so.
-    public var maxConcurrency: Int = .max
-    public var connectTimeout: Double = 2
-    public var firstByteTimeout: Double = 60
-    public var requestTimeout: Double = 600
-    public var idleTimeout: Double = 30
+    package var maxConcurrency: Int = .max
+    package var connectTimeout: Double = 2
+    package var firstByteTimeout: Double = 60
+    package var requestTimeout: Double = 600
+    package var idleTimeout: Double = 30
     /// Ollama only: passed as `keep_alive`.
-    public var keepAlive: String? = nil
+    package var keepAlive: String? = nil
     /// Ollama only: merged into every request's `options`.
-    public var options: [String: JSONValue] = [:]
+    package var options: [String: JSONValue] = [:]
     /// `nil` = no active health checks.
-    public var healthPath: String?
-    public var healthInterval: Double = 10
-    public var circuit = CircuitConfig()
+    package var healthPath: String?
+    package var healthInterval: Double = 10
+    package var circuit = CircuitConfig()
     /// vLLM only: busy when its `/metrics` shows this many queued requests.
-    public var busyWhenWaiting: Int? = nil
+    package var busyWhenWaiting: Int? = nil
     /// Top-level request fields removed before the request goes to this backend.
-    public var dropParams: [String] = []
+    package var dropParams: [String] = []
     /// Client request headers sent to this backend besides the ones Relay always forwards:
     /// lowercase names, or prefixes ending in `*`. Never credentials, cookies or hop-by-hop ones.
-    public var forwardHeaders: [String] = []
+    package var forwardHeaders: [String] = []
     /// Roots trusted for an `https` base URL instead of the system's; read when the config is loaded.
-    public var caBundle: CABundle? = nil
+    package var caBundle: CABundle? = nil
 
-    public init(name: String, type: BackendType, baseURL: String) {
+    package init(name: String, type: BackendType, baseURL: String) {
         self.name = name
         self.type = type
         self.baseURL = baseURL
@@ -162,35 +162,35 @@ public struct BackendConfig: Sendable, Equatable {
 }
 
 /// A backend to call, with the model name it is sent.
-public struct TargetConfig: Sendable, Equatable {
-    public var backend: String
-    public var upstreamModel: String
+package struct TargetConfig: Sendable, Equatable {
+    package var backend: String
+    package var upstreamModel: String
 
-    public init(backend: String, upstreamModel: String) {
+    package init(backend: String, upstreamModel: String) {
         self.backend = backend
         self.upstreamModel = upstreamModel
     }
 }
 
-public struct ModelConfig: Sendable, Equatable {
+package struct ModelConfig: Sendable, Equatable {
     /// The name clients send in `model`.
-    public var name: String
+    package var name: String
     /// Balanced over by fewest requests in flight.
-    public var backends: [String]
-    public var upstreamModel: String
+    package var backends: [String]
+    package var upstreamModel: String
     /// Seconds a request waits for a slot when every own backend is busy; 0 spills over at once.
-    public var queueTimeout: Double = 30
+    package var queueTimeout: Double = 30
     /// Requests that may wait for a slot at once; past it, the next gets 503 at once.
-    public var maxQueue: Int = 1000
+    package var maxQueue: Int = 1000
     /// How requests are spread over `backends`.
-    public var balance: Balance = .leastInFlight
+    package var balance: Balance = .leastInFlight
     /// Bounds all attempts of one request together; `nil`: every target may use its own
     /// timeout in turn.
-    public var deadline: Double?
+    package var deadline: Double?
     /// Tried in order when the backends fail or are busy (only for keys with `fallback: true`).
-    public var fallbacks: [TargetConfig] = []
+    package var fallbacks: [TargetConfig] = []
 
-    public init(name: String, backends: [String], upstreamModel: String) {
+    package init(name: String, backends: [String], upstreamModel: String) {
         self.name = name
         self.backends = backends
         self.upstreamModel = upstreamModel
@@ -198,19 +198,19 @@ public struct ModelConfig: Sendable, Equatable {
 }
 
 /// How a model's requests are spread over its backends.
-public enum Balance: String, Sendable, Equatable, CaseIterable {
+package enum Balance: String, Sendable, Equatable, CaseIterable {
     /// Fewest requests in flight first.
     case leastInFlight = "least_in_flight"
     /// One conversation on one backend, for its prompt cache (`AffinityRing`).
     case affinity
 }
 
-public struct Limits: Sendable, Equatable {
-    public var rpm: Int? = nil
-    public var tpm: Int? = nil
-    public var maxParallel: Int? = nil
+package struct Limits: Sendable, Equatable {
+    package var rpm: Int? = nil
+    package var tpm: Int? = nil
+    package var maxParallel: Int? = nil
 
-    public init(rpm: Int? = nil, tpm: Int? = nil, maxParallel: Int? = nil) {
+    package init(rpm: Int? = nil, tpm: Int? = nil, maxParallel: Int? = nil) {
         self.rpm = rpm
         self.tpm = tpm
         self.maxParallel = maxParallel
@@ -218,29 +218,29 @@ public struct Limits: Sendable, Equatable {
 }
 
 /// How a key is stored in the config: never the key itself.
-public enum KeyHash: Sendable, Equatable {
+package enum KeyHash: Sendable, Equatable {
     /// `sha256:<64 hex digits>`, decoded to its 32 bytes.
     case sha256([UInt8])
     /// A PHC string `$argon2id$v=19$m=...,t=...,p=...$salt$hash`, kept as written.
     case argon2id(String)
 }
 
-public struct APIKeyConfig: Sendable, Equatable {
+package struct APIKeyConfig: Sendable, Equatable {
     /// Appears in logs and metrics; the key itself never does.
-    public var name: String
-    public var hash: KeyHash
+    package var name: String
+    package var hash: KeyHash
     /// The key id `relay keys generate` put inside the key, if known.
-    public var id: String? = nil
+    package var id: String? = nil
     /// Model names this key may use; `["*"]` = all.
-    public var scopes: [String]
+    package var scopes: [String]
     /// Limits this key sets itself; an omitted one falls back to `default_limits`.
-    public var limits: Limits? = nil
-    public var fallback: Bool = true
-    public var fallbackTPM: Int? = nil
+    package var limits: Limits? = nil
+    package var fallback: Bool = true
+    package var fallbackTPM: Int? = nil
     /// Waiting for a busy model, higher goes first (`ModelQueue`).
-    public var priority: Int = 0
+    package var priority: Int = 0
 
-    public init(name: String, hash: KeyHash, scopes: [String]) {
+    package init(name: String, hash: KeyHash, scopes: [String]) {
         self.name = name
         self.hash = hash
         self.scopes = scopes

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
+import RelayWire
 
 /// Builds one structured log line, as JSON (`{"ts":…,"level":…,"msg":…,…}`) or as text.
-public struct LogLine {
+package struct LogLine {
     private var fields: [(String, Value)] = []
 
-    public enum Value {
+    package enum Value {
         case string(String)
         case int(Int)
         case double(Double)
@@ -13,26 +14,26 @@ public struct LogLine {
         case strings([String])
     }
 
-    public init(level: Logger.Level, message: String, date: Date = Date()) {
+    package init(level: Logger.Level, message: String, date: Date = Date()) {
         fields.reserveCapacity(24)  // an access line's fields, in one allocation
         fields.append(("ts", .string(Self.timestamp(date))))
         fields.append(("level", .string(level.rawValue)))
         fields.append(("msg", .string(message)))
     }
 
-    public mutating func add(_ key: String, _ value: Value) {
+    package mutating func add(_ key: String, _ value: Value) {
         fields.append((key, value))
     }
 
-    public mutating func add(_ key: String, _ value: String?) {
+    package mutating func add(_ key: String, _ value: String?) {
         if let value { fields.append((key, .string(value))) }
     }
 
-    public mutating func add(_ key: String, _ value: Int?) {
+    package mutating func add(_ key: String, _ value: Int?) {
         if let value { fields.append((key, .int(value))) }
     }
 
-    public func render(_ format: LogFormat) -> [UInt8] {
+    package func render(_ format: LogFormat) -> [UInt8] {
         switch format {
         case .json: json()
         case .text: text()

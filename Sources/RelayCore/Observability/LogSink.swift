@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// Lines are written into a buffer under a lock and handed to `write` in batches by a background
 /// queue, so a request never waits for the terminal or a slow log collector; order is kept.
-public final class LogSink: Sendable {
+package final class LogSink: Sendable {
     /// The lines of the next batch.
     private let pending = NIOLockedValueBox(ByteBuffer())
     /// The batch being written. The two buffers are swapped, never reallocated, so a busy gateway
@@ -19,11 +19,11 @@ public final class LogSink: Sendable {
     /// How long a line may wait for others to share its write.
     static let batchDelay = DispatchTimeInterval.milliseconds(5)
 
-    public init(write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+    package init(write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
         self.write = write
     }
 
-    public static let standardOutput = LogSink { bytes in
+    package static let standardOutput = LogSink { bytes in
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
@@ -33,7 +33,7 @@ public final class LogSink: Sendable {
     }
 
     /// Appends one line (a newline is added).
-    public func emit(_ line: [UInt8]) {
+    package func emit(_ line: [UInt8]) {
         emit(most: line.count) { out in
             line.withUnsafeBytes { out.copyMemory(from: $0) }
             return line.count
@@ -60,7 +60,7 @@ public final class LogSink: Sendable {
     }
 
     /// Writes everything emitted so far; called at exit so no line is lost.
-    public func flush() {
+    package func flush() {
         writing.withLockedValue { batch in
             pending.withLockedValue { swap(&$0, &batch) }
             if batch.readableBytes > 0 { batch.withUnsafeReadableBytes(write) }
@@ -69,7 +69,7 @@ public final class LogSink: Sendable {
     }
 
     /// Waits for lines already handed to the background queue.
-    public func drain() {
+    package func drain() {
         queue.sync { self.flush() }
     }
 }

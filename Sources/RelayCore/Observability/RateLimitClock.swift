@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Where the in-process limiter takes its time from; tests inject a clock they move by hand.
-public protocol RateLimitClock: Sendable {
+package protocol RateLimitClock: Sendable {
     /// Milliseconds since any fixed origin, never going backwards.
     func nowMilliseconds() -> Int64
 }
@@ -9,12 +9,12 @@ public protocol RateLimitClock: Sendable {
 /// Monotonic time since this clock was made: wall-clock steps (NTP, DST) don't move windows.
 /// Read as NIO's uptime in nanoseconds: a `ContinuousClock` reading is a 128-bit `Duration`,
 /// which would have to be split into seconds and attoseconds at every read.
-public struct SystemRateLimitClock: RateLimitClock {
+package struct SystemRateLimitClock: RateLimitClock {
     private let origin = NIODeadline.now().uptimeNanoseconds
 
-    public init() {}
+    package init() {}
 
-    public func nowMilliseconds() -> Int64 {
+    package func nowMilliseconds() -> Int64 {
         Int64((NIODeadline.now().uptimeNanoseconds - origin) / 1_000_000)
     }
 }

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Prometheus
+import RelayWire
 
 /// The gateway's Prometheus metrics (SPEC §6), recorded through swift-metrics into this
 /// gateway's own registry.
@@ -17,8 +18,8 @@ import Prometheus
 /// metrics.recordRequest(record)
 /// let text = metrics.exposition(gauges: readings, redisErrors: 0)
 /// ```
-public final class RelayMetrics: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+package final class RelayMetrics: Sendable {
+    package let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let reportedRedisErrors = NIOLockedValueBox(0)
     /// The backends whose gauges the last exposition wrote: one a reload removed loses its
@@ -36,7 +37,7 @@ public final class RelayMetrics: Sendable {
         20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 50_000,
     ].map { .microseconds($0) }
 
-    public init() {
+    package init() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [
             "relay_request_duration_seconds": Self.durationBuckets,

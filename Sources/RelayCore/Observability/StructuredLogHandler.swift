@@ -2,24 +2,24 @@ import Logging
 
 /// A swift-log handler that writes Relay's structured lines to a `LogSink`, for the events that
 /// are not access lines (startup, shutdown, problems).
-public struct StructuredLogHandler: LogHandler {
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
+package struct StructuredLogHandler: LogHandler {
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
     private let sink: LogSink
     private let format: LogFormat
 
-    public init(sink: LogSink, level: Logger.Level, format: LogFormat) {
+    package init(sink: LogSink, level: Logger.Level, format: LogFormat) {
         self.sink = sink
         self.logLevel = level
         self.format = format
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var line = LogLine(level: event.level, message: event.message.description)
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() {

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// W3C Trace Context (`traceparent`) for one request: the trace it belongs to, and the span id
 /// Relay uses as the parent of its upstream calls.
 ///

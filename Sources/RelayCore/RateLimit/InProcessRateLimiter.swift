@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import RelayWire
 
 /// Keeps every key's limits in this process (SPEC §5, without `redis_url`).
 ///
@@ -15,26 +16,26 @@ import NIOConcurrencyHelpers
 ///     await limiter.settle(reservation, actualTokens: 120)  // refunds the 180 not used
 /// }
 /// ```
-public final class InProcessRateLimiter: RateLimiter {
+package final class InProcessRateLimiter: RateLimiter {
     private let clock: any RateLimitClock
     private let keys = NIOLockedValueBox<[String: KeyWindows]>([:])
 
-    public init(clock: any RateLimitClock = SystemRateLimitClock()) {
+    package init(clock: any RateLimitClock = SystemRateLimitClock()) {
         self.clock = clock
     }
 
     /// Keys with state held right now (for tests and metrics): bounded by the configured keys.
-    public var trackedKeyCount: Int { keys.withLockedValue { $0.count } }
+    package var trackedKeyCount: Int { keys.withLockedValue { $0.count } }
 
-    public func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    package func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         reserveNow(principal, estimatedTokens: estimatedTokens)
     }
 
-    public func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    package func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         reserveFallbackNow(principal, estimatedTokens: estimatedTokens)
     }
 
-    public func settle(_ reservation: Reservation, actualTokens: Int?) async {
+    package func settle(_ reservation: Reservation, actualTokens: Int?) async {
         settleNow(reservation, actualTokens: actualTokens)
     }
 

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Everything the in-process limiter keeps for one key.
 struct KeyWindows {
     var requests = SlidingWindow()

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// When a request fits one of its limits.
 enum LimitFit: Equatable {
     case now

@@ -1,5 +1,7 @@
+import RelayWire
+
 /// The limiter's answer to one `reserve` or `reserveFallback`.
-public enum RateLimitDecision: Sendable, Equatable {
+package enum RateLimitDecision: Sendable, Equatable {
     /// Go ahead; settle the reservation when the call ends.
     case admitted(Reservation)
     /// Over a limit: answer 429 `rate_limit_exceeded`.
@@ -10,7 +12,7 @@ public enum RateLimitDecision: Sendable, Equatable {
 }
 
 /// Which limit turned a request away, as `relay_rate_limited_total{limit=...}` names it.
-public enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
+package enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
     case rpm
     case tpm
     case parallel
@@ -18,18 +20,18 @@ public enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
 }
 
 /// Why a request was turned away, and when to try again.
-public struct RateLimitRejection: Sendable, Equatable {
-    public var limit: RateLimitKind
+package struct RateLimitRejection: Sendable, Equatable {
+    package var limit: RateLimitKind
     /// Seconds until this request's cost fits the window (at least 1), for `retry-after`. For
     /// `parallel` it is 1: a slot frees when another request ends, which no window predicts.
     /// For a request that can never fit it is the time until the window is empty.
-    public var retryAfterSeconds: Int
+    package var retryAfterSeconds: Int
     /// `false` when the cost is larger than the limit itself: send `x-should-retry: false`.
-    public var canEverFit: Bool
+    package var canEverFit: Bool
     /// The windows as they stand, for the `x-ratelimit-*` headers.
-    public var snapshot: RateLimitSnapshot
+    package var snapshot: RateLimitSnapshot
 
-    public init(limit: RateLimitKind, retryAfterSeconds: Int, canEverFit: Bool, snapshot: RateLimitSnapshot) {
+    package init(limit: RateLimitKind, retryAfterSeconds: Int, canEverFit: Bool, snapshot: RateLimitSnapshot) {
         self.limit = limit
         self.retryAfterSeconds = retryAfterSeconds
         self.canEverFit = canEverFit

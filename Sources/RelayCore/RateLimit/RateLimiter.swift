@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Admission and accounting of requests against a key's limits (SPEC §5).
 ///
 /// `reserve` runs before a request is routed and holds its estimated cost: one request against
@@ -19,7 +21,7 @@
 ///     // 503: the shared store is unreachable and the failure mode is `closed`
 /// }
 /// ```
-public protocol RateLimiter: Sendable {
+package protocol RateLimiter: Sendable {
     /// Admits a request against `rpm`, `tpm` and `max_parallel`, holding `estimatedTokens`.
     func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision
 
@@ -34,22 +36,22 @@ public protocol RateLimiter: Sendable {
 
 extension RateLimiter {
     /// Settles to the call's real usage (prompt + completion); `nil` refunds all tokens.
-    public func settle(_ reservation: Reservation, usage: Usage?) async {
+    package func settle(_ reservation: Reservation, usage: Usage?) async {
         await settle(reservation, actualTokens: usage?.totalTokens)
     }
 }
 
 /// Admits everything: the limiter used until limits are configured.
-public struct UnlimitedRateLimiter: RateLimiter {
-    public init() {}
+package struct UnlimitedRateLimiter: RateLimiter {
+    package init() {}
 
-    public func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    package func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         .admitted(Reservation(unlimitedFor: principal.name, tokens: estimatedTokens, pool: .primary))
     }
 
-    public func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    package func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         .admitted(Reservation(unlimitedFor: principal.name, tokens: estimatedTokens, pool: .fallback))
     }
 
-    public func settle(_ reservation: Reservation, actualTokens: Int?) async {}
+    package func settle(_ reservation: Reservation, actualTokens: Int?) async {}
 }

@@ -23,7 +23,7 @@ import Synchronization
 /// readiness.redisDegraded = limiter.isDegraded       // /readyz, logs
 /// metrics.redisErrors = limiter.redisErrorCount      // relay_redis_errors_total
 /// ```
-public final class RedisRateLimiter: RateLimiter {
+package final class RedisRateLimiter: RateLimiter {
     private let client: RedisClient
     private let failureMode: RateLimitFailureMode
     private let fallback: InProcessRateLimiter
@@ -37,7 +37,7 @@ public final class RedisRateLimiter: RateLimiter {
     ///   - slotLease: how long a `max_parallel` slot is held when its replica never settles it
     ///     (crashed, or Redis was away at settle time); longer than the longest request.
     ///   - probeInterval: while degraded, how often a request tries Redis again.
-    public init(
+    package init(
         client: RedisClient,
         failureMode: RateLimitFailureMode,
         fallback: InProcessRateLimiter = InProcessRateLimiter(),
@@ -56,10 +56,10 @@ public final class RedisRateLimiter: RateLimiter {
 
     /// `true` while Redis cannot be reached: limits are then kept in process (`open`) or every
     /// request is refused (`closed`). For `/readyz` and logs.
-    public var isDegraded: Bool { health.isDegraded }
+    package var isDegraded: Bool { health.isDegraded }
 
     /// Redis commands that failed since start (`relay_redis_errors_total`).
-    public var redisErrorCount: Int { health.errorCount }
+    package var redisErrorCount: Int { health.errorCount }
 
     /// Sends Redis a PING and records whether it answered, as a script call would: `RedisProbe`
     /// calls it in the background, so the limiter learns that Redis left or came back with no
@@ -73,7 +73,7 @@ public final class RedisRateLimiter: RateLimiter {
         }
     }
 
-    public func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    package func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         let limits = principal.limits
         let cost = max(0, estimatedTokens)
         if limits.rpm == nil, limits.tpm == nil, limits.maxParallel == nil {
@@ -99,7 +99,7 @@ public final class RedisRateLimiter: RateLimiter {
         return answer.decision(key: principal.name, cost: cost, limits: limits, slotID: slotID, pool: .primary)
     }
 
-    public func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    package func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         let cost = max(0, estimatedTokens)
         guard let limit = principal.fallbackTPM else {
             return .admitted(Reservation(unlimitedFor: principal.name, tokens: cost, pool: .fallback))
@@ -127,7 +127,7 @@ public final class RedisRateLimiter: RateLimiter {
         )
     }
 
-    public func settle(_ reservation: Reservation, actualTokens: Int?) async {
+    package func settle(_ reservation: Reservation, actualTokens: Int?) async {
         switch reservation.ledger {
         case .none: return
         case .inProcess: return fallback.settleNow(reservation, actualTokens: actualTokens)

@@ -1,7 +1,9 @@
+import RelayWire
+
 /// What an admitted request holds until it settles.
-public struct Reservation: Sendable, Equatable {
+package struct Reservation: Sendable, Equatable {
     /// Which of a key's token budgets a reservation draws on.
-    public enum Pool: Sendable, Equatable {
+    package enum Pool: Sendable, Equatable {
         /// `rpm`, `tpm` and `max_parallel`.
         case primary
         /// `fallback_tpm`.
@@ -17,12 +19,12 @@ public struct Reservation: Sendable, Equatable {
     }
 
     /// The key's name (`api_keys[].name`).
-    public let key: String
+    package let key: String
     /// The estimated tokens this reservation holds.
-    public let tokens: Int
-    public let pool: Pool
+    package let tokens: Int
+    package let pool: Pool
     /// The windows after this admission, for the `x-ratelimit-*` headers.
-    public let snapshot: RateLimitSnapshot
+    package let snapshot: RateLimitSnapshot
 
     let ledger: Ledger
     /// The window second the tokens were charged to (in the ledger's own clock).

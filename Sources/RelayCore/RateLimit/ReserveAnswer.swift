@@ -1,4 +1,5 @@
 import RelayRedis
+import RelayWire
 
 /// The reserve script's reply, read into a decision.
 struct ReserveAnswer {

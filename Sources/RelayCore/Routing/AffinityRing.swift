@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Consistent hashing of conversations onto a model's backends, with bounded load.
 ///
 /// Each backend stands at `pointsPerBackend` places on a ring of 64-bit hashes (of its name, so

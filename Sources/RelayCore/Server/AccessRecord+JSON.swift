@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RelayWire
 
 extension AccessRecord {
     /// Emits the access line as JSON, written straight into the sink's batch: the same bytes as

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import RelayWire
 
 /// The facts of one request, gathered on its way through and written as its one access line.
 struct AccessRecord: Sendable {

@@ -1,4 +1,5 @@
 import HTTPTypes
+import RelayHTTP
 
 /// The admin port (`server.admin_port`): `/metrics` and the detailed `/readyz`, kept off the
 /// client-facing port because metrics carry key names.

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import RelayWire
 
 /// Owns what one request holds from its admission to its last byte: the key's reservations
 /// (its own, and `fallback_tpm`'s while a fallback is called), the backend slot of the attempt

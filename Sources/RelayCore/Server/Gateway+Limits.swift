@@ -1,3 +1,5 @@
+import RelayWire
+
 /// The limiter as requests call it. An `async` call through the `RateLimiter` existential costs
 /// the caller a task switch when it returns (a look-up of the task's preferred executor, under
 /// the task's lock); the in-process limiter never waits, so it is called through the plain

@@ -1,12 +1,14 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import RelayHTTP
+import RelayWire
 
 /// Routes each request to its handler and turns every error into one OpenAI-shaped answer.
 ///
 /// A plain switch over method and path rather than a router: the gateway has a handful of
 /// fixed routes, and model ids in `/v1/models/{id}` may contain `/`.
-public struct GatewayResponder: Sendable {
+package struct GatewayResponder: Sendable {
     let gateway: Gateway
 
     func respond(to request: ClientRequestHead, context: RelayRequestContext) async -> RelayResponse {

@@ -2,6 +2,8 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 import NIOHTTP1
+import RelayHTTP
+import RelayWire
 
 /// One client connection: its requests answered one after another, keep-alive, until the client
 /// leaves, asks to close, or sends what is not HTTP/1.1.

@@ -2,6 +2,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
+import RelayHTTP
 
 /// Relay's HTTP/1.1 server connection: the pipeline each accepted connection gets, and the task
 /// that answers its requests on the connection's own event loop.

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import RelayHTTP
 import ServiceLifecycle
 
 /// Asks every backend with a `health_path` whether it is up, every `health_interval_s`, reads

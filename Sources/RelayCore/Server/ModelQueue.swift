@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import RelayHTTP
 import Synchronization
 
 /// The requests waiting for a slot on a model's own backends when every one is busy.

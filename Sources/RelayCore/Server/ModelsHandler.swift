@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import RelayHTTP
+import RelayWire
 
 /// `GET /v1/models` and `GET /v1/models/{id}`: only what the key's scopes allow, decided by
 /// the same `ModelPolicy` that guards model requests.

@@ -1,6 +1,8 @@
 import HTTPTypes
 import NIOCore
 import NIOPosix
+import RelayHTTP
+import RelayWire
 
 extension ProxyHandler {
     /// The attempts of one request over its targets, in order, until one answers.
@@ -63,6 +65,7 @@ extension ProxyHandler {
             let queue = handler.state.queues[model.name]
             let othersWaiting = queue?.hasWaiters ?? false
             var skipped: [String] = []
+            var cappedOwn = false
             var position = 0
             while position < targets.count {
                 var target = targets[position]
@@ -76,8 +79,12 @@ extension ProxyHandler {
                     continue
                 }
                 if (othersWaiting && !target.isFallback) || !target.backend.tryAcquire() {
+                    // A server that reports its own long queue (`busy_when`) queues already:
+                    // waiting in Relay's queue in front of it would only hide that, so only a
+                    // reached `max_concurrency` (or others waiting) makes the request queue.
+                    cappedOwn = cappedOwn || !target.backend.isBusyUpstream
                     let lastOwn = position == ownCount
-                    guard lastOwn, record.attempts == 0, model.queueTimeout > 0, let queue else {
+                    guard lastOwn, cappedOwn, record.attempts == 0, model.queueTimeout > 0, let queue else {
                         skipped.append("\(target.backend.name): busy")
                         movedOn = movedOn ?? (target.backend.name, "busy")
                         continue

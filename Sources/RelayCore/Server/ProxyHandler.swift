@@ -1,5 +1,7 @@
 import HTTPTypes
 import NIOCore
+import RelayHTTP
+import RelayWire
 
 /// One proxied request, from the client's headers to the upstream's last byte: auth → body
 /// size → body parse → model (known, and in the key's scopes) → limits → targets, in that order;

@@ -1,12 +1,12 @@
 import Synchronization
 
 /// Whether the gateway should receive new traffic: `false` from the moment shutdown begins.
-public final class Readiness: Sendable {
+package final class Readiness: Sendable {
     private let draining = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
-    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+    package var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     func startDraining() {
         draining.store(true, ordering: .relaxed)

@@ -1,8 +1,9 @@
 import HTTPTypes
 import NIOCore
+import RelayWire
 
 /// Every way a request can end in an error, each mapped to one OpenAI-shaped answer.
-public enum RelayError: Error, Equatable {
+package enum RelayError: Error, Equatable {
     case invalidRequest(message: String, param: String?)
     case invalidAPIKey
     case modelNotAllowed(model: String)
@@ -24,7 +25,7 @@ public enum RelayError: Error, Equatable {
     /// The client closed its connection before the answer: logged, never sent.
     case clientDisconnected
 
-    public var status: HTTPResponse.Status {
+    package var status: HTTPResponse.Status {
         switch self {
         case .invalidRequest: .badRequest
         case .invalidAPIKey: .unauthorized
@@ -78,7 +79,7 @@ public enum RelayError: Error, Equatable {
         }
     }
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .invalidRequest(let message, _): message
         case .invalidAPIKey: "Incorrect or missing API key. Send it as \"Authorization: Bearer <key>\"."
@@ -111,7 +112,7 @@ public enum RelayError: Error, Equatable {
     }
 
     /// `{"error": {"message": ..., "type": ..., "param": ..., "code": ...}}`
-    public var body: [UInt8] {
+    package var body: [UInt8] {
         OpenAIErrorBody.encode(message: message, type: type, param: param, code: code)
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import RelayHTTP
 
 /// What a responder knows of a request besides the request: where it came from and on which
 /// connection.

@@ -2,6 +2,7 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 import NIOHTTP1
+import RelayHTTP
 
 /// What answers the requests of a connection: the gateway on the main port, the admin
 /// endpoints on the admin port.

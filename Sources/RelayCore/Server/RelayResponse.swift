@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import RelayHTTP
 
 /// An answer as a connection writes it: its status and fields, its body, and the fields Relay
 /// adds to the head. A body known whole is written by the connection itself; a stream is

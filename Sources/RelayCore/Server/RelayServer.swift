@@ -11,9 +11,9 @@ import ServiceLifecycle
 /// ```swift
 /// try await RelayServer(config: config).run()
 /// ```
-public struct RelayServer: Sendable {
-    public let config: RelayConfig
-    public let gateway: Gateway
+package struct RelayServer: Sendable {
+    package let config: RelayConfig
+    package let gateway: Gateway
     let logger: Logger
     /// The connection to Redis when limits are shared there.
     let redis: RedisClient?
@@ -22,7 +22,7 @@ public struct RelayServer: Sendable {
     /// Where the config came from, for reloads on SIGHUP; `nil` turns reloading off.
     let configSource: ConfigSource?
 
-    public init(
+    package init(
         config: RelayConfig,
         configSource: ConfigSource? = nil,
         sink: LogSink = .standardOutput
@@ -56,7 +56,7 @@ public struct RelayServer: Sendable {
 
     /// Serves until a shutdown signal, then drains as `server.drain_delay_s` and
     /// `server.shutdown_grace_s` say. `onListening` gets the bound port (useful with port 0).
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    package func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let drain = DrainService(readiness: gateway.readiness, drainDelay: config.server.drainDelay, logger: logger)
         let tlsContexts = try makeTLSContexts()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -1,15 +1,17 @@
 import HTTPTypes
+import RelayHTTP
 
 extension ResponseDecoration {
     /// The fields for the answer to the request `record` describes.
     init(_ record: AccessRecord) {
-        requestID = record.requestID
-        backend = record.backend
-        legalBackend =
-            HTTPField.isValidValue(record.backend)
-            ? nil : HTTPField(name: .xRelayBackend, value: record.backend).withUnsafeBytesOfValue { Array($0) }
-        attempts = record.attempts
-        overheadMicroseconds = record.stream ? nil : record.overhead.map { $0.nanoseconds / 1000 }
-        rateLimit = record.rateLimit
+        self.init(
+            requestID: record.requestID,
+            backend: record.backend,
+            legalBackend: HTTPField.isValidValue(record.backend)
+                ? nil : HTTPField(name: .xRelayBackend, value: record.backend).withUnsafeBytesOfValue { Array($0) },
+            attempts: record.attempts,
+            overheadMicroseconds: record.stream ? nil : record.overhead.map { $0.nanoseconds / 1000 },
+            rateLimit: record.rateLimit
+        )
     }
 }

@@ -1,5 +1,7 @@
 import HTTPTypes
 import NIOCore
+import RelayHTTP
+import RelayWire
 
 /// Reads an upstream event stream up to the first event the client will see, so that a stream
 /// that fails before it can still fall back; only then does the response (status line and

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import RelayHTTP
 
 /// A stream whose response has been handed to the server: forwards the rest of it, and ends
 /// its call (`CallOwner`).

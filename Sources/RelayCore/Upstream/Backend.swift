@@ -1,10 +1,12 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import RelayHTTP
+import RelayWire
 import Synchronization
 
 /// A configured backend at run time: its pool of connections and its count of requests in flight.
-public final class Backend: Sendable {
-    public let config: BackendConfig
+package final class Backend: Sendable {
+    package let config: BackendConfig
     let pool: UpstreamConnectionPool
     /// `Bearer <api_key>`, sent instead of the client's key.
     let authorization: String?
@@ -17,7 +19,7 @@ public final class Backend: Sendable {
     private let notPulled = NIOLockedValueBox<[String]>([])
     /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
     private let someNotPulled = Atomic<Bool>(false)
-    public let circuit: CircuitBreaker
+    package let circuit: CircuitBreaker
     /// The queues of the models this backend serves as an own backend: a slot it frees is
     /// offered to their waiters first.
     private let queues = NIOLockedValueBox<[any SlotWaiters]>([])
@@ -51,23 +53,26 @@ public final class Backend: Sendable {
             circuit ?? CircuitBreaker(failures: config.circuit.failures, cooldownSeconds: config.circuit.cooldown)
     }
 
-    public var name: String { config.name }
+    package var name: String { config.name }
 
-    public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+    package var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
 
     /// Requests waiting inside the server as it last reported them, if it does.
-    public var waitingUpstream: Int? {
+    package var waitingUpstream: Int? {
         let value = upstreamWaiting.load(ordering: .relaxed)
         return value < 0 ? nil : value
     }
 
     func noteUpstreamWaiting(_ count: Int?) {
+        let wasBusy = isBusyUpstream
         upstreamWaiting.store(count ?? -1, ordering: .relaxed)
+        // The server's queue drained: its slots are free again for the requests Relay queues.
+        if wasBusy && !isBusyUpstream { offerSlots() }
     }
 
     /// The upstream models this server has not pulled, as its last health check found; empty when
     /// all are there or nothing is known.
-    public var modelsNotPulled: [String] { notPulled.withLockedValue { $0 } }
+    package var modelsNotPulled: [String] { notPulled.withLockedValue { $0 } }
 
     /// Whether the last health check found `model` missing here: a call would only get a 404.
     func lacksModel(_ model: String) -> Bool {
@@ -86,7 +91,7 @@ public final class Backend: Sendable {
     }
 
     /// Busy as the server itself reports it (`busy_when`), whatever this replica sends it.
-    public var isBusyUpstream: Bool {
+    package var isBusyUpstream: Bool {
         guard let threshold = config.busyWhenWaiting, let waiting = waitingUpstream else { return false }
         return waiting >= threshold
     }
@@ -109,6 +114,10 @@ public final class Backend: Sendable {
 
     func release() {
         inFlightCount.subtract(1, ordering: .relaxed)
+        offerSlots()
+    }
+
+    private func offerSlots() {
         for queue in queues.withLockedValue({ $0 }) where queue.hasWaiters { queue.offer() }
     }
 

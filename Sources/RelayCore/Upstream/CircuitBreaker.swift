@@ -8,8 +8,8 @@ import NIOCore
 /// guard breaker.allowsRequest() else { skip }
 /// ok ? breaker.recordSuccess() : breaker.recordFailure()
 /// ```
-public final class CircuitBreaker: Sendable {
-    public enum State: Sendable, Equatable {
+package final class CircuitBreaker: Sendable {
+    package enum State: Sendable, Equatable {
         case closed
         case open(until: NIODeadline)
         /// The cooldown passed and one probe is out; everything else still skips the backend.
@@ -25,17 +25,17 @@ public final class CircuitBreaker: Sendable {
     private let cooldown: TimeAmount
     private let counters = NIOLockedValueBox(Counters())
 
-    public init(failures: Int, cooldownSeconds: Double) {
+    package init(failures: Int, cooldownSeconds: Double) {
         self.failureThreshold = failures
         self.cooldown = TimeAmount(seconds: cooldownSeconds)
     }
 
-    public var state: State { counters.withLockedValue { $0.state } }
+    package var state: State { counters.withLockedValue { $0.state } }
 
-    public var isOpen: Bool { state != .closed }
+    package var isOpen: Bool { state != .closed }
 
     /// How a request may pass the circuit.
-    public enum Admission: Sendable, Equatable {
+    package enum Admission: Sendable, Equatable {
         case closed
         /// The one request let through after the cooldown: its outcome decides the circuit, or
         /// it is given back (`returnProbe`).
@@ -44,7 +44,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// Whether a request may go to the backend now; after the cooldown, once as the probe.
-    public func admit(now: NIODeadline = .now()) -> Admission {
+    package func admit(now: NIODeadline = .now()) -> Admission {
         counters.withLockedValue { counters in
             switch counters.state {
             case .closed: return .closed
@@ -58,13 +58,13 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// Whether a request may go to the backend now; after the cooldown, `true` once (the probe).
-    public func allowsRequest(now: NIODeadline = .now()) -> Bool {
+    package func allowsRequest(now: NIODeadline = .now()) -> Bool {
         admit(now: now) != .refused
     }
 
     /// A probe that ended without telling whether the backend is back (its client left, or it
     /// was never sent): the next request may probe at once, so the circuit never stays probing.
-    public func returnProbe(now: NIODeadline = .now()) {
+    package func returnProbe(now: NIODeadline = .now()) {
         counters.withLockedValue { counters in
             if counters.state == .probing { counters.state = .open(until: now) }
         }
@@ -72,7 +72,7 @@ public final class CircuitBreaker: Sendable {
 
     /// Returns `true` when this success closed an open circuit.
     @discardableResult
-    public func recordSuccess() -> Bool {
+    package func recordSuccess() -> Bool {
         counters.withLockedValue { counters in
             let wasOpen = counters.state != .closed
             counters.state = .closed
@@ -83,7 +83,7 @@ public final class CircuitBreaker: Sendable {
 
     /// Returns `true` when this failure opened the circuit (or opened it again after a failed probe).
     @discardableResult
-    public func recordFailure(now: NIODeadline = .now()) -> Bool {
+    package func recordFailure(now: NIODeadline = .now()) -> Bool {
         counters.withLockedValue { counters in
             counters.consecutiveFailures += 1
             let trips = counters.state == .probing || counters.consecutiveFailures >= failureThreshold
@@ -96,7 +96,7 @@ public final class CircuitBreaker: Sendable {
     /// An active health check failed: the backend is down whatever the failure count says.
     /// Returns `true` when this opened the circuit.
     @discardableResult
-    public func trip(now: NIODeadline = .now()) -> Bool {
+    package func trip(now: NIODeadline = .now()) -> Bool {
         counters.withLockedValue { counters in
             let wasClosed = counters.state == .closed
             if case .open(let until) = counters.state, until > now + cooldown { return false }
@@ -108,7 +108,7 @@ public final class CircuitBreaker: Sendable {
     /// An active health check passed: it serves as the probe once the cooldown is over.
     /// Returns `true` when this closed the circuit.
     @discardableResult
-    public func recordHealthy(now: NIODeadline = .now()) -> Bool {
+    package func recordHealthy(now: NIODeadline = .now()) -> Bool {
         counters.withLockedValue { counters in
             guard case .open(let until) = counters.state, now >= until else { return false }
             counters.state = .closed

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import RelayHTTP
+import RelayWire
 
 /// How Relay speaks to a backend that talks the OpenAI API (`type: vllm` and `type: openai`):
 /// the client's body with `model` swapped and passed through otherwise.

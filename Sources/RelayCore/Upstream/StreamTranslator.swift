@@ -1,4 +1,5 @@
 import NIOCore
+import RelayWire
 
 /// Turns an upstream's streamed answer into the OpenAI event stream the client expects, as
 /// the bytes arrive, whatever the upstream speaks.

@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import RelayHTTP
+import RelayWire
 
 /// The API a backend speaks, and so how a request is sent to it and its answer read back.
 enum UpstreamDialect {

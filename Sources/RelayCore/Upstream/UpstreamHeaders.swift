@@ -1,5 +1,7 @@
 import HTTPTypes
 import NIOCore
+import RelayHTTP
+import RelayWire
 
 /// Which headers cross Relay, in each direction, whatever the backend speaks: an allow-list each
 /// way (docs/security.md, "Headers that cross Relay"). Everything not listed stays behind.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct AdmissionTests {
     @Test func checksKeyBeforeBodyThenModelThenScope() async throws {

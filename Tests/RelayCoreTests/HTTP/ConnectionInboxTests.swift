@@ -4,6 +4,7 @@ import NIOHTTP1
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
 
 /// The connection's deadlines and its drain, on a virtual clock.
 struct ConnectionInboxTests {

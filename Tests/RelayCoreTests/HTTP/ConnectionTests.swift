@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
 
 /// What a client sees of the connection itself: keep-alive, pipelining, bodies in pieces, bytes
 /// that are not HTTP.

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
 
 /// Response bytes as a client reads them.
 struct HTTP1EncodingTests {

@@ -3,6 +3,8 @@ import NIOHTTP1
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
+@testable import RelayWire
 
 /// A client's requests as Relay reads them off the socket: heads, bodies however they are
 /// framed and however the bytes are cut, pipelined requests, and what is refused so that no

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// A `type: ollama` backend is spoken to in Ollama's native API; the client cannot tell.
 @Suite struct OllamaProxyTests {

@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct ProxyTests {
     static let chat = #"{"messages":[{"role":"user","content":"Say hello"}],"temperature":0.2,"model":"chat"}"#

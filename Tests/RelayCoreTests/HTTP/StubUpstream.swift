@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// An upstream that speaks the OpenAI wire format byte for byte as vLLM does, and misbehaves on
 /// cue: the upstream model name it is sent picks the behaviour.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// Requests recorded on one thread into series that change from one to the next each count in
 /// their own series (the last series a thread used is kept at hand).

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct OllamaAnswerTests {
     private func chat(_ json: String) throws -> OllamaAnswer {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct OllamaChatRequestTests {
     private func translate(_ json: String, defaults: OllamaBackendDefaults = OllamaBackendDefaults()) throws -> String {

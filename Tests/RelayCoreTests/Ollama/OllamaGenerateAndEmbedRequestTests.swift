@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct OllamaGenerateAndEmbedRequestTests {
     private let defaults = OllamaBackendDefaults(keepAlive: "10m", options: ["num_ctx": .int(4096)])

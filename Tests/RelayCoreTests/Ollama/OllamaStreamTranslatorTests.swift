@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct OllamaStreamTranslatorTests {
     /// Ollama's documented chat stream, one compact JSON object a line as it sends them.

@@ -1,4 +1,5 @@
 @testable import RelayCore
+@testable import RelayWire
 
 /// Helpers shared by the Ollama translation tests.
 enum OllamaTestSupport {

@@ -1,6 +1,8 @@
 import RelayCore
 import Testing
 
+@testable import RelayWire
+
 @Suite struct InProcessRateLimiterTests {
     let clock = ManualRateLimitClock()
 

@@ -4,6 +4,8 @@ import RelayRedis
 import RelayTestSupport
 import Testing
 
+@testable import RelayWire
+
 @Suite struct RedisRateLimiterTests {
     /// Each test's keys, so tests can share one server.
     let prefix = "relay-test:\(UInt64.random(in: 0 ... .max)):"

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// The access line written straight as JSON is the line the general log format writes.
 struct AccessLineTests {

@@ -4,6 +4,8 @@ import NIOPosix
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
+@testable import RelayWire
 
 /// The small pieces the request path relies on to stay cheap, checked for what they produce.
 @Suite struct HotPathPiecesTests {

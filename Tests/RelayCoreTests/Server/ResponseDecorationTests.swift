@@ -3,6 +3,8 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
+@testable import RelayWire
 
 /// The fields Relay adds to an answer's head, as the client reads them.
 struct ResponseDecorationTests {

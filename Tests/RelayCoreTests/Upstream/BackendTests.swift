@@ -2,6 +2,7 @@ import NIOPosix
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// What a backend works out once, when the config is loaded.
 @Suite struct BackendTests {

@@ -4,6 +4,7 @@ import NIOPosix
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
 
 /// Relay's HTTP/1.1 client to its backends: kept-alive connections reused, closed ones not, and a
 /// request lost to a connection closed as it was reused sent again, but only if no byte of an

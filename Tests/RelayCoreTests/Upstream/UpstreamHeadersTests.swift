@@ -4,6 +4,8 @@ import NIOPosix
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
+@testable import RelayWire
 
 /// Which headers cross Relay: the client's that reach a backend, and the backend's answer fields
 /// that reach the client (read from the head as the backend sent it). An allow-list each way.

@@ -3,6 +3,8 @@ import NIOHTTP1
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
+@testable import RelayWire
 
 /// The bytes a backend receives for Relay's request.
 struct UpstreamRequestEncoderTests {

@@ -2,6 +2,8 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayHTTP
+@testable import RelayWire
 
 /// A backend's answers as Relay reads them: the head, the body however it is framed and however
 /// the bytes are split across reads, and the answers refused.

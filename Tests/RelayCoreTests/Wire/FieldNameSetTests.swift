@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct FieldNameSetTests {
     private let set = FieldNameSet(["date", "server", "content-length", "te"])

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct JSONScannerTests {
     private func object(_ text: String) throws -> JSONObject {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct OpenAIStreamChunkTests {
     /// What the general scanner reads from the same bytes, member by member: the stream's

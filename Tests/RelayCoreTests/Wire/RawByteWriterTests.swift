@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct RawByteWriterTests {
     @Test(arguments: [0, 7, 10, 1_234_567_890, -42, Int.max, Int.min])

@@ -3,6 +3,7 @@ import NIOPosix
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct RewriterTests {
     @Test func swapsModelAndKeepsEveryOtherValueByteForByte() throws {

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 @Suite struct SSETests {
     static let stream =

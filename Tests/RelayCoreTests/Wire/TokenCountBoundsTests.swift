@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// Token counts from clients and upstreams are added up (the limiter's estimate, `total_tokens`,
 /// the limiter's windows); an Int.max among them used to overflow the sum and stop the process.

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// A backend's error text as the client reads it: no upstream model name in any case, no
 /// internal URL or path.

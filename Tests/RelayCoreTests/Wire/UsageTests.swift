@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// An upstream's `usage` object, read in one walk, gives what its members read one by one give.
 struct UsageTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RelayCore
+@testable import RelayWire
 
 /// The word-at-a-time tests of the heads' scans find the same first byte as a byte-by-byte one.
 struct WordScanTests {

@@ -1,6 +1,8 @@
+import RelayWire
+
 extension Endpoint {
     /// The path of Ollama's native API that serves this OpenAI call, appended to the backend's `base_url`.
-    public var ollamaPath: String {
+    package var ollamaPath: String {
         switch self {
         case .chatCompletions: "/api/chat"
         case .completions: "/api/generate"

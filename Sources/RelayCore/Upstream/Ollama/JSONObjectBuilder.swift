@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Writes a JSON object member by member, values given as ready JSON bytes.
 ///
 /// Translations copy client and upstream values byte for byte where the shapes match, so the

@@ -1,3 +1,5 @@
+import RelayWire
+
 extension JSONValue {
     /// The value as compact JSON, for merging config `options` into request bodies.
     ///

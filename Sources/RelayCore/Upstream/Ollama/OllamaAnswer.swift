@@ -1,18 +1,20 @@
+import RelayWire
+
 /// A complete (non-streamed) Ollama answer translated for the client, with the usage to
 /// settle the limiter on.
-public struct OllamaAnswer: Sendable, Equatable {
+package struct OllamaAnswer: Sendable, Equatable {
     /// The OpenAI-shaped JSON body.
-    public var body: [UInt8]
-    public var usage: Usage
+    package var body: [UInt8]
+    package var usage: Usage
 }
 
 /// An Ollama answer that could not be translated: not JSON, not the expected shape, or an
 /// `{"error": ...}` sent with a success status. The backend is at fault (a 502 for the client).
-public struct OllamaAnswerError: Error, Equatable, Sendable {
+package struct OllamaAnswerError: Error, Equatable, Sendable {
     /// For logs and the 502 message; Ollama's own error text when it sent one.
-    public var message: String
+    package var message: String
 
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 

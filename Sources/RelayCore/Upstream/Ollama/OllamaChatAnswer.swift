@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates a non-streamed Ollama `/api/chat` answer into an OpenAI `chat.completion`.
 ///
 /// ```swift
@@ -10,8 +12,8 @@
 ///
 /// `content` is copied byte for byte; it is `null` when the model only called tools, as in
 /// OpenAI. A thinking model's `thinking` becomes `reasoning_content` (vLLM's and DeepSeek's name).
-public enum OllamaChatAnswer {
-    public static func translate(
+package enum OllamaChatAnswer {
+    package static func translate(
         _ body: [UInt8],
         alias: String,
         id: OpenAIResponseID = .chatCompletion(),

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates OpenAI chat `messages` into Ollama's.
 ///
 /// - `content` strings are copied byte for byte; content-part arrays become one string (text

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates an OpenAI `/v1/chat/completions` body into an Ollama `POST /api/chat` body.
 ///
 /// ```swift
@@ -11,8 +13,8 @@
 /// `keep_alive`, `options`. `stream` is always written, because Ollama streams when it is absent.
 /// OpenAI fields Ollama has no place for (`n`, `logprobs`, `user`, `tool_choice` other than
 /// `"none"`, ...) are left out rather than refused, as OpenAI-compatible servers commonly do.
-public enum OllamaChatRequest {
-    public static func body(
+package enum OllamaChatRequest {
+    package static func body(
         for request: ClientRequest,
         upstreamModel: String,
         defaults: OllamaBackendDefaults

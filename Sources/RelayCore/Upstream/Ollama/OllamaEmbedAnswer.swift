@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates an Ollama `/api/embed` answer into an OpenAI embeddings list.
 ///
 /// ```swift
@@ -9,8 +11,8 @@
 /// Floats are copied as Ollama printed them. With `asBase64` (`encoding_format: "base64"`, the
 /// official Node SDK's default) each vector becomes base64 of its little-endian float32s, as
 /// OpenAI sends it: Ollama only answers floats.
-public enum OllamaEmbedAnswer {
-    public static func translate(
+package enum OllamaEmbedAnswer {
+    package static func translate(
         _ body: [UInt8],
         alias: String,
         asBase64: Bool

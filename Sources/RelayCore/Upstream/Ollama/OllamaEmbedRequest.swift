@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates an OpenAI `/v1/embeddings` body into an Ollama `POST /api/embed` body.
 ///
 /// ```swift
@@ -8,8 +10,8 @@
 /// `input` (a string or a list of strings) is copied as sent; `dimensions` is passed on (Ollama
 /// versions that know it shorten the vectors). `encoding_format` is not sent: Ollama always
 /// answers floats, and `OllamaEmbedAnswer` encodes base64 itself.
-public enum OllamaEmbedRequest {
-    public static func body(
+package enum OllamaEmbedRequest {
+    package static func body(
         for request: ClientRequest,
         upstreamModel: String,
         defaults: OllamaBackendDefaults

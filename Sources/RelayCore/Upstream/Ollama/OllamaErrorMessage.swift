@@ -1,3 +1,5 @@
+import RelayWire
+
 /// The message of an Ollama error answer, `{"error":"model \"qwen2.5:7b\" not found, try pulling it first"}`.
 ///
 /// Upstream error messages never reveal the upstream model name to clients, so callers pass
@@ -7,16 +9,16 @@
 /// let message = OllamaErrorMessage.message(in: body, upstreamModel: "qwen2.5:7b", alias: "qwen2.5")
 ///     ?? "the backend answered \(status) without an error message"
 /// ```
-public enum OllamaErrorMessage {
+package enum OllamaErrorMessage {
     /// Ollama's message, or `nil` when `body` is not an error object.
-    public static func message(in body: [UInt8]) -> String? {
+    package static func message(in body: [UInt8]) -> String? {
         guard let object = try? JSONScanner.object(in: body) else { return nil }
         return message(of: object)
     }
 
     /// Ollama's message with every mention of `upstreamModel`, in any case, replaced by `alias`,
     /// and internal URLs and paths redacted (`UpstreamErrorScrubber`).
-    public static func message(in body: [UInt8], upstreamModel: String, alias: String) -> String? {
+    package static func message(in body: [UInt8], upstreamModel: String, alias: String) -> String? {
         message(in: body).map { hidingModel(upstreamModel, behind: alias, in: $0) }
     }
 

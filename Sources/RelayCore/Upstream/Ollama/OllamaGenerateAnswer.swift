@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates a non-streamed Ollama `/api/generate` answer into an OpenAI `text_completion`.
 ///
 /// ```swift
@@ -5,8 +7,8 @@
 /// // {"id":"cmpl-…","object":"text_completion","created":1691176965,"model":"qwen2.5",
 /// //  "choices":[{"text":"The sky is blue…","index":0,"logprobs":null,"finish_reason":"stop"}],"usage":{…}}
 /// ```
-public enum OllamaGenerateAnswer {
-    public static func translate(
+package enum OllamaGenerateAnswer {
+    package static func translate(
         _ body: [UInt8],
         alias: String,
         id: OpenAIResponseID = .completion(),

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates an OpenAI `/v1/completions` body into an Ollama `POST /api/generate` body.
 ///
 /// ```swift
@@ -8,8 +10,8 @@
 /// The prompt is sent with `raw: true`: OpenAI's completions API (and vLLM's) continues the
 /// text as given, while Ollama would otherwise wrap it in the model's chat template. With a
 /// `suffix` (fill-in-the-middle) the template is needed to place the suffix, so `raw` is left out.
-public enum OllamaGenerateRequest {
-    public static func body(
+package enum OllamaGenerateRequest {
+    package static func body(
         for request: ClientRequest,
         upstreamModel: String,
         defaults: OllamaBackendDefaults

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// One OpenAI message's `content` as Ollama takes it: a text string and base64 images.
 struct OllamaMessageContent {
     /// A JSON string literal, quotes included.

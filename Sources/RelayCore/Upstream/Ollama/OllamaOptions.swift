@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Ollama's `options` object for one request: the backend's configured options as defaults,
 /// overridden by the sampling fields the client sent.
 ///

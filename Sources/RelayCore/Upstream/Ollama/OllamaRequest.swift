@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Translates a client's OpenAI request into the body of the matching Ollama call
 /// (`endpoint.ollamaPath`), for callers that handle the three endpoints alike.
 ///
@@ -6,8 +8,8 @@
 ///     for: .chatCompletions, request: request, upstreamModel: target.upstreamModel,
 ///     defaults: OllamaBackendDefaults(backend.config))
 /// ```
-public enum OllamaRequest {
-    public static func body(
+package enum OllamaRequest {
+    package static func body(
         for endpoint: Endpoint,
         request: ClientRequest,
         upstreamModel: String,

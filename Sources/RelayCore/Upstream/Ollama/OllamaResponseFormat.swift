@@ -1,3 +1,5 @@
+import RelayWire
+
 /// OpenAI's `response_format` as Ollama's `format`: `json_object` is `"json"`, `json_schema`
 /// is the schema object itself (copied byte for byte), `text` is no format at all.
 enum OllamaResponseFormat {

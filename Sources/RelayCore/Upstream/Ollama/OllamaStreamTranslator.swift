@@ -1,4 +1,5 @@
 import NIOCore
+import RelayWire
 
 /// Turns a streamed Ollama answer (NDJSON from `/api/chat` or `/api/generate`) into the OpenAI
 /// event stream the client expects, as the bytes arrive.
@@ -19,8 +20,8 @@ import NIOCore
 /// if !translator.sawDone { /* cut short: translator.sawError tells whether Ollama said why */ }
 /// limiter.settle(translator.usage)
 /// ```
-public struct OllamaStreamTranslator: Sendable {
-    public enum Kind: Sendable {
+package struct OllamaStreamTranslator: Sendable {
+    package enum Kind: Sendable {
         /// `/api/chat` lines into `chat.completion.chunk` events.
         case chat
         /// `/api/generate` lines into `text_completion` events.
@@ -44,21 +45,21 @@ public struct OllamaStreamTranslator: Sendable {
     private var contentBytes = 0
 
     /// The counts of Ollama's final line (`prompt_eval_count`, `eval_count`), once it came.
-    public private(set) var reportedUsage: Usage?
+    package private(set) var reportedUsage: Usage?
     /// Ollama's final line (`done: true`) came; the client got the last chunk and `[DONE]`.
-    public private(set) var sawDone = false
+    package private(set) var sawDone = false
     /// The stream failed (an error line, a line that is not JSON); the client got an error
     /// event and no `[DONE]`.
-    public private(set) var sawError = false
+    package private(set) var sawError = false
     /// Why the stream failed, as told to the client.
-    public private(set) var errorMessage: String?
+    package private(set) var errorMessage: String?
 
     /// Nothing more will be sent to the client, whatever else arrives.
-    public var isFinished: Bool { sawDone || sawError }
+    package var isFinished: Bool { sawDone || sawError }
 
     /// The usage to settle the limiter on: Ollama's counts, else Relay's estimate of what was
     /// produced so far (a stream cut short).
-    public var usage: Usage {
+    package var usage: Usage {
         reportedUsage
             ?? Usage(
                 promptTokens: promptEstimate,
@@ -68,14 +69,14 @@ public struct OllamaStreamTranslator: Sendable {
     }
 
     /// Bytes of an unfinished line are held (the body ended mid-line if nothing follows).
-    public var hasPartialLine: Bool { lines.partialLineCount > 0 }
+    package var hasPartialLine: Bool { lines.partialLineCount > 0 }
 
     /// - Parameters:
     ///   - upstreamModel: replaced by `alias` in error messages, which must not reveal it.
     ///   - promptEstimate: prompt tokens to settle on when Ollama never sends its counts.
     ///   - id: the chunks' `id`; a random `chatcmpl-…`/`cmpl-…` by default.
     ///   - now: `created` when the first line has no usable `created_at`.
-    public init(
+    package init(
         kind: Kind,
         alias: String,
         upstreamModel: String,
@@ -96,11 +97,11 @@ public struct OllamaStreamTranslator: Sendable {
     }
 
     /// Appends to `out` the events for the lines completed by one read of the upstream body.
-    public mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
+    package mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
         buffer.withUnsafeReadableBytes { translate($0, into: &out) }
     }
 
-    public mutating func translate(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    package mutating func translate(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         guard !isFinished else { return }
         for line in lines.append(bytes) { handle(line, into: &out) }
         if !isFinished, lines.partialLineCount > Self.maxLineBytes {
@@ -108,12 +109,12 @@ public struct OllamaStreamTranslator: Sendable {
         }
     }
 
-    public mutating func translate(_ bytes: [UInt8], into out: inout [UInt8]) {
+    package mutating func translate(_ bytes: [UInt8], into out: inout [UInt8]) {
         bytes.withUnsafeBytes { translate($0, into: &out) }
     }
 
     /// Call when the upstream body ended: translates a last line that had no newline.
-    public mutating func finish(into out: inout [UInt8]) {
+    package mutating func finish(into out: inout [UInt8]) {
         guard !isFinished, let line = lines.takeUnterminatedLine() else { return }
         handle(line, into: &out)
     }

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Reads Ollama's `GET /api/tags` answer, the models a server has pulled, so health checks
 /// can tell "Ollama is up but the model is not pulled" from "Ollama is up".
 ///
@@ -6,9 +8,9 @@
 ///     // report the model as not pulled in /readyz
 /// }
 /// ```
-public enum OllamaTags {
+package enum OllamaTags {
     /// The models' names (`name`, else `model`), or `nil` when `body` is not a tags answer.
-    public static func modelNames(in body: [UInt8]) -> [String]? {
+    package static func modelNames(in body: [UInt8]) -> [String]? {
         guard let object = try? JSONScanner.object(in: body), let models = object.array("models") else {
             return nil
         }
@@ -19,7 +21,7 @@ public enum OllamaTags {
     }
 
     /// Whether `model` is among `names`. Ollama reads a name without a tag as `:latest`.
-    public static func contains(_ model: String, in names: [String]) -> Bool {
+    package static func contains(_ model: String, in names: [String]) -> Bool {
         let wanted = withTag(model)
         return names.contains { withTag($0) == wanted }
     }

@@ -4,13 +4,13 @@ import Foundation
 /// `2023-08-04T08:52:19.385406455-07:00`) as OpenAI's `created`, whole Unix seconds.
 ///
 /// Parsed by hand: Foundation's ISO 8601 formatter takes at most milliseconds.
-public enum OllamaTimestamp {
+package enum OllamaTimestamp {
     /// Now, in Unix seconds: `created` when Ollama sent no usable `created_at`.
-    public static func now() -> Int {
+    package static func now() -> Int {
         Int(Date().timeIntervalSince1970)
     }
 
-    public static func unixSeconds(_ text: String) -> Int? {
+    package static func unixSeconds(_ text: String) -> Int? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Ollama's `message.tool_calls` in OpenAI's form.
 ///
 /// Ollama: `{"function":{"name":"get_weather","arguments":{"city":"Paris"}}}`, optionally with

@@ -1,11 +1,11 @@
 /// A client request that cannot be said in Ollama's native API (an image URL to fetch, token
 /// arrays, tool-call arguments that are not a JSON object, ...). Answered as a 400
 /// `invalid_request_error` with this message and param, before any backend is called.
-public struct OllamaTranslationError: Error, Equatable, Sendable {
-    public var message: String
-    public var param: String?
+package struct OllamaTranslationError: Error, Equatable, Sendable {
+    package var message: String
+    package var param: String?
 
-    public init(_ message: String, param: String?) {
+    package init(_ message: String, param: String?) {
         self.message = message
         self.param = param
     }

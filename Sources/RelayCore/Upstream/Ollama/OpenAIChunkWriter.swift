@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Writes the OpenAI stream events of one translated answer: `data: {...}\n\n` chunks that
 /// all carry the same `id`, `created` and `model`.
 struct OpenAIChunkWriter: Sendable {

@@ -9,26 +9,26 @@
 /// let id = OpenAIResponseID.chatCompletion()   // chatcmpl-3hT0q...
 /// id.toolCallID(0)                            // call_3hT0q..._0
 /// ```
-public struct OpenAIResponseID: Sendable, Equatable {
-    public let id: String
+package struct OpenAIResponseID: Sendable, Equatable {
+    package let id: String
     private let random: String
 
     /// `random` should be unique per answer; tests pass a fixed one.
-    public init(prefix: String, random: String) {
+    package init(prefix: String, random: String) {
         self.id = prefix + random
         self.random = random
     }
 
-    public static func chatCompletion() -> OpenAIResponseID {
+    package static func chatCompletion() -> OpenAIResponseID {
         OpenAIResponseID(prefix: "chatcmpl-", random: randomAlphanumerics(count: 24))
     }
 
-    public static func completion() -> OpenAIResponseID {
+    package static func completion() -> OpenAIResponseID {
         OpenAIResponseID(prefix: "cmpl-", random: randomAlphanumerics(count: 24))
     }
 
     /// The id of the tool call at `index` (counted over the whole answer).
-    public func toolCallID(_ index: Int) -> String {
+    package func toolCallID(_ index: Int) -> String {
         "call_\(random)_\(index)"
     }
 

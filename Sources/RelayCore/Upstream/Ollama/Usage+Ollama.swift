@@ -1,3 +1,5 @@
+import RelayWire
+
 extension Usage {
     /// Token counts from an Ollama answer or final stream line: `prompt_eval_count` and
     /// `eval_count`. Ollama omits a count that is zero (a prompt served from its cache, an

@@ -1,1 +1,0 @@
-../../../Sources/RelayCore/Wire/Array+BytesEqual.swift

@@ -1,1 +1,0 @@
-../../../Sources/RelayCore/Wire/JSONScanner+Walk.swift

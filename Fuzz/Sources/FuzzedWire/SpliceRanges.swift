@@ -1,1 +1,0 @@
-../../../Sources/RelayCore/Wire/SpliceRanges.swift

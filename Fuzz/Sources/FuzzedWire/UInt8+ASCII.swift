@@ -1,1 +1,0 @@
-../../../Sources/RelayCore/Wire/UInt8+ASCII.swift
