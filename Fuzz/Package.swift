@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         // The whole wire target (Sources/RelayWire): the request-body scanner and rewriter, the
-        // SSE framer, the HTTP/1.1 syntax.
+        // SSE framer, the HTTP/1.1 syntax, the Messages ⇄ chat translation.
         .target(
             name: "RelayWire",
             dependencies: [
@@ -57,6 +57,8 @@ let package = Package(
         .executableTarget(name: "FuzzSSEFrames", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
         .executableTarget(name: "FuzzNDJSONLines", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
         .executableTarget(name: "FuzzOllamaStream", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzMessagesRequest", dependencies: ["RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzMessagesStream", dependencies: ["RelayWire", "FuzzSupport"]),
         .executableTarget(
             name: "FuzzHTTPRequests",
             dependencies: [

@@ -3,8 +3,8 @@
 /// Tool-call arguments become a JSON *string* for OpenAI clients; Ollama writes them compact,
 /// and this keeps them so when an answer was pretty-printed (a proxy, a test stub), so the
 /// string is the same whoever produced it.
-enum JSONCompaction {
-    static func compact(_ json: ArraySlice<UInt8>) -> [UInt8] {
+package enum JSONCompaction {
+    package static func compact(_ json: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(json.count)
         var inString = false

@@ -1,1 +1,0 @@
-../../../Sources/RelayCore/Upstream/Ollama/JSONCompaction.swift
