@@ -1,5 +1,6 @@
 import Benchmark
 import RelayCore
+import RelayWire
 
 /// The per-request work on bodies: the client's request on the way in, the upstream's answer
 /// on the way out, and streamed answers event by event.
@@ -27,7 +28,7 @@ func wireBenchmarks() {
 
 /// What Relay sends a `vllm`/`openai` backend for a client body: the request parsed and checked,
 /// `model` set to the upstream model and, for a stream, the usage chunk asked for (the same
-/// steps as the gateway's OpenAI upstream, through the public Wire API).
+/// steps as the gateway's OpenAI upstream, through the Wire API).
 func upstreamBody(_ body: [UInt8]) -> [UInt8] {
     guard let request = try? ClientRequest(body: body) else { fatalError("fixture body does not parse") }
     var rewriter = JSONObjectRewriter(request.object)
