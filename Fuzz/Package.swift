@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "FuzzedConfig",
             dependencies: [
+                "RelayWire",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

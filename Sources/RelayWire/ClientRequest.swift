@@ -5,7 +5,7 @@ package struct ClientRequest: Sendable {
     /// is rejected, since Relay reads the first copy and an upstream may read the last.
     static let fieldsThatMustBeUnique: [String] = [
         "model", "messages", "stream", "max_tokens", "max_completion_tokens", "n", "prompt", "input",
-        "stream_options", "encoding_format",
+        "stream_options", "encoding_format", "system",
     ]
 
     package let object: JSONObject
@@ -17,7 +17,7 @@ package struct ClientRequest: Sendable {
     package let includeUsage: Bool
     /// `encoding_format: "base64"` on embeddings.
     package let wantsBase64: Bool
-    /// Bytes of the prompt-carrying fields (`messages`, `prompt` and `input`, all that are
+    /// Bytes of the prompt-carrying fields (`messages`, `prompt`, `input` and Messages' `system`, all that are
     /// present, since an upstream reads whichever its endpoint names), for the token estimate.
     package let promptBytes: Int
     /// `n`: how many choices the upstream writes, each up to the completion budget; 1 when absent.
@@ -83,7 +83,7 @@ package struct ClientRequest: Sendable {
         }
         self.promptBytes =
             (object.member("messages")?.valueRange.count ?? 0) + (object.member("prompt")?.valueRange.count ?? 0)
-            + (object.member("input")?.valueRange.count ?? 0)
+            + (object.member("input")?.valueRange.count ?? 0) + (object.member("system")?.valueRange.count ?? 0)
         self.choices = try Self.choices(in: object)
     }
 

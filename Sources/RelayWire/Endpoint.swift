@@ -3,9 +3,21 @@ package enum Endpoint: String, Sendable, CaseIterable {
     case chatCompletions = "/v1/chat/completions"
     case completions = "/v1/completions"
     case embeddings = "/v1/embeddings"
+    /// Anthropic's Messages API (SPEC §8).
+    case messages = "/v1/messages"
+    case messagesCountTokens = "/v1/messages/count_tokens"
 
     /// Whether the call can be streamed.
-    package var streams: Bool { self != .embeddings }
+    package var streams: Bool { self != .embeddings && self != .messagesCountTokens }
+
+    /// The API family the call belongs to: what a backend must serve to take it as it is, and
+    /// the shape of the client's errors.
+    package var api: ClientAPI {
+        switch self {
+        case .chatCompletions, .completions, .embeddings: .chat
+        case .messages, .messagesCountTokens: .messages
+        }
+    }
 
     /// Where the case stands in `allCases`.
     package var position: Int {
@@ -13,6 +25,18 @@ package enum Endpoint: String, Sendable, CaseIterable {
         case .chatCompletions: 0
         case .completions: 1
         case .embeddings: 2
+        case .messages: 3
+        case .messagesCountTokens: 4
         }
     }
+}
+
+/// The APIs a client can speak to Relay, and a backend can serve natively (`apis:`).
+package enum ClientAPI: String, Sendable, CaseIterable {
+    /// OpenAI's chat completions, completions and embeddings.
+    case chat
+    /// Anthropic's Messages.
+    case messages
+    /// OpenAI's Responses.
+    case responses
 }

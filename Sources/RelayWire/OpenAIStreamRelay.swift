@@ -34,11 +34,7 @@ package struct OpenAIStreamRelay: Sendable {
     /// The usage to settle on: the upstream's, else Relay's estimate of what was produced so far.
     package var usage: Usage {
         reportedUsage
-            ?? Usage(
-                promptTokens: promptEstimate,
-                completionTokens: max(contentChunks, TokenEstimate.tokens(forBytes: contentBytes)),
-                estimated: true
-            )
+            ?? Usage.streamEstimate(prompt: promptEstimate, textPieces: contentChunks, textBytes: contentBytes)
     }
 
     /// The bytes to send the client for one upstream event (empty: send nothing).

@@ -17,6 +17,17 @@ package struct RateLimitSnapshot: Sendable, Equatable {
         tokens?.putHeadLines(named: .tokens, into: &out)
     }
 
+    /// The same windows as Anthropic's `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`
+    /// head lines, for answers on the Messages API; `reset` is the moment the window is whole
+    /// again, in RFC 3339, counted from `nowMilliseconds` (Unix time).
+    package func putAnthropicHeadLines(into out: inout RawByteWriter, nowMilliseconds: Int64) {
+        requests?.putAnthropicHeadLines(named: .anthropicRequests, into: &out, nowMilliseconds: nowMilliseconds)
+        tokens?.putAnthropicHeadLines(named: .anthropicTokens, into: &out, nowMilliseconds: nowMilliseconds)
+    }
+
+    /// Six more lines, each a name of at most 40 bytes, ": ", a 20-byte time and CRLF.
+    package static let mostAnthropicHeadBytes = 6 * (40 + 2 + 20 + 2)
+
     /// Six lines, each a name of at most 30 bytes, ": ", a number of at most 20 digits and a
     /// sign or a duration of at most 24 bytes, and CRLF.
     package static let mostHeadBytes = 6 * (30 + 2 + 24 + 2)
@@ -60,6 +71,17 @@ package struct WindowSnapshot: Sendable, Equatable {
         out.put("\r\n")
     }
 
+    /// `limit`, `remaining` and the moment of `reset` as Anthropic names them.
+    func putAnthropicHeadLines(named names: HeadNames, into out: inout RawByteWriter, nowMilliseconds: Int64) {
+        out.put(names.limit)
+        out.putDecimal(limit)
+        out.put(names.remaining)
+        out.putDecimal(remaining)
+        out.put(names.reset)
+        RFC3339Time.put(unixSeconds: (nowMilliseconds + resetMilliseconds + 999) / 1000, into: &out)
+        out.put("\r\n")
+    }
+
     /// One window's three field names, each with what stands between it and its value.
     struct HeadNames {
         let limit: StaticString
@@ -72,5 +94,11 @@ package struct WindowSnapshot: Sendable, Equatable {
         static let tokens = HeadNames(
             limit: "x-ratelimit-limit-tokens: ", remaining: "\r\nx-ratelimit-remaining-tokens: ",
             reset: "\r\nx-ratelimit-reset-tokens: ")
+        static let anthropicRequests = HeadNames(
+            limit: "anthropic-ratelimit-requests-limit: ", remaining: "\r\nanthropic-ratelimit-requests-remaining: ",
+            reset: "\r\nanthropic-ratelimit-requests-reset: ")
+        static let anthropicTokens = HeadNames(
+            limit: "anthropic-ratelimit-tokens-limit: ", remaining: "\r\nanthropic-ratelimit-tokens-remaining: ",
+            reset: "\r\nanthropic-ratelimit-tokens-reset: ")
     }
 }

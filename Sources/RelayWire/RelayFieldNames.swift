@@ -10,4 +10,6 @@ extension HTTPField.Name {
     package static let xForwardedFor = Self("x-forwarded-for")!
     /// A client's conversation, for `balance: affinity`.
     package static let xSessionID = Self("x-session-id")!
+    /// Where Anthropic's clients send their key (SPEC §8).
+    package static let xAPIKey = Self("x-api-key")!
 }

@@ -81,6 +81,19 @@ package struct Usage: Sendable, Equatable {
     }
 }
 
+extension Usage {
+    /// What a stream the upstream reported no usage for is charged: the prompt's estimate, and
+    /// for the output the larger of the pieces of text sent (a token each at least) and their
+    /// bytes at four a token.
+    package static func streamEstimate(prompt: Int, textPieces: Int, textBytes: Int) -> Usage {
+        Usage(
+            promptTokens: prompt,
+            completionTokens: max(textPieces, TokenEstimate.tokens(forBytes: textBytes)),
+            estimated: true
+        )
+    }
+}
+
 /// Relay's token estimate where no tokenizer answer is available: about four bytes of text a
 /// token, the usual rule of thumb for English text with BPE tokenizers.
 package enum TokenEstimate {

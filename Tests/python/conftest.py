@@ -7,6 +7,7 @@
 - ``start_relay(config, process_type=RelayProcess, **kw)``: a relay of a test's own, stopped
   (SIGTERM) when the test ends.
 - ``client``: an ``openai.OpenAI`` client on ``relay`` with ``keys.main``.
+- ``llama_server``: one real llama-server (SmolLM2) for the session, its base URL.
 
 The binary is ``.build/debug/relay``, or ``$RELAY_BIN``.
 """
@@ -19,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from llama_server import running_llama_server
 from relay_configs import MAIN_SCOPES, Keys, standard_config
 from relay_process import RelayProcess, new_key
 from stub_upstream import StubUpstream
@@ -89,3 +91,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     return [f"relay binary: {relay_binary()}" + ("" if relay_binary().is_file() else " (missing)"),
             f"CI: {os.environ.get('CI', '')}"]
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real llama-server for the whole run (llama_server.py)."""
+    with running_llama_server(tmp_path_factory.mktemp("llama")) as base_url:
+        yield base_url

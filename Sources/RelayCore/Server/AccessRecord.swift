@@ -29,6 +29,8 @@ struct AccessRecord: Sendable {
     var error: String?
     /// The key's windows, for the answer's `x-ratelimit-*`; not logged.
     var rateLimit: RateLimitSnapshot?
+    /// The API the client spoke: it shapes the answer's errors and rate-limit fields.
+    var api = ClientAPI.chat
 
     init(requestID: String) {
         self.requestID = requestID
@@ -50,6 +52,7 @@ struct AccessRecord: Sendable {
         line.add("upstream_model", upstreamModel)
         line.add("status", status)
         line.add("stream", .bool(stream))
+        if api != .chat { line.add("api", api.rawValue) }
         line.add("duration_ms", .double(Self.milliseconds(from: start, to: end)))
         if let firstTokenAt { line.add("ttft_ms", .double(Self.milliseconds(from: start, to: firstTokenAt))) }
         if let overhead { line.add("overhead_ms", .double(Double(overhead.nanoseconds / 1000) / 1000)) }

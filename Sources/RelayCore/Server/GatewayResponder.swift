@@ -55,7 +55,7 @@ package struct GatewayResponder: Sendable {
             record.status = Int(error.status.code)
             record.error = error.message
             record.handedOverAt = .now()
-            response = Self.errorResponse(error)
+            response = Self.errorResponse(error, api: Endpoint(rawValue: path)?.api ?? .chat)
             response.decoration = ResponseDecoration(record)
             await call.finish(record)
             return response
@@ -96,8 +96,8 @@ package struct GatewayResponder: Sendable {
         throw .routeNotFound(path: path)
     }
 
-    static func errorResponse(_ error: RelayError) -> RelayResponse {
-        var response = json(error.status, error.body)
+    static func errorResponse(_ error: RelayError, api: ClientAPI = .chat) -> RelayResponse {
+        var response = json(error.status(for: api), error.body(for: api))
         switch error {
         case .rateLimited(let rejection):
             response.headers[.retryAfter] = String(rejection.retryAfterSeconds)

@@ -197,7 +197,7 @@ extension ProxyHandler {
             let started = NIODeadline.now()
             let backend = target.backend.config
             let streaming = client.stream && handler.endpoint.streams
-            let dialect = UpstreamDialect(backend.type)
+            let dialect = UpstreamDialect(endpoint: handler.endpoint, backend: backend)
             let request: UpstreamRequest
             do {
                 request = try dialect.request(

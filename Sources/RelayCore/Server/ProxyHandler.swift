@@ -26,7 +26,11 @@ struct ProxyHandler {
     func handle(_ request: ClientRequestHead, call: CallOwner, record: inout AccessRecord) async throws(RelayError)
         -> RelayResponse
     {
-        let authorization = request.headerFields.value(.authorization)
+        record.api = endpoint.api
+        var authorization = request.headerFields.value(.authorization)
+        if authorization == nil, endpoint.api == .messages, let key = request.headerFields.value(.xAPIKey) {
+            authorization = "Bearer " + key
+        }
         guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
         else { throw .invalidAPIKey }
         record.key = principal.name
@@ -40,7 +44,8 @@ struct ProxyHandler {
         record.stream = client.stream && endpoint.streams
 
         let completionBudget =
-            endpoint == .embeddings ? 0 : client.completionBudget(default: state.config.defaultMaxTokens)
+            endpoint == .embeddings || endpoint == .messagesCountTokens
+            ? 0 : client.completionBudget(default: state.config.defaultMaxTokens)
         let promptEstimate = TokenEstimate.tokens(forBytes: client.promptBytes)
         let reservation: Reservation
         switch await gateway.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
@@ -61,8 +66,19 @@ struct ProxyHandler {
         let affinity = ring.map { ring in
             (ring: ring, key: AffinityKey.of(client, sessionID: request.headerFields.value(.xSessionID)))
         }
-        let targets = TargetPlanner.targets(
+        var targets = TargetPlanner.targets(
             for: model, backends: state.backends, allowFallback: principal.mayFallBack, affinity: affinity)
+        if endpoint == .messagesCountTokens {
+            // Counted by a backend that serves Messages itself, else estimated here.
+            targets.removeAll { !$0.backend.config.apis.contains(.messages) }
+            if targets.isEmpty {
+                await call.settle(.refund)
+                record.status = 200
+                let body = Array("{\"input_tokens\":\(promptEstimate)}".utf8)
+                return RelayResponse(
+                    status: .ok, headers: [.contentType: "application/json"], body: .bytes(ByteBuffer(bytes: body)))
+            }
+        }
         var attempts = Attempts(
             handler: self,
             call: call,

@@ -116,6 +116,37 @@ package enum RelayError: Error, Equatable {
         OpenAIErrorBody.encode(message: message, type: type, param: param, code: code)
     }
 
+    /// The answer's status on `api`: Anthropic's Messages API says an overloaded service with
+    /// its own 529.
+    package func status(for api: ClientAPI) -> HTTPResponse.Status {
+        if api == .messages, case .upstreamUnavailable = self {
+            return HTTPResponse.Status(code: 529, reasonPhrase: "Overloaded")
+        }
+        return status
+    }
+
+    /// The error body in `api`'s own shape: OpenAI's, or on the Messages API Anthropic's
+    /// `{"type": "error", "error": {"type": ..., "message": ...}}`.
+    package func body(for api: ClientAPI) -> [UInt8] {
+        api == .messages ? MessagesErrorBody.bytes(type: messagesType, message: message) : body
+    }
+
+    /// Anthropic's name for the error.
+    var messagesType: String {
+        switch self {
+        case .invalidAPIKey: "authentication_error"
+        case .modelNotAllowed: "permission_error"
+        case .modelNotFound, .routeNotFound: "not_found_error"
+        case .requestTooLarge: "request_too_large"
+        case .rateLimited: "rate_limit_error"
+        case .upstreamUnavailable: "overloaded_error"
+        case .upstreamTimeout: "timeout_error"
+        case .upstreamFailed, .rateLimiterUnavailable: "api_error"
+        case .invalidRequest, .methodNotAllowed, .clientDisconnected: "invalid_request_error"
+        case .upstreamRejected(let status, _, _): status == 413 ? "request_too_large" : "invalid_request_error"
+        }
+    }
+
     /// Client input echoed in a message is cut short: a 10 KB model name makes no better error.
     private static func quoted(_ value: String) -> String {
         value.count > 200 ? "\(value.prefix(200))…" : value

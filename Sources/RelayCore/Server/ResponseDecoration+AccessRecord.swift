@@ -1,5 +1,7 @@
+import Foundation
 import HTTPTypes
 import RelayHTTP
+import RelayWire
 
 extension ResponseDecoration {
     /// The fields for the answer to the request `record` describes.
@@ -11,7 +13,9 @@ extension ResponseDecoration {
                 ? nil : HTTPField(name: .xRelayBackend, value: record.backend).withUnsafeBytesOfValue { Array($0) },
             attempts: record.attempts,
             overheadMicroseconds: record.stream ? nil : record.overhead.map { $0.nanoseconds / 1000 },
-            rateLimit: record.rateLimit
+            rateLimit: record.rateLimit,
+            anthropicNowMilliseconds: record.api == .messages && record.rateLimit != nil
+                ? Int64(Date().timeIntervalSince1970 * 1000) : nil
         )
     }
 }

@@ -62,12 +62,4 @@ enum StreamForwarder {
         /// The upstream failed after the first event: it counts against its circuit.
         var upstreamFailed = false
     }
-
-    /// A failure after the first event cannot change the status: it ends the stream with an
-    /// error event and no `[DONE]`.
-    static func streamError(_ message: String) -> [UInt8] {
-        var out: [UInt8] = []
-        OpenAIStreamRelay.appendEvent(OpenAIErrorBody.upstreamFailed(message), to: &out)
-        return out
-    }
 }

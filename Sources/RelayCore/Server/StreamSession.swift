@@ -69,7 +69,7 @@ final class StreamSession: Sendable {
                 state.record.error = message
                 state.upstreamFailed = true
                 await Self.upstreamEnded(state, exchange: exchange, call: call)
-                _ = await Self.send(StreamForwarder.streamError(message), &writer)
+                _ = await Self.send(state.translator.failureEvent(message), &writer)
                 return
             }
             var out: [UInt8] = []
@@ -92,7 +92,7 @@ final class StreamSession: Sendable {
         }
         if state.upstreamFailed, !state.translator.sawError {
             // Cut short with no word from the upstream: the client is told so.
-            _ = await Self.send(StreamForwarder.streamError(state.record.error ?? ""), &writer)
+            _ = await Self.send(state.translator.failureEvent(state.record.error ?? ""), &writer)
         }
     }
 

@@ -4,8 +4,9 @@ import NIOCore
 import RelayHTTP
 import RelayWire
 
-/// How Relay speaks to a backend that talks the OpenAI API (`type: vllm` and `type: openai`):
-/// the client's body with `model` swapped and passed through otherwise.
+/// How Relay passes a request through to a backend that serves the client's API (chat on
+/// `type: vllm` and `type: openai`, Messages where `apis` lists it): the client's body with
+/// `model` swapped and passed through otherwise.
 enum OpenAIUpstream {
     static func request(
         endpoint: Endpoint,
@@ -27,7 +28,8 @@ enum OpenAIUpstream {
 
     static func body(endpoint: Endpoint, client: ClientRequest, target: Target) -> [UInt8] {
         let model = JSONString.encode(target.upstreamModel)
-        let asksForUsage = client.stream && endpoint.streams
+        // Only chat has `stream_options`; a Messages stream tells its usage in its own events.
+        let asksForUsage = client.stream && endpoint.streams && endpoint.api == .chat
         let drops = target.backend.config.dropParams.contains { $0 != "model" && client.object.member($0) != nil }
         guard asksForUsage || drops else {
             // Only `model` changes: every other byte as the client sent it, spliced around it.

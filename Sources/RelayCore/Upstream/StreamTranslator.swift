@@ -14,6 +14,17 @@ protocol StreamTranslator: Sendable {
     var sawError: Bool { get }
     /// What to settle on: the upstream's counts, else Relay's estimate of what was produced.
     var usage: Usage { get }
+    /// The last event of a stream cut short after its first event, in the client's API.
+    func failureEvent(_ message: String) -> [UInt8]
+}
+
+extension StreamTranslator {
+    /// OpenAI's: `data: {"error": {...}}`, and no `[DONE]` after it.
+    func failureEvent(_ message: String) -> [UInt8] {
+        var out: [UInt8] = []
+        OpenAIStreamRelay.appendEvent(OpenAIErrorBody.upstreamFailed(message), to: &out)
+        return out
+    }
 }
 
 /// An OpenAI-API event stream: SSE framing, then `OpenAIStreamRelay` for each event.

@@ -3,15 +3,35 @@ import HTTPTypes
 import RelayHTTP
 import RelayWire
 
-/// The API a backend speaks, and so how a request is sent to it and its answer read back.
+/// How a request in the client's API is said to a backend, and its answer read back.
 enum UpstreamDialect {
-    /// `type: vllm` and `type: openai`: the OpenAI API, passed through.
+    /// A chat-API call to `type: vllm` or `type: openai`: the OpenAI API, passed through.
     case openAI
-    /// `type: ollama`: Ollama's native API, translated both ways.
+    /// A chat-API call to `type: ollama`: Ollama's native API, translated both ways.
     case ollama
+    /// A Messages call to a backend that serves Messages itself (`apis: [messages]`): passed
+    /// through, as chat is.
+    case messagesNative
+    /// A Messages call to an OpenAI-chat backend: Messages translated to chat and back.
+    case messagesOverOpenAI
+    /// A Messages call to Ollama: Messages to chat, then chat to Ollama's API, and back.
+    case messagesOverOllama
 
     init(_ type: BackendType) {
         self = type == .ollama ? .ollama : .openAI
+    }
+
+    init(endpoint: Endpoint, backend: BackendConfig) {
+        switch endpoint.api {
+        case .chat, .responses:
+            self.init(backend.type)
+        case .messages:
+            if backend.type == .ollama {
+                self = .messagesOverOllama
+            } else {
+                self = backend.apis.contains(.messages) ? .messagesNative : .messagesOverOpenAI
+            }
+        }
     }
 
     /// The upstream request; a client body that cannot be said in the backend's API is a 400.
@@ -24,7 +44,7 @@ enum UpstreamDialect {
         trace: TraceContext? = nil
     ) throws(ClientRequestError) -> UpstreamRequest {
         switch self {
-        case .openAI:
+        case .openAI, .messagesNative:
             return OpenAIUpstream.request(
                 endpoint: endpoint,
                 client: client,
@@ -33,12 +53,26 @@ enum UpstreamDialect {
                 requestID: requestID,
                 trace: trace
             )
-        case .ollama:
+        case .messagesOverOpenAI:
+            let chat = try ClientRequest(body: MessagesToChat.body(client, upstreamModel: target.upstreamModel))
+            return OpenAIUpstream.request(
+                endpoint: .chatCompletions,
+                client: chat,
+                target: target,
+                clientHeaders: clientHeaders,
+                requestID: requestID,
+                trace: trace
+            )
+        case .ollama, .messagesOverOllama:
+            let request =
+                self == .ollama
+                ? client : try ClientRequest(body: MessagesToChat.body(client, upstreamModel: target.upstreamModel))
+            let ollamaEndpoint = self == .ollama ? endpoint : .chatCompletions
             let body: [UInt8]
             do {
                 body = try OllamaRequest.body(
-                    for: endpoint,
-                    request: client.dropping(target.backend.config.dropParams),
+                    for: ollamaEndpoint,
+                    request: request.dropping(target.backend.config.dropParams),
                     upstreamModel: target.upstreamModel,
                     defaults: OllamaBackendDefaults(target.backend.config)
                 )
@@ -46,7 +80,7 @@ enum UpstreamDialect {
                 throw ClientRequestError(message: error.message, param: error.param)
             }
             return UpstreamHeaders.request(
-                path: target.backend.upstreamPath(for: endpoint),
+                path: target.backend.upstreamPath(for: ollamaEndpoint),
                 clientHeaders: clientHeaders,
                 backend: target.backend,
                 requestID: requestID,
@@ -79,13 +113,31 @@ enum UpstreamDialect {
             do {
                 let answer =
                     switch endpoint {
-                    case .chatCompletions: try OllamaChatAnswer.translate(body, alias: alias)
+                    case .chatCompletions, .messages, .messagesCountTokens:
+                        try OllamaChatAnswer.translate(body, alias: alias)
                     case .completions: try OllamaGenerateAnswer.translate(body, alias: alias)
                     case .embeddings: try OllamaEmbedAnswer.translate(body, alias: alias, asBase64: client.wantsBase64)
                     }
                 return (answer.body, answer.usage)
             } catch {
                 throw .broken("unreadable answer: \(error.message)")
+            }
+        case .messagesNative:
+            do {
+                let rewritten = try MessagesAnswerRewriter.rewrite(body, alias: alias)
+                return (rewritten.body, rewritten.usage)
+            } catch {
+                throw .broken(error.reason)
+            }
+        case .messagesOverOpenAI, .messagesOverOllama:
+            do {
+                let chat = self == .messagesOverOpenAI ? body : try OllamaChatAnswer.translate(body, alias: alias).body
+                let message = try ChatToMessages.message(chat, alias: alias)
+                return (message.body, message.usage)
+            } catch let error as ChatToMessagesError {
+                throw .broken("unreadable answer: \(error.reason)")
+            } catch {
+                throw .broken("unreadable answer: \(error)")
             }
         }
     }
@@ -96,9 +148,10 @@ enum UpstreamDialect {
         -> (message: String, param: String?)
     {
         switch self {
-        case .openAI:
+        case .openAI, .messagesNative, .messagesOverOpenAI:
+            // Anthropic's error body keeps its message in `error.message` too.
             return OpenAIUpstream.errorMessage(body, status: status, upstreamModel: upstreamModel, alias: alias)
-        case .ollama:
+        case .ollama, .messagesOverOllama:
             let message = OllamaErrorMessage.message(in: body, upstreamModel: upstreamModel, alias: alias)
             return (message ?? "The upstream rejected the request with status \(status).", nil)
         }
@@ -125,6 +178,28 @@ enum UpstreamDialect {
                 alias: alias,
                 upstreamModel: upstreamModel,
                 clientWantsUsage: client.includeUsage,
+                promptEstimate: promptEstimate
+            )
+        case .messagesNative:
+            return MessagesPassthroughStream(alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate)
+        case .messagesOverOpenAI:
+            return MessagesOverChatStream(
+                chat: ChatBytesStream(),
+                alias: alias,
+                upstreamModel: upstreamModel,
+                promptEstimate: promptEstimate
+            )
+        case .messagesOverOllama:
+            return MessagesOverChatStream(
+                chat: OllamaStreamTranslator(
+                    kind: .chat,
+                    alias: alias,
+                    upstreamModel: upstreamModel,
+                    clientWantsUsage: true,
+                    promptEstimate: promptEstimate
+                ),
+                alias: alias,
+                upstreamModel: upstreamModel,
                 promptEstimate: promptEstimate
             )
         }

@@ -14,6 +14,9 @@ package struct ResponseDecoration: Sendable {
     let attempts: Int
     let overheadMicroseconds: Int64?
     let rateLimit: RateLimitSnapshot?
+    /// For an answer on Anthropic's Messages API, the Unix time in milliseconds the
+    /// `anthropic-ratelimit-*-reset` moments are counted from; `nil` on every other API.
+    let anthropicNowMilliseconds: Int64?
 
     package init(
         requestID: String,
@@ -21,7 +24,8 @@ package struct ResponseDecoration: Sendable {
         legalBackend: [UInt8]?,
         attempts: Int,
         overheadMicroseconds: Int64?,
-        rateLimit: RateLimitSnapshot?
+        rateLimit: RateLimitSnapshot?,
+        anthropicNowMilliseconds: Int64? = nil
     ) {
         self.requestID = requestID
         self.backend = backend
@@ -29,11 +33,13 @@ package struct ResponseDecoration: Sendable {
         self.attempts = attempts
         self.overheadMicroseconds = overheadMicroseconds
         self.rateLimit = rateLimit
+        self.anthropicNowMilliseconds = anthropicNowMilliseconds
     }
 
     /// The most bytes `put` writes: the names, the numbers and the two strings.
     var mostBytes: Int {
         256 + requestID.utf8.count + (legalBackend?.count ?? backend.utf8.count) + RateLimitSnapshot.mostHeadBytes
+            + (anthropicNowMilliseconds == nil ? 0 : RateLimitSnapshot.mostAnthropicHeadBytes)
     }
 
     /// The fields as head lines, `name: value` and CRLF each, into room for `mostBytes`.
@@ -54,5 +60,8 @@ package struct ResponseDecoration: Sendable {
         }
         out.put("\r\n")
         rateLimit?.putHeadLines(into: &out)
+        if let anthropicNowMilliseconds {
+            rateLimit?.putAnthropicHeadLines(into: &out, nowMilliseconds: anthropicNowMilliseconds)
+        }
     }
 }

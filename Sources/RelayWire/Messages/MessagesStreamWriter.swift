@@ -60,12 +60,7 @@ package struct MessagesStreamWriter: Sendable {
     /// The usage to settle on: the upstream's usage chunk's counts, else the prompt estimate and
     /// an estimate of the output so far.
     package var usage: Usage {
-        reportedUsage
-            ?? Usage(
-                promptTokens: promptEstimate,
-                completionTokens: max(outputPieces, TokenEstimate.tokens(forBytes: outputBytes)),
-                estimated: true
-            )
+        reportedUsage ?? Usage.streamEstimate(prompt: promptEstimate, textPieces: outputPieces, textBytes: outputBytes)
     }
 
     /// - Parameters:

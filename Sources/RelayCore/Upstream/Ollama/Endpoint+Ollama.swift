@@ -4,7 +4,8 @@ extension Endpoint {
     /// The path of Ollama's native API that serves this OpenAI call, appended to the backend's `base_url`.
     package var ollamaPath: String {
         switch self {
-        case .chatCompletions: "/api/chat"
+        // A Messages call reaches Ollama as chat (`UpstreamDialect.messagesOverOllama`).
+        case .chatCompletions, .messages, .messagesCountTokens: "/api/chat"
         case .completions: "/api/generate"
         case .embeddings: "/api/embed"
         }

@@ -16,7 +16,8 @@ package enum OllamaRequest {
         defaults: OllamaBackendDefaults
     ) throws(OllamaTranslationError) -> [UInt8] {
         switch endpoint {
-        case .chatCompletions:
+        // A Messages request arrives here already translated to chat (`UpstreamDialect`).
+        case .chatCompletions, .messages, .messagesCountTokens:
             try OllamaChatRequest.body(for: request, upstreamModel: upstreamModel, defaults: defaults)
         case .completions:
             try OllamaGenerateRequest.body(for: request, upstreamModel: upstreamModel, defaults: defaults)

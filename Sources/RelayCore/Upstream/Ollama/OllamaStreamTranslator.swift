@@ -61,11 +61,7 @@ package struct OllamaStreamTranslator: Sendable {
     /// produced so far (a stream cut short).
     package var usage: Usage {
         reportedUsage
-            ?? Usage(
-                promptTokens: promptEstimate,
-                completionTokens: max(contentChunks, TokenEstimate.tokens(forBytes: contentBytes)),
-                estimated: true
-            )
+            ?? Usage.streamEstimate(prompt: promptEstimate, textPieces: contentChunks, textBytes: contentBytes)
     }
 
     /// Bytes of an unfinished line are held (the body ended mid-line if nothing follows).
