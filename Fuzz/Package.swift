@@ -24,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         // The whole wire target (Sources/RelayWire): the request-body scanner and rewriter, the
-        // SSE framer, the HTTP/1.1 syntax, the Messages ⇄ chat translation.
+        // SSE framer, the HTTP/1.1 syntax, the Messages ⇄ chat and Responses ⇄ chat translations.
         .target(
             name: "RelayWire",
             dependencies: [
@@ -60,6 +60,8 @@ let package = Package(
         .executableTarget(name: "FuzzOllamaStream", dependencies: ["FuzzedWire", "RelayWire", "FuzzSupport"]),
         .executableTarget(name: "FuzzMessagesRequest", dependencies: ["RelayWire", "FuzzSupport"]),
         .executableTarget(name: "FuzzMessagesStream", dependencies: ["RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzResponsesRequest", dependencies: ["RelayWire", "FuzzSupport"]),
+        .executableTarget(name: "FuzzResponsesStream", dependencies: ["RelayWire", "FuzzSupport"]),
         .executableTarget(
             name: "FuzzHTTPRequests",
             dependencies: [

@@ -12,11 +12,11 @@
 enum MessagesConversation {
     static func append(
         _ elements: [Range<Int>],
-        of request: MessagesRequestObject,
+        of request: TranslatedRequestObject,
         to chat: inout JSONArrayBuilder
     ) throws(ClientRequestError) {
         for (position, range) in elements.enumerated() {
-            let message = try MessagesRequestObject(at: range, in: request.bytes, path: "messages.\(position)")
+            let message = try TranslatedRequestObject(at: range, in: request.bytes, path: "messages.\(position)")
             try message.rejectUnknownFields(["role", "content"])
             let role = try message.requiredString("role")
             let content = try message.required("content")
@@ -31,26 +31,27 @@ enum MessagesConversation {
             case ("assistant", .array):
                 chat.append(raw: try assistantTurn(message))
             case ("user", _), ("assistant", _):
-                throw MessagesRequestObject.error(
+                throw TranslatedRequestObject.error(
                     message.path(of: "content"), "must be a string or an array of content blocks")
             default:
-                throw MessagesRequestObject.error(message.path(of: "role"), "must be \"user\" or \"assistant\"")
+                throw TranslatedRequestObject.error(message.path(of: "role"), "must be \"user\" or \"assistant\"")
             }
         }
     }
 
-    private static func blocks(of message: MessagesRequestObject) throws(ClientRequestError) -> [MessagesRequestObject]
+    private static func blocks(of message: TranslatedRequestObject) throws(ClientRequestError)
+        -> [TranslatedRequestObject]
     {
         let contentPath = message.path(of: "content")
-        var blocks: [MessagesRequestObject] = []
+        var blocks: [TranslatedRequestObject] = []
         for (position, range) in (try message.elements("content") ?? []).enumerated() {
-            blocks.append(try MessagesRequestObject(at: range, in: message.bytes, path: "\(contentPath).\(position)"))
+            blocks.append(try TranslatedRequestObject(at: range, in: message.bytes, path: "\(contentPath).\(position)"))
         }
         return blocks
     }
 
     private static func appendUserTurn(
-        _ message: MessagesRequestObject,
+        _ message: TranslatedRequestObject,
         to chat: inout JSONArrayBuilder
     ) throws(ClientRequestError) {
         var content = ChatContentParts()
@@ -65,7 +66,7 @@ enum MessagesConversation {
                 chat.append(raw: try toolMessage(of: block))
                 toolResults += 1
             case let type:
-                throw MessagesRequestObject.untranslatable(block.path(of: "type"), "\"\(type)\" blocks")
+                throw TranslatedRequestObject.untranslatable(block.path(of: "type"), "\"\(type)\" blocks")
             }
         }
         // A turn of tool results alone says all it has in the tool messages.
@@ -76,7 +77,7 @@ enum MessagesConversation {
         chat.append(raw: out.bytes())
     }
 
-    private static func assistantTurn(_ message: MessagesRequestObject) throws(ClientRequestError) -> [UInt8] {
+    private static func assistantTurn(_ message: TranslatedRequestObject) throws(ClientRequestError) -> [UInt8] {
         var content = ChatContentParts()
         var calls = JSONArrayBuilder()
         for block in try blocks(of: message) {
@@ -86,7 +87,7 @@ enum MessagesConversation {
             case "tool_use":
                 calls.append(raw: try toolCall(of: block))
             case let type:
-                throw MessagesRequestObject.untranslatable(block.path(of: "type"), "\"\(type)\" blocks")
+                throw TranslatedRequestObject.untranslatable(block.path(of: "type"), "\"\(type)\" blocks")
             }
         }
         var out = JSONObjectBuilder()
@@ -103,7 +104,7 @@ enum MessagesConversation {
     /// An `image` block's source as the URL of an `image_url` part, a JSON string literal. A
     /// base64 source's text is spliced into a `data:` URL as it stands between its quotes, so
     /// nothing is decoded.
-    private static func imageURL(of block: MessagesRequestObject) throws(ClientRequestError) -> [UInt8] {
+    private static func imageURL(of block: TranslatedRequestObject) throws(ClientRequestError) -> [UInt8] {
         try block.rejectUnknownFields(["type", "source", "cache_control"])
         _ = try block.required("source")
         let source = try block.nested("source")!
@@ -123,19 +124,19 @@ enum MessagesConversation {
             try source.rejectUnknownFields(["type", "url"])
             return Array(source.bytes[try source.requiredStringLiteral("url")])
         case let type:
-            throw MessagesRequestObject.untranslatable(source.path(of: "type"), "\"\(type)\" image sources")
+            throw TranslatedRequestObject.untranslatable(source.path(of: "type"), "\"\(type)\" image sources")
         }
     }
 
     /// A `tool_use` block as a chat tool call: `input`, an object, as the JSON string
     /// `arguments` is, written compact.
-    private static func toolCall(of block: MessagesRequestObject) throws(ClientRequestError) -> [UInt8] {
+    private static func toolCall(of block: TranslatedRequestObject) throws(ClientRequestError) -> [UInt8] {
         try block.rejectUnknownFields(["type", "id", "name", "input", "cache_control"])
         let id = try block.requiredStringLiteral("id")
         let name = try block.requiredStringLiteral("name")
         let input = try block.required("input")
         guard block.object.kind(of: input.valueRange) == .object else {
-            throw MessagesRequestObject.error(block.path(of: "input"), "must be an object")
+            throw TranslatedRequestObject.error(block.path(of: "input"), "must be an object")
         }
         var function = JSONObjectBuilder()
         function.add("name", raw: block.bytes[name])
@@ -150,7 +151,7 @@ enum MessagesConversation {
 
     /// A `tool_result` block as a `tool` message. Its content is text: chat's tool messages
     /// carry no images.
-    private static func toolMessage(of block: MessagesRequestObject) throws(ClientRequestError) -> [UInt8] {
+    private static func toolMessage(of block: TranslatedRequestObject) throws(ClientRequestError) -> [UInt8] {
         try block.rejectUnknownFields(["type", "tool_use_id", "content", "is_error", "cache_control"])
         let id = try block.requiredStringLiteral("tool_use_id")
         _ = try block.bool("is_error")
@@ -161,17 +162,17 @@ enum MessagesConversation {
                 content.appendText(block.bytes[member.valueRange])
             case .array:
                 for (position, range) in (try block.elements("content") ?? []).enumerated() {
-                    let part = try MessagesRequestObject(
+                    let part = try TranslatedRequestObject(
                         at: range, in: block.bytes, path: "\(block.path(of: "content")).\(position)")
                     let type = try part.type()
                     guard type == "text" else {
-                        throw MessagesRequestObject.untranslatable(
+                        throw TranslatedRequestObject.untranslatable(
                             part.path(of: "type"), "\"\(type)\" blocks in a tool result")
                     }
                     content.appendText(part.bytes[try part.textOfTextBlock()])
                 }
             default:
-                throw MessagesRequestObject.error(
+                throw TranslatedRequestObject.error(
                     block.path(of: "content"), "must be a string or an array of content blocks")
             }
         }

@@ -91,11 +91,6 @@ package struct MessagesStreamRelay: Sendable {
 
     /// `event: <type>`, `data: <data>` and the blank line that ends an event.
     package static func appendEvent(_ type: String, _ data: [UInt8], to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + type.utf8.count + data.count + 16)
-        out.append(contentsOf: "event: ".utf8)
-        out.append(contentsOf: type.utf8)
-        out.append(contentsOf: "\ndata: ".utf8)
-        out.append(contentsOf: data)
-        out.append(contentsOf: "\n\n".utf8)
+        SSENamedEvent.append(type, data: data, to: &out)
     }
 }

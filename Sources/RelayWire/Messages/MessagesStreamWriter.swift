@@ -304,11 +304,6 @@ package struct MessagesStreamWriter: Sendable {
     }
 
     private static func append(_ data: [UInt8], named name: String, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + data.count + name.utf8.count + 16)
-        out.append(contentsOf: "event: ".utf8)
-        out.append(contentsOf: name.utf8)
-        out.append(contentsOf: "\ndata: ".utf8)
-        out.append(contentsOf: data)
-        out.append(contentsOf: "\n\n".utf8)
+        SSENamedEvent.append(name, data: data, to: &out)
     }
 }

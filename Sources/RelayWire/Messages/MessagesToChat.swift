@@ -22,14 +22,14 @@ package enum MessagesToChat {
     /// The chat request body: `model` is `upstreamModel`; a stream asks for the usage chunk
     /// (`stream_options.include_usage`), which Relay always wants.
     package static func body(_ request: ClientRequest, upstreamModel: String) throws(ClientRequestError) -> [UInt8] {
-        let top = MessagesRequestObject(request.object, path: "")
+        let top = TranslatedRequestObject(request.object, path: "")
         try top.rejectUnknownFields(knownFields)
         // `ClientRequest` has read `max_tokens` (a whole number, at most `Usage.maxCount`);
         // `max_completion_tokens` was refused above as a field Messages does not have.
         guard let maxTokens = request.maxTokens else {
-            throw MessagesRequestObject.error("max_tokens", "field required")
+            throw TranslatedRequestObject.error("max_tokens", "field required")
         }
-        guard maxTokens >= 1 else { throw MessagesRequestObject.error("max_tokens", "must be at least 1") }
+        guard maxTokens >= 1 else { throw TranslatedRequestObject.error("max_tokens", "must be at least 1") }
         try checkThinking(of: top)
 
         var chat = JSONObjectBuilder()
@@ -37,10 +37,10 @@ package enum MessagesToChat {
         var messages = JSONArrayBuilder()
         if let system = try system(of: top) { messages.append(raw: system) }
         guard let elements = try top.elements("messages") else {
-            throw MessagesRequestObject.error("messages", "field required")
+            throw TranslatedRequestObject.error("messages", "field required")
         }
         guard !elements.isEmpty else {
-            throw MessagesRequestObject.error("messages", "at least one message is required")
+            throw TranslatedRequestObject.error("messages", "at least one message is required")
         }
         try MessagesConversation.append(elements, of: top, to: &messages)
         chat.add("messages", raw: messages.bytes())
@@ -63,7 +63,7 @@ package enum MessagesToChat {
     }
 
     /// `system`, a string or text blocks, as the first chat message; `nil` when it says nothing.
-    private static func system(of top: MessagesRequestObject) throws(ClientRequestError) -> [UInt8]? {
+    private static func system(of top: TranslatedRequestObject) throws(ClientRequestError) -> [UInt8]? {
         guard let member = top.value("system") else { return nil }
         var content = ChatContentParts()
         switch top.object.kind(of: member.valueRange) {
@@ -72,16 +72,16 @@ package enum MessagesToChat {
             content.appendText(top.bytes[member.valueRange])
         case .array:
             for (position, range) in (try top.elements("system") ?? []).enumerated() {
-                let block = try MessagesRequestObject(at: range, in: top.bytes, path: "system.\(position)")
+                let block = try TranslatedRequestObject(at: range, in: top.bytes, path: "system.\(position)")
                 let type = try block.type()
                 guard type == "text" else {
-                    throw MessagesRequestObject.untranslatable(block.path(of: "type"), "\"\(type)\" system blocks")
+                    throw TranslatedRequestObject.untranslatable(block.path(of: "type"), "\"\(type)\" system blocks")
                 }
                 content.appendText(block.bytes[try block.textOfTextBlock()])
             }
             guard !content.isEmpty else { return nil }
         default:
-            throw MessagesRequestObject.error("system", "must be a string or an array of text blocks")
+            throw TranslatedRequestObject.error("system", "must be a string or an array of text blocks")
         }
         var message = JSONObjectBuilder()
         message.add("role", string: "system")
@@ -90,26 +90,26 @@ package enum MessagesToChat {
     }
 
     /// Extended thinking has no chat counterpart; only `{"type": "disabled"}` can be honoured.
-    private static func checkThinking(of top: MessagesRequestObject) throws(ClientRequestError) {
+    private static func checkThinking(of top: TranslatedRequestObject) throws(ClientRequestError) {
         guard let thinking = try top.nested("thinking") else { return }
         let type = try thinking.type()
         guard type == "disabled" else {
-            throw MessagesRequestObject.untranslatable("thinking", "extended thinking (\"\(type)\")")
+            throw TranslatedRequestObject.untranslatable("thinking", "extended thinking (\"\(type)\")")
         }
         try thinking.rejectUnknownFields(["type"])
     }
 
     /// `stop_sequences`, an array of strings, as it stands; `nil` when absent or empty.
-    private static func stopSequences(of top: MessagesRequestObject) throws(ClientRequestError) -> Range<Int>? {
+    private static func stopSequences(of top: TranslatedRequestObject) throws(ClientRequestError) -> Range<Int>? {
         guard let sequences = try top.elements("stop_sequences") else { return nil }
         for (position, range) in sequences.enumerated() where top.object.kind(of: range) != .string {
-            throw MessagesRequestObject.error("stop_sequences.\(position)", "must be a string")
+            throw TranslatedRequestObject.error("stop_sequences.\(position)", "must be a string")
         }
         return sequences.isEmpty ? nil : top.value("stop_sequences")!.valueRange
     }
 
     /// `metadata.user_id`, the end user's id, as chat's `user`.
-    private static func user(of top: MessagesRequestObject) throws(ClientRequestError) -> Range<Int>? {
+    private static func user(of top: TranslatedRequestObject) throws(ClientRequestError) -> Range<Int>? {
         guard let metadata = try top.nested("metadata") else { return nil }
         try metadata.rejectUnknownFields(["user_id"])
         return try metadata.stringLiteral("user_id")

@@ -7,20 +7,20 @@
 /// `disable_parallel_tool_use: true` → `parallel_tool_calls: false`.
 enum MessagesTools {
     /// The chat `tools` array; `nil` for none (an empty list is left out: some backends refuse one).
-    static func tools(of request: MessagesRequestObject) throws(ClientRequestError) -> [UInt8]? {
+    static func tools(of request: TranslatedRequestObject) throws(ClientRequestError) -> [UInt8]? {
         guard let elements = try request.elements("tools"), !elements.isEmpty else { return nil }
         var tools = JSONArrayBuilder()
         for (position, range) in elements.enumerated() {
-            let tool = try MessagesRequestObject(at: range, in: request.bytes, path: "tools.\(position)")
+            let tool = try TranslatedRequestObject(at: range, in: request.bytes, path: "tools.\(position)")
             try tool.rejectUnknownFields(["type", "name", "description", "input_schema", "cache_control"])
             if let type = try tool.string("type"), type != "custom" {
-                throw MessagesRequestObject.untranslatable(tool.path(of: "type"), "the server tool \"\(type)\"")
+                throw TranslatedRequestObject.untranslatable(tool.path(of: "type"), "the server tool \"\(type)\"")
             }
             let name = try tool.requiredStringLiteral("name")
             let description = try tool.stringLiteral("description")
             let schema = try tool.required("input_schema")
             guard tool.object.kind(of: schema.valueRange) == .object else {
-                throw MessagesRequestObject.error(tool.path(of: "input_schema"), "must be an object")
+                throw TranslatedRequestObject.error(tool.path(of: "input_schema"), "must be an object")
             }
             var function = JSONObjectBuilder()
             function.add("name", raw: tool.bytes[name])
@@ -36,7 +36,7 @@ enum MessagesTools {
 
     /// Chat's `tool_choice`, and `parallel_tool_calls` when the client turned parallel calls off.
     static func choice(
-        of request: MessagesRequestObject
+        of request: TranslatedRequestObject
     ) throws(ClientRequestError) -> (toolChoice: [UInt8], parallelToolCalls: Bool?)? {
         guard let choice = try request.nested("tool_choice") else { return nil }
         let toolChoice: [UInt8]
@@ -59,7 +59,7 @@ enum MessagesTools {
             try choice.rejectUnknownFields(["type"])
             toolChoice = JSONString.encode("none")
         case let type:
-            throw MessagesRequestObject.error(
+            throw TranslatedRequestObject.error(
                 choice.path(of: "type"), "\"\(type)\" is not one of \"auto\", \"any\", \"tool\", \"none\"")
         }
         let parallel: Bool? = try choice.bool("disable_parallel_tool_use") == true ? false : nil

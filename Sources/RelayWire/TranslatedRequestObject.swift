@@ -1,7 +1,8 @@
-/// One JSON object of an Anthropic Messages request, with its path in the request
-/// (`messages.2.content.0`), for the translation to chat: every member must be one the
-/// translation knows, and every failure is a 400 naming the field, as Anthropic names it.
-struct MessagesRequestObject {
+/// One JSON object of a request in another API than chat (Anthropic Messages, OpenAI
+/// Responses), with its path in the request (`messages.2.content.0`), for the translation to
+/// chat: every member must be one the translation knows, and every failure is a 400 naming the
+/// field, as the client's API names it.
+struct TranslatedRequestObject {
     let object: JSONObject
     /// Dot-separated keys and array positions; empty for the request itself.
     let path: String
@@ -25,7 +26,7 @@ struct MessagesRequestObject {
         path.isEmpty ? key : "\(path).\(key)"
     }
 
-    /// A 400 whose message starts with the field's path, as Anthropic's own messages do.
+    /// A 400 whose message starts with the field's path, as Anthropic's and OpenAI's own messages do.
     static func error(_ path: String, _ text: String) -> ClientRequestError {
         ClientRequestError(message: "\(path): \(text)", param: path)
     }
@@ -82,9 +83,9 @@ struct MessagesRequestObject {
         try requiredString("type")
     }
 
-    func nested(_ key: String) throws(ClientRequestError) -> MessagesRequestObject? {
+    func nested(_ key: String) throws(ClientRequestError) -> TranslatedRequestObject? {
         guard let member = value(key) else { return nil }
-        return try MessagesRequestObject(at: member.valueRange, in: bytes, path: path(of: key))
+        return try TranslatedRequestObject(at: member.valueRange, in: bytes, path: path(of: key))
     }
 
     /// The element ranges of the array `key`.

@@ -1,0 +1,4 @@
+import FuzzSupport
+
+// libFuzzer drives this target's LLVMFuzzerTestOneInput (FuzzResponsesStream.swift).
+runLibFuzzer()
