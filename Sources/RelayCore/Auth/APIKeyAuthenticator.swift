@@ -25,13 +25,13 @@ import NIOCore
 package struct APIKeyAuthenticator: Sendable {
     package struct Limits: Sendable {
         /// Verified argon2 keys remembered (only valid keys get in, so at most one per entry).
-        package var verifiedCapacity = 10_000
+        var verifiedCapacity = 10_000
         /// Recently failed key digests remembered.
-        package var failedCapacity = 10_000
+        var failedCapacity = 10_000
         /// Different keys being checked with argon2 at once; more are refused.
-        package var maximumInFlight = 32
+        var maximumInFlight = 32
         /// Longer bearer tokens are refused before hashing anything.
-        package var maximumKeyBytes = 512
+        var maximumKeyBytes = 512
 
         package init() {}
     }
@@ -64,7 +64,7 @@ package struct APIKeyAuthenticator: Sendable {
     private let limits: Limits
     private let verifier: any Argon2Verifying
     /// Kept across reloads, so editing the config does not wipe an attacker's debt.
-    package let throttle: FailedKeyThrottle
+    let throttle: FailedKeyThrottle
 
     /// - Parameter previous: the authenticator this one replaces on a reload: keys it verified
     ///   stay verified while their hash is still configured; keys removed are forgotten.

@@ -18,7 +18,7 @@ package protocol Argon2Verifying: Sendable {
 /// let index = await Argon2ThreadPoolVerifier.shared.firstMatch(for: key, among: [phc])
 /// ```
 package struct Argon2ThreadPoolVerifier: Argon2Verifying {
-    package static let shared = Argon2ThreadPoolVerifier(pool: sharedPool)
+    static let shared = Argon2ThreadPoolVerifier(pool: sharedPool)
 
     /// Lives as long as the process, like `NIOThreadPool.singleton`.
     private static let sharedPool: NIOThreadPool = {
@@ -29,7 +29,7 @@ package struct Argon2ThreadPoolVerifier: Argon2Verifying {
 
     private let pool: NIOThreadPool
 
-    package init(pool: NIOThreadPool) {
+    init(pool: NIOThreadPool) {
         self.pool = pool
     }
 

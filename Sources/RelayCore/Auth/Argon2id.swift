@@ -15,33 +15,27 @@ package enum Argon2id {
     /// Sheet): 19 MiB, 2 passes, 1 lane, paid once per key and process thanks to the
     /// verified-key cache.
     package struct Parameters: Sendable, Equatable {
-        package var memoryKiB: UInt32
-        package var iterations: UInt32
-        package var parallelism: UInt32
+        var memoryKiB: UInt32
+        var iterations: UInt32
+        var parallelism: UInt32
 
-        package static let owasp = Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
-
-        package init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
-            self.memoryKiB = memoryKiB
-            self.iterations = iterations
-            self.parallelism = parallelism
-        }
+        static let owasp = Parameters(memoryKiB: 19_456, iterations: 2, parallelism: 1)
     }
 
     /// 16-byte salts and 32-byte tags, the sizes RFC 9106 recommends.
-    package static let saltBytes = 16
-    package static let tagBytes = 32
+    static let saltBytes = 16
+    static let tagBytes = 32
 
     /// Whether `key` matches the PHC string. A malformed string is simply no match (the loader
     /// rejects those before they get here); the library compares tags in constant time.
-    package static func verify(_ key: [UInt8], against phc: String) -> Bool {
+    static func verify(_ key: [UInt8], against phc: String) -> Bool {
         key.withUnsafeBytes { keyBytes in
             argon2id_verify(phc, keyBytes.baseAddress, keyBytes.count) == ARGON2_OK.rawValue
         }
     }
 
     /// A PHC string `$argon2id$v=19$m=…,t=…,p=…$<salt>$<tag>` for `key`.
-    package static func hash(
+    static func hash(
         _ key: [UInt8],
         salt: [UInt8],
         parameters: Parameters = .owasp
@@ -65,7 +59,7 @@ package enum Argon2id {
     }
 
     /// Fresh random salt from the system's CSPRNG (getrandom on Linux).
-    package static func randomSalt() -> [UInt8] {
+    static func randomSalt() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<saltBytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
@@ -73,6 +67,6 @@ package enum Argon2id {
 
 /// The library refused to hash (bad parameters, out of memory); the message is the library's.
 package struct Argon2Error: Error, Sendable, CustomStringConvertible {
-    package let message: String
+    let message: String
     package var description: String { "argon2id: \(message)" }
 }

@@ -36,7 +36,7 @@ struct ClientAddressKey: Hashable, Sendable {
     }
 
     /// `4:` and eight hex digits, `6:` and sixteen, or `unknown`.
-    var text: String {
+    package var text: String {
         switch family {
         case .v4: "4:" + Self.hex(bits, digits: 8)
         case .v6: "6:" + Self.hex(bits, digits: 16)

@@ -14,17 +14,17 @@ import NIOConcurrencyHelpers
 /// if throttle.reserve(client, runs: 1) { /* run argon2; if it matched: */ throttle.refund(client, runs: 1) }
 /// ```
 package final class FailedKeyThrottle: Sendable {
-    package struct Policy: Sendable {
+    struct Policy: Sendable {
         /// Failed runs an address may spend at once.
-        package var burst: Double = 10
+        var burst: Double = 10
         /// Failed runs an address earns back each second.
-        package var refillPerSecond: Double = 2
+        var refillPerSecond: Double = 2
         /// The deepest an address can go into debt: bounds the longest lockout (here 60 s).
-        package var maximumDebt: Double = 120
+        var maximumDebt: Double = 120
         /// Addresses tracked at once; memory stays bounded under a many-address flood.
-        package var maximumAddresses: Int = 10_000
+        var maximumAddresses: Int = 10_000
 
-        package init() {}
+        init() {}
     }
 
     private struct Bucket {
@@ -41,7 +41,7 @@ package final class FailedKeyThrottle: Sendable {
     private let clock: any RateLimitClock
     private let state = NIOLockedValueBox(State())
 
-    package init(policy: Policy = Policy(), clock: any RateLimitClock = SystemRateLimitClock()) {
+    init(policy: Policy = Policy(), clock: any RateLimitClock = SystemRateLimitClock()) {
         self.policy = policy
         self.clock = clock
     }

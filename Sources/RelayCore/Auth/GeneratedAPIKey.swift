@@ -10,10 +10,10 @@
 /// key.id    // "3fK9xQ2mLp0Z"
 /// ```
 package struct GeneratedAPIKey: Sendable {
-    package static let prefix = "rk-"
-    package static let idLength = 12
-    package static let secretBytes = 32
-    package static let secretLength = 43
+    static let prefix = "rk-"
+    static let idLength = 12
+    static let secretBytes = 32
+    static let secretLength = 43
 
     package let id: String
     /// The whole key, as the client sends it. A secret: print it once, never log it.

@@ -1,7 +1,7 @@
 /// Decides which models a principal may use. `/v1/models` and every model request ask this one
 /// function, so what a key can list and what it can call never disagree.
-package enum ModelPolicy {
-    package static func allows(_ principal: Principal, model: String) -> Bool {
+enum ModelPolicy {
+    static func allows(_ principal: Principal, model: String) -> Bool {
         principal.scopes?.contains(model) ?? true
     }
 }

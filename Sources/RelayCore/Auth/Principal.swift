@@ -2,12 +2,12 @@
 package struct Principal: Sendable, Equatable {
     package var name: String
     /// Model names this key may use; `nil` = all (`"*"`).
-    package var scopes: Set<String>?
+    var scopes: Set<String>?
     package var limits: Limits
-    package var mayFallBack: Bool
-    package var fallbackTPM: Int?
+    var mayFallBack: Bool
+    var fallbackTPM: Int?
     /// Waiting for a busy model, higher goes first.
-    package var priority: Int
+    var priority: Int
 
     package init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
         self.name = entry.name

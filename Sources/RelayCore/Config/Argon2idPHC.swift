@@ -8,7 +8,7 @@ enum Argon2idPHC {
     static let minimumHashBytes = 4
 
     /// `nil` when well formed, otherwise what is wrong, without any part of the value.
-    static func problem(with text: String) -> String? {
+    package static func problem(with text: String) -> String? {
         let parts = text.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0].isEmpty, parts[1] == "argon2id" else { return "wrong number of fields" }
         guard parts[2] == "v=19" else { return "version must be v=19" }

@@ -5,14 +5,9 @@ import NIOSSL
 ///
 /// The certificates are part of the config value, so a reload that finds different ones in the
 /// same file counts as a change and the client that uses them is rebuilt.
-package struct CABundle: Sendable, Equatable {
-    package var path: String
-    package var certificates: [NIOSSLCertificate]
-
-    package init(path: String, certificates: [NIOSSLCertificate]) {
-        self.path = path
-        self.certificates = certificates
-    }
+struct CABundle: Sendable, Equatable {
+    var path: String
+    var certificates: [NIOSSLCertificate]
 
     /// Reads every certificate in the file; the message says what is wrong in a config problem.
     package static func load(path: String) -> Result<CABundle, PEMFileProblem> {
@@ -21,8 +16,8 @@ package struct CABundle: Sendable, Equatable {
 }
 
 /// Why a PEM file could not be used, worded for a config problem (never the file's content).
-package struct PEMFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    package let description: String
+struct PEMFileProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    let description: String
 }
 
 /// Reads PEM certificate and key files with messages a user can act on.

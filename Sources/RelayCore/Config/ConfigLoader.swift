@@ -3,7 +3,7 @@ import Yams
 
 /// Reads, interpolates, overrides and validates the YAML configuration (SPEC §2).
 package enum ConfigLoader {
-    package static let defaultPath = "./relay.yaml"
+    static let defaultPath = "./relay.yaml"
 
     /// Path: the --config flag, else $RELAY_CONFIG, else ./relay.yaml
     ///
@@ -20,7 +20,7 @@ package enum ConfigLoader {
         try parse(yaml: readFile(at: path), environment: environment)
     }
 
-    package static func parse(yaml: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
+    static func parse(yaml: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)

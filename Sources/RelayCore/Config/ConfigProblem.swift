@@ -1,26 +1,26 @@
 /// One thing wrong with a configuration, tied to where it is in the YAML.
-package struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     /// Dotted path with list indices in brackets (`models.qwen2.5.fallbacks[0].backend`), or
     /// `env RELAY_PORT` for a value that came from an environment override; `""` for the whole file.
-    package var path: String
+    var path: String
     /// Never contains a secret (api keys, key hashes, Redis passwords).
-    package var message: String
+    var message: String
 
-    package init(path: String, message: String) {
+    init(path: String, message: String) {
         self.path = path
         self.message = message
     }
 
-    package var description: String {
+    var description: String {
         path.isEmpty ? message : "\(path): \(message)"
     }
 }
 
 /// Every problem found in a configuration, reported together so one edit can fix them all.
 package struct ConfigError: Error, Sendable, CustomStringConvertible {
-    package var problems: [ConfigProblem]
+    var problems: [ConfigProblem]
 
-    package init(problems: [ConfigProblem]) {
+    init(problems: [ConfigProblem]) {
         self.problems = problems
     }
 

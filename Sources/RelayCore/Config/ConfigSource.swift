@@ -2,11 +2,11 @@
 /// listen address given on the command line, which wins over the file's at start and on every
 /// reload alike (so a reload does not see the file's address as a change needing a restart).
 package struct ConfigSource: Sendable {
-    package let path: String
-    package let environment: [String: String]
+    let path: String
+    let environment: [String: String]
     /// `relay serve --host`, `--port`.
-    package let host: String?
-    package let port: Int?
+    let host: String?
+    let port: Int?
 
     package init(path: String, environment: [String: String], host: String? = nil, port: Int? = nil) {
         self.path = path

@@ -15,7 +15,7 @@ struct RedisURLValidator {
         return url
     }
 
-    static func problem(with url: String) -> String? {
+    package static func problem(with url: String) -> String? {
         guard let scheme = ["redis://", "rediss://"].first(where: { url.hasPrefix($0) }) else {
             return "expected \(shape)"
         }

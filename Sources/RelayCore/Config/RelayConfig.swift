@@ -6,20 +6,20 @@ import RelayWire
 /// The gateway holds the current snapshot behind one atomic reference and swaps it whole on
 /// reload, so a request always sees one consistent configuration from start to end.
 package struct RelayConfig: Sendable, Equatable {
-    package var server: ServerConfig
-    package var log: LogConfig
+    var server: ServerConfig
+    var log: LogConfig
     /// `nil`: rate limits are kept in process.
-    package var redisURL: String?
+    var redisURL: String?
     /// Roots trusted for a `rediss://` server; `nil`: the system's trust store.
-    package var redisCABundle: CABundle? = nil
-    package var rateLimitFailureMode: RateLimitFailureMode
+    var redisCABundle: CABundle? = nil
+    var rateLimitFailureMode: RateLimitFailureMode
     /// Tokens reserved for the completion when a request sets no max tokens.
-    package var defaultMaxTokens: Int
+    var defaultMaxTokens: Int
     package var backends: [String: BackendConfig]
     package var models: [String: ModelConfig]
     package var apiKeys: [APIKeyConfig]
     /// Limits for keys that do not set their own; `nil` = unlimited.
-    package var defaultLimits: Limits?
+    var defaultLimits: Limits?
 
     package init(
         server: ServerConfig = ServerConfig(),
@@ -50,55 +50,51 @@ package enum RateLimitFailureMode: String, Sendable, Equatable, CaseIterable {
 }
 
 package struct ServerConfig: Sendable, Equatable {
-    package var host: String = "0.0.0.0"
-    package var port: Int = 8080
+    var host: String = "0.0.0.0"
+    var port: Int = 8080
     /// When set, `/metrics` and the detailed `/readyz` body are served only on this port.
-    package var adminPort: Int? = nil
-    package var maxBodyBytes: Int = 10_485_760
-    package var headerTimeout: Double = 10
-    package var bodyTimeout: Double = 30
+    var adminPort: Int? = nil
+    var maxBodyBytes: Int = 10_485_760
+    var headerTimeout: Double = 10
+    var bodyTimeout: Double = 30
     /// How long a response's writes may wait for a client that does not read (a stream's
     /// client that stopped reading is cut off after it).
-    package var writeTimeout: Double = 30
-    package var drainDelay: Double = 5
-    package var shutdownGrace: Double = 30
+    var writeTimeout: Double = 30
+    var drainDelay: Double = 5
+    var shutdownGrace: Double = 30
     /// `nil` disables the metrics endpoint.
-    package var metricsPath: String? = "/metrics"
+    var metricsPath: String? = "/metrics"
     /// CIDRs (`10.0.0.0/8`, `::1/128`) whose `X-Forwarded-For` is believed.
-    package var trustedProxies: [String] = []
+    var trustedProxies: [String] = []
     /// `nil`: plain HTTP.
-    package var tls: ServerTLSConfig? = nil
+    var tls: ServerTLSConfig? = nil
 
-    package init() {}
+    init() {}
 }
 
 /// HTTPS on Relay's own listener. The files are read again on every reload (SIGHUP), so a
 /// renewed certificate at the same path is picked up without a restart.
-package struct ServerTLSConfig: Sendable, Equatable {
+struct ServerTLSConfig: Sendable, Equatable {
     /// PEM: the server certificate first, then any intermediates.
-    package var certPath: String
+    var certPath: String
     /// PEM: the certificate's private key.
-    package var keyPath: String
+    var keyPath: String
 
-    package init(certPath: String, keyPath: String) {
-        self.certPath = certPath
-        self.keyPath = keyPath
-    }
 }
 
-package enum LogFormat: String, Sendable, Equatable, CaseIterable {
+enum LogFormat: String, Sendable, Equatable, CaseIterable {
     case json
     case text
 }
 
 package struct LogConfig: Sendable, Equatable {
-    package var level: Logger.Level = .info
-    package var format: LogFormat = .json
+    var level: Logger.Level = .info
+    var format: LogFormat = .json
 
-    package init() {}
+    init() {}
 }
 
-package enum BackendType: String, Sendable, Equatable, CaseIterable {
+enum BackendType: String, Sendable, Equatable, CaseIterable {
     /// Spoken to in Ollama's native API (`/api/chat`, `/api/generate`, `/api/embed`).
     case ollama
     /// Any self-hosted server speaking the OpenAI API (vLLM, llama.cpp's server, ...).
@@ -109,7 +105,7 @@ package enum BackendType: String, Sendable, Equatable, CaseIterable {
     /// The health path used when the config does not name one.
     /// The APIs a backend of this type serves natively when the config does not say
     /// (`apis:`); Ollama is always spoken to in its own API.
-    package var defaultAPIs: Set<ClientAPI> {
+    var defaultAPIs: Set<ClientAPI> {
         switch self {
         case .ollama: []
         case .vllm: [.chat]
@@ -117,7 +113,7 @@ package enum BackendType: String, Sendable, Equatable, CaseIterable {
         }
     }
 
-    package var defaultHealthPath: String {
+    var defaultHealthPath: String {
         switch self {
         case .ollama: "/api/tags"
         case .vllm: "/health"
@@ -126,48 +122,48 @@ package enum BackendType: String, Sendable, Equatable, CaseIterable {
     }
 }
 
-package struct CircuitConfig: Sendable, Equatable {
-    package var failures: Int = 5
-    package var cooldown: Double = 30
+struct CircuitConfig: Sendable, Equatable {
+    var failures: Int = 5
+    var cooldown: Double = 30
 
-    package init() {}
+    init() {}
 }
 
 package struct BackendConfig: Sendable, Equatable {
     package var name: String
-    package var type: BackendType
+    var type: BackendType
     /// The server's root, without a trailing `/v1` (the loader strips one) or `/`.
-    package var baseURL: String
-    package var apiKey: String? = nil
+    var baseURL: String
+    var apiKey: String? = nil
     /// Requests in flight from this process past which the backend is busy; `Int.max` (the
     /// default) is no cap, so it is busy only when `busy_when` says so.
     package var maxConcurrency: Int = .max
-    package var connectTimeout: Double = 2
-    package var firstByteTimeout: Double = 60
-    package var requestTimeout: Double = 600
-    package var idleTimeout: Double = 30
+    var connectTimeout: Double = 2
+    var firstByteTimeout: Double = 60
+    var requestTimeout: Double = 600
+    var idleTimeout: Double = 30
     /// Ollama only: passed as `keep_alive`.
-    package var keepAlive: String? = nil
+    var keepAlive: String? = nil
     /// Ollama only: merged into every request's `options`.
-    package var options: [String: JSONValue] = [:]
+    var options: [String: JSONValue] = [:]
     /// `nil` = no active health checks.
-    package var healthPath: String?
-    package var healthInterval: Double = 10
-    package var circuit = CircuitConfig()
+    var healthPath: String?
+    var healthInterval: Double = 10
+    var circuit = CircuitConfig()
     /// vLLM only: busy when its `/metrics` shows this many queued requests.
     package var busyWhenWaiting: Int? = nil
     /// Top-level request fields removed before the request goes to this backend.
-    package var dropParams: [String] = []
+    var dropParams: [String] = []
     /// Client request headers sent to this backend besides the ones Relay always forwards:
     /// lowercase names, or prefixes ending in `*`. Never credentials, cookies or hop-by-hop ones.
-    package var forwardHeaders: [String] = []
+    var forwardHeaders: [String] = []
     /// The client APIs this backend serves itself, so requests in them are passed through; a
     /// request in another API is translated to chat (or Ollama's API) and its answer back.
-    package var apis: Set<ClientAPI>
+    var apis: Set<ClientAPI>
     /// Roots trusted for an `https` base URL instead of the system's; read when the config is loaded.
-    package var caBundle: CABundle? = nil
+    var caBundle: CABundle? = nil
 
-    package init(name: String, type: BackendType, baseURL: String) {
+    init(name: String, type: BackendType, baseURL: String) {
         self.name = name
         self.type = type
         self.baseURL = baseURL
@@ -177,14 +173,10 @@ package struct BackendConfig: Sendable, Equatable {
 }
 
 /// A backend to call, with the model name it is sent.
-package struct TargetConfig: Sendable, Equatable {
-    package var backend: String
-    package var upstreamModel: String
+struct TargetConfig: Sendable, Equatable {
+    var backend: String
+    var upstreamModel: String
 
-    package init(backend: String, upstreamModel: String) {
-        self.backend = backend
-        self.upstreamModel = upstreamModel
-    }
 }
 
 package struct ModelConfig: Sendable, Equatable {
@@ -192,20 +184,20 @@ package struct ModelConfig: Sendable, Equatable {
     package var name: String
     /// Balanced over by fewest requests in flight.
     package var backends: [String]
-    package var upstreamModel: String
+    var upstreamModel: String
     /// Seconds a request waits for a slot when every own backend is busy; 0 spills over at once.
     package var queueTimeout: Double = 30
     /// Requests that may wait for a slot at once; past it, the next gets 503 at once.
     package var maxQueue: Int = 1000
     /// How requests are spread over `backends`.
-    package var balance: Balance = .leastInFlight
+    var balance: Balance = .leastInFlight
     /// Bounds all attempts of one request together; `nil`: every target may use its own
     /// timeout in turn.
-    package var deadline: Double?
+    var deadline: Double?
     /// Tried in order when the backends fail or are busy (only for keys with `fallback: true`).
-    package var fallbacks: [TargetConfig] = []
+    var fallbacks: [TargetConfig] = []
 
-    package init(name: String, backends: [String], upstreamModel: String) {
+    init(name: String, backends: [String], upstreamModel: String) {
         self.name = name
         self.backends = backends
         self.upstreamModel = upstreamModel
@@ -213,7 +205,7 @@ package struct ModelConfig: Sendable, Equatable {
 }
 
 /// How a model's requests are spread over its backends.
-package enum Balance: String, Sendable, Equatable, CaseIterable {
+enum Balance: String, Sendable, Equatable, CaseIterable {
     /// Fewest requests in flight first.
     case leastInFlight = "least_in_flight"
     /// One conversation on one backend, for its prompt cache (`AffinityRing`).
@@ -221,9 +213,9 @@ package enum Balance: String, Sendable, Equatable, CaseIterable {
 }
 
 package struct Limits: Sendable, Equatable {
-    package var rpm: Int? = nil
-    package var tpm: Int? = nil
-    package var maxParallel: Int? = nil
+    var rpm: Int? = nil
+    var tpm: Int? = nil
+    var maxParallel: Int? = nil
 
     package init(rpm: Int? = nil, tpm: Int? = nil, maxParallel: Int? = nil) {
         self.rpm = rpm
@@ -243,17 +235,17 @@ package enum KeyHash: Sendable, Equatable {
 package struct APIKeyConfig: Sendable, Equatable {
     /// Appears in logs and metrics; the key itself never does.
     package var name: String
-    package var hash: KeyHash
+    var hash: KeyHash
     /// The key id `relay keys generate` put inside the key, if known.
     package var id: String? = nil
     /// Model names this key may use; `["*"]` = all.
-    package var scopes: [String]
+    var scopes: [String]
     /// Limits this key sets itself; an omitted one falls back to `default_limits`.
     package var limits: Limits? = nil
-    package var fallback: Bool = true
-    package var fallbackTPM: Int? = nil
+    var fallback: Bool = true
+    var fallbackTPM: Int? = nil
     /// Waiting for a busy model, higher goes first (`ModelQueue`).
-    package var priority: Int = 0
+    var priority: Int = 0
 
     package init(name: String, hash: KeyHash, scopes: [String]) {
         self.name = name

@@ -3,7 +3,7 @@ import Yams
 /// Turns a Yams parse failure into one problem that names the line, without quoting the
 /// offending text (it may be a secret).
 enum YAMLSyntaxProblem {
-    static func problem(for error: any Error) -> ConfigProblem {
+    package static func problem(for error: any Error) -> ConfigProblem {
         ConfigProblem(path: "", message: message(for: error))
     }
 

@@ -6,7 +6,7 @@ struct GaugeReadings {
     }
 
     /// By backend name.
-    var backends: [String: BackendReading]
+    package var backends: [String: BackendReading]
     /// Requests waiting, by model name.
     var queueDepths: [String: Int]
 }

@@ -93,7 +93,7 @@ struct IPAddress: Hashable, Sendable {
     }
 
     /// The canonical spelling, as `inet_ntop` writes it: `10.0.0.1`, `2001:db8::1`.
-    var text: String { isV4 ? v4Text : v6Text }
+    package var text: String { isV4 ? v4Text : v6Text }
 
     /// Dotted decimal, written by hand into the string's own storage: the access line spells the
     /// client's address on every request.

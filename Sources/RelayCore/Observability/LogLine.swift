@@ -3,10 +3,10 @@ import Logging
 import RelayWire
 
 /// Builds one structured log line, as JSON (`{"ts":…,"level":…,"msg":…,…}`) or as text.
-package struct LogLine {
+struct LogLine {
     private var fields: [(String, Value)] = []
 
-    package enum Value {
+    enum Value {
         case string(String)
         case int(Int)
         case double(Double)
@@ -14,26 +14,26 @@ package struct LogLine {
         case strings([String])
     }
 
-    package init(level: Logger.Level, message: String, date: Date = Date()) {
+    init(level: Logger.Level, message: String, date: Date = Date()) {
         fields.reserveCapacity(24)  // an access line's fields, in one allocation
         fields.append(("ts", .string(Self.timestamp(date))))
         fields.append(("level", .string(level.rawValue)))
         fields.append(("msg", .string(message)))
     }
 
-    package mutating func add(_ key: String, _ value: Value) {
+    mutating func add(_ key: String, _ value: Value) {
         fields.append((key, value))
     }
 
-    package mutating func add(_ key: String, _ value: String?) {
+    mutating func add(_ key: String, _ value: String?) {
         if let value { fields.append((key, .string(value))) }
     }
 
-    package mutating func add(_ key: String, _ value: Int?) {
+    mutating func add(_ key: String, _ value: Int?) {
         if let value { fields.append((key, .int(value))) }
     }
 
-    package func render(_ format: LogFormat) -> [UInt8] {
+    func render(_ format: LogFormat) -> [UInt8] {
         switch format {
         case .json: json()
         case .text: text()
@@ -84,7 +84,7 @@ package struct LogLine {
     }
 
     /// `ts level msg key=value …`, strings quoted only when they hold spaces or quotes.
-    func text() -> [UInt8] {
+    package func text() -> [UInt8] {
         var parts: [String] = []
         for (key, value) in fields {
             switch (key, value) {

@@ -19,11 +19,11 @@ package final class LogSink: Sendable {
     /// How long a line may wait for others to share its write.
     static let batchDelay = DispatchTimeInterval.milliseconds(5)
 
-    package init(write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+    init(write: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
         self.write = write
     }
 
-    package static let standardOutput = LogSink { bytes in
+    static let standardOutput = LogSink { bytes in
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
@@ -33,7 +33,7 @@ package final class LogSink: Sendable {
     }
 
     /// Appends one line (a newline is added).
-    package func emit(_ line: [UInt8]) {
+    func emit(_ line: [UInt8]) {
         emit(most: line.count) { out in
             line.withUnsafeBytes { out.copyMemory(from: $0) }
             return line.count
@@ -60,7 +60,7 @@ package final class LogSink: Sendable {
     }
 
     /// Writes everything emitted so far; called at exit so no line is lost.
-    package func flush() {
+    func flush() {
         writing.withLockedValue { batch in
             pending.withLockedValue { swap(&$0, &batch) }
             if batch.readableBytes > 0 { batch.withUnsafeReadableBytes(write) }
@@ -69,7 +69,7 @@ package final class LogSink: Sendable {
     }
 
     /// Waits for lines already handed to the background queue.
-    package func drain() {
+    func drain() {
         queue.sync { self.flush() }
     }
 }

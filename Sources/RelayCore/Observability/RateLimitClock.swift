@@ -12,7 +12,7 @@ package protocol RateLimitClock: Sendable {
 package struct SystemRateLimitClock: RateLimitClock {
     private let origin = NIODeadline.now().uptimeNanoseconds
 
-    package init() {}
+    init() {}
 
     package func nowMilliseconds() -> Int64 {
         Int64((NIODeadline.now().uptimeNanoseconds - origin) / 1_000_000)

@@ -18,8 +18,8 @@ import RelayWire
 /// metrics.recordRequest(record)
 /// let text = metrics.exposition(gauges: readings, redisErrors: 0)
 /// ```
-package final class RelayMetrics: Sendable {
-    package let registry = PrometheusCollectorRegistry()
+final class RelayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let reportedRedisErrors = NIOLockedValueBox(0)
     /// The backends whose gauges the last exposition wrote: one a reload removed loses its
@@ -37,7 +37,7 @@ package final class RelayMetrics: Sendable {
         20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 50_000,
     ].map { .microseconds($0) }
 
-    package init() {
+    init() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [
             "relay_request_duration_seconds": Self.durationBuckets,

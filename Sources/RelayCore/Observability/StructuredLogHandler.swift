@@ -2,24 +2,24 @@ import Logging
 
 /// A swift-log handler that writes Relay's structured lines to a `LogSink`, for the events that
 /// are not access lines (startup, shutdown, problems).
-package struct StructuredLogHandler: LogHandler {
-    package var logLevel: Logger.Level
-    package var metadata: Logger.Metadata = [:]
+struct StructuredLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
     private let sink: LogSink
     private let format: LogFormat
 
-    package init(sink: LogSink, level: Logger.Level, format: LogFormat) {
+    init(sink: LogSink, level: Logger.Level, format: LogFormat) {
         self.sink = sink
         self.logLevel = level
         self.format = format
     }
 
-    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    package func log(event: LogEvent) {
+    func log(event: LogEvent) {
         var line = LogLine(level: event.level, message: event.message.description)
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() {

@@ -25,7 +25,7 @@ package final class InProcessRateLimiter: RateLimiter {
     }
 
     /// Keys with state held right now (for tests and metrics): bounded by the configured keys.
-    package var trackedKeyCount: Int { keys.withLockedValue { $0.count } }
+    var trackedKeyCount: Int { keys.withLockedValue { $0.count } }
 
     package func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         reserveNow(principal, estimatedTokens: estimatedTokens)

@@ -12,7 +12,7 @@ package enum RateLimitDecision: Sendable, Equatable {
 }
 
 /// Which limit turned a request away, as `relay_rate_limited_total{limit=...}` names it.
-package enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
+enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
     case rpm
     case tpm
     case parallel
@@ -21,20 +21,14 @@ package enum RateLimitKind: String, Sendable, Equatable, CaseIterable {
 
 /// Why a request was turned away, and when to try again.
 package struct RateLimitRejection: Sendable, Equatable {
-    package var limit: RateLimitKind
+    var limit: RateLimitKind
     /// Seconds until this request's cost fits the window (at least 1), for `retry-after`. For
     /// `parallel` it is 1: a slot frees when another request ends, which no window predicts.
     /// For a request that can never fit it is the time until the window is empty.
-    package var retryAfterSeconds: Int
+    var retryAfterSeconds: Int
     /// `false` when the cost is larger than the limit itself: send `x-should-retry: false`.
-    package var canEverFit: Bool
+    var canEverFit: Bool
     /// The windows as they stand, for the `x-ratelimit-*` headers.
-    package var snapshot: RateLimitSnapshot
+    var snapshot: RateLimitSnapshot
 
-    package init(limit: RateLimitKind, retryAfterSeconds: Int, canEverFit: Bool, snapshot: RateLimitSnapshot) {
-        self.limit = limit
-        self.retryAfterSeconds = retryAfterSeconds
-        self.canEverFit = canEverFit
-        self.snapshot = snapshot
-    }
 }

@@ -36,22 +36,21 @@ package protocol RateLimiter: Sendable {
 
 extension RateLimiter {
     /// Settles to the call's real usage (prompt + completion); `nil` refunds all tokens.
-    package func settle(_ reservation: Reservation, usage: Usage?) async {
+    func settle(_ reservation: Reservation, usage: Usage?) async {
         await settle(reservation, actualTokens: usage?.totalTokens)
     }
 }
 
 /// Admits everything: the limiter used until limits are configured.
-package struct UnlimitedRateLimiter: RateLimiter {
-    package init() {}
+struct UnlimitedRateLimiter: RateLimiter {
 
-    package func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    func reserve(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         .admitted(Reservation(unlimitedFor: principal.name, tokens: estimatedTokens, pool: .primary))
     }
 
-    package func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
+    func reserveFallback(_ principal: Principal, estimatedTokens: Int) async -> RateLimitDecision {
         .admitted(Reservation(unlimitedFor: principal.name, tokens: estimatedTokens, pool: .fallback))
     }
 
-    package func settle(_ reservation: Reservation, actualTokens: Int?) async {}
+    func settle(_ reservation: Reservation, actualTokens: Int?) async {}
 }

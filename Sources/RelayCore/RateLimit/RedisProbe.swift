@@ -8,7 +8,7 @@ struct RedisProbe: Service {
     let limiter: RedisRateLimiter
     var interval: Duration = .seconds(1)
 
-    func run() async throws {
+    package func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await limiter.probe()

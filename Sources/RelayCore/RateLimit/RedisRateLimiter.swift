@@ -56,10 +56,10 @@ package final class RedisRateLimiter: RateLimiter {
 
     /// `true` while Redis cannot be reached: limits are then kept in process (`open`) or every
     /// request is refused (`closed`). For `/readyz` and logs.
-    package var isDegraded: Bool { health.isDegraded }
+    var isDegraded: Bool { health.isDegraded }
 
     /// Redis commands that failed since start (`relay_redis_errors_total`).
-    package var redisErrorCount: Int { health.errorCount }
+    var redisErrorCount: Int { health.errorCount }
 
     /// Sends Redis a PING and records whether it answered, as a script call would: `RedisProbe`
     /// calls it in the background, so the limiter learns that Redis left or came back with no

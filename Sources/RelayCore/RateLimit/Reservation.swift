@@ -3,7 +3,7 @@ import RelayWire
 /// What an admitted request holds until it settles.
 package struct Reservation: Sendable, Equatable {
     /// Which of a key's token budgets a reservation draws on.
-    package enum Pool: Sendable, Equatable {
+    enum Pool: Sendable, Equatable {
         /// `rpm`, `tpm` and `max_parallel`.
         case primary
         /// `fallback_tpm`.
@@ -19,12 +19,12 @@ package struct Reservation: Sendable, Equatable {
     }
 
     /// The key's name (`api_keys[].name`).
-    package let key: String
+    let key: String
     /// The estimated tokens this reservation holds.
-    package let tokens: Int
-    package let pool: Pool
+    let tokens: Int
+    let pool: Pool
     /// The windows after this admission, for the `x-ratelimit-*` headers.
-    package let snapshot: RateLimitSnapshot
+    let snapshot: RateLimitSnapshot
 
     let ledger: Ledger
     /// The window second the tokens were charged to (in the ledger's own clock).

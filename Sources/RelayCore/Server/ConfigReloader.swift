@@ -21,7 +21,7 @@ struct ConfigReloader: Service {
     var tlsContexts: TLSContextBox? = nil
     let logger: Logger
 
-    func run() async throws {
+    package func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             await reload()

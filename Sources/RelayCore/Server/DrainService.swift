@@ -8,7 +8,7 @@ struct DrainService: Service {
     let drainDelay: Double
     let logger: Logger
 
-    func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         readiness.startDraining()
         logger.info("draining", metadata: ["drain_delay_s": .stringConvertible(drainDelay)])

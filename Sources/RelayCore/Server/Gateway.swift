@@ -5,16 +5,16 @@ import NIOCore
 
 /// The running gateway: the current config state, the limiter, readiness and logging, shared by
 /// every request.
-package final class Gateway: Sendable {
+final class Gateway: Sendable {
     private let current: NIOLockedValueBox<GatewayState>
-    package let limiter: any RateLimiter
+    let limiter: any RateLimiter
     /// Set when limits are shared through Redis: its health decides `/readyz` in `closed` mode.
     let redisLimiter: RedisRateLimiter?
     /// Set when limits are kept in this process (the default): called without suspending
     /// (`Gateway+Limits`).
     let inProcessLimiter: InProcessRateLimiter?
-    package let readiness = Readiness()
-    package let metrics = RelayMetrics()
+    let readiness = Readiness()
+    let metrics = RelayMetrics()
     /// Bodies each key has arriving at once (`max_parallel` bounds them before limits can).
     let bodyReads = BodyReadGate()
     let sink: LogSink
@@ -22,7 +22,7 @@ package final class Gateway: Sendable {
     /// `log.level` at start: access lines below it are not written (their metrics still count).
     let logLevel: Logger.Level
 
-    package init(state: GatewayState, limiter: any RateLimiter, sink: LogSink) {
+    init(state: GatewayState, limiter: any RateLimiter, sink: LogSink) {
         self.current = NIOLockedValueBox(state)
         self.limiter = limiter
         self.redisLimiter = limiter as? RedisRateLimiter
@@ -33,7 +33,7 @@ package final class Gateway: Sendable {
     }
 
     /// The config state requests start with; a request keeps the one it started with.
-    package var state: GatewayState { current.withLockedValue { $0 } }
+    var state: GatewayState { current.withLockedValue { $0 } }
 
     /// Swaps in a new state; returns the one it replaced.
     func replaceState(_ next: GatewayState) -> GatewayState {

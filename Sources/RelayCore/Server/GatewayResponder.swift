@@ -8,7 +8,7 @@ import RelayWire
 ///
 /// A plain switch over method and path rather than a router: the gateway has a handful of
 /// fixed routes, and model ids in `/v1/models/{id}` may contain `/`.
-package struct GatewayResponder: Sendable {
+struct GatewayResponder: Sendable {
     let gateway: Gateway
 
     func respond(to request: ClientRequestHead, context: RelayRequestContext) async -> RelayResponse {

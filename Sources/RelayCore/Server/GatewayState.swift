@@ -5,9 +5,9 @@ import NIOCore
 ///
 /// The gateway keeps the current state behind one lock-protected reference and swaps it whole,
 /// so a request sees one consistent config from start to end.
-package final class GatewayState: Sendable {
-    package let config: RelayConfig
-    package let authenticator: APIKeyAuthenticator
+final class GatewayState: Sendable {
+    let config: RelayConfig
+    let authenticator: APIKeyAuthenticator
     package let backends: [String: Backend]
     /// Each model's wait queue for its own backends; kept by name across reloads, so requests
     /// waiting through a reload are still woken.
@@ -15,16 +15,16 @@ package final class GatewayState: Sendable {
     /// The ring of each model with `balance: affinity`, over its backends in config order.
     let affinityRings: [String: AffinityRing]
     /// Model names in a stable order, for `/v1/models`.
-    package let modelNames: [String]
+    let modelNames: [String]
     /// When this config was loaded, as `created` in `/v1/models`.
-    package let loadedAt: Int
+    let loadedAt: Int
     /// `server.trusted_proxies`, parsed for `client_ip`.
     let trustedProxies: TrustedProxies
 
     /// - Parameter previous: the state this one replaces on a reload: backends whose config is
     ///   unchanged are kept whole (client, in-flight count, circuit), and a changed backend keeps
     ///   its circuit when its circuit settings did not change.
-    package init(config: RelayConfig, eventLoopGroup: any EventLoopGroup, previous: GatewayState? = nil) {
+    init(config: RelayConfig, eventLoopGroup: any EventLoopGroup, previous: GatewayState? = nil) {
         self.config = config
         self.authenticator = APIKeyAuthenticator(config: config, previous: previous?.authenticator)
         self.backends = config.backends.mapValues { backendConfig in

@@ -23,7 +23,7 @@ struct HealthChecker: Service {
     /// How often the loop looks for backends that are due.
     static let tick = Duration.milliseconds(250)
 
-    func run() async throws {
+    package func run() async throws {
         try await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 var due: [String: ContinuousClock.Instant] = [:]

@@ -1,12 +1,12 @@
 import Synchronization
 
 /// Whether the gateway should receive new traffic: `false` from the moment shutdown begins.
-package final class Readiness: Sendable {
+final class Readiness: Sendable {
     private let draining = Atomic<Bool>(false)
 
-    package init() {}
+    init() {}
 
-    package var isDraining: Bool { draining.load(ordering: .relaxed) }
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     func startDraining() {
         draining.store(true, ordering: .relaxed)

@@ -3,7 +3,7 @@ import NIOCore
 import RelayWire
 
 /// Every way a request can end in an error, each mapped to one OpenAI-shaped answer.
-package enum RelayError: Error, Equatable {
+enum RelayError: Error, Equatable {
     case invalidRequest(message: String, param: String?)
     case invalidAPIKey
     case modelNotAllowed(model: String)
@@ -25,7 +25,7 @@ package enum RelayError: Error, Equatable {
     /// The client closed its connection before the answer: logged, never sent.
     case clientDisconnected
 
-    package var status: HTTPResponse.Status {
+    var status: HTTPResponse.Status {
         switch self {
         case .invalidRequest: .badRequest
         case .invalidAPIKey: .unauthorized
@@ -79,7 +79,7 @@ package enum RelayError: Error, Equatable {
         }
     }
 
-    package var message: String {
+    var message: String {
         switch self {
         case .invalidRequest(let message, _): message
         case .invalidAPIKey: "Incorrect or missing API key. Send it as \"Authorization: Bearer <key>\"."
@@ -112,13 +112,13 @@ package enum RelayError: Error, Equatable {
     }
 
     /// `{"error": {"message": ..., "type": ..., "param": ..., "code": ...}}`
-    package var body: [UInt8] {
+    var body: [UInt8] {
         OpenAIErrorBody.encode(message: message, type: type, param: param, code: code)
     }
 
     /// The answer's status on `api`: Anthropic's Messages API says an overloaded service with
     /// its own 529.
-    package func status(for api: ClientAPI) -> HTTPResponse.Status {
+    func status(for api: ClientAPI) -> HTTPResponse.Status {
         if api == .messages, case .upstreamUnavailable = self {
             return HTTPResponse.Status(code: 529, reasonPhrase: "Overloaded")
         }
@@ -127,7 +127,7 @@ package enum RelayError: Error, Equatable {
 
     /// The error body in `api`'s own shape: OpenAI's, or on the Messages API Anthropic's
     /// `{"type": "error", "error": {"type": ..., "message": ...}}`.
-    package func body(for api: ClientAPI) -> [UInt8] {
+    func body(for api: ClientAPI) -> [UInt8] {
         api == .messages ? MessagesErrorBody.bytes(type: messagesType, message: message) : body
     }
 

@@ -12,8 +12,8 @@ import ServiceLifecycle
 /// try await RelayServer(config: config).run()
 /// ```
 package struct RelayServer: Sendable {
-    package let config: RelayConfig
-    package let gateway: Gateway
+    let config: RelayConfig
+    let gateway: Gateway
     let logger: Logger
     /// The connection to Redis when limits are shared there.
     let redis: RedisClient?

@@ -28,7 +28,7 @@ final class StreamSession: Sendable {
     }
 
     /// Runs on the connection's loop, where the writer's connection is.
-    func run(_ writer: consuming ChannelResponseBodyWriter) async throws {
+    package func run(_ writer: consuming ChannelResponseBodyWriter) async throws {
         guard var state = pending.withLockedValue({ $0.take() }) else { return }
         // A client that leaves ends the upstream call at once, not at the next write to it.
         watch.onLeave { [exchange] in exchange.cancel(clientLeft: true) }

@@ -5,8 +5,8 @@ import RelayWire
 import Synchronization
 
 /// A configured backend at run time: its pool of connections and its count of requests in flight.
-package final class Backend: Sendable {
-    package let config: BackendConfig
+final class Backend: Sendable {
+    let config: BackendConfig
     let pool: UpstreamConnectionPool
     /// `Bearer <api_key>`, sent instead of the client's key.
     let authorization: String?
@@ -19,7 +19,7 @@ package final class Backend: Sendable {
     private let notPulled = NIOLockedValueBox<[String]>([])
     /// Whether `notPulled` is non-empty, so requests read one atomic in the usual case.
     private let someNotPulled = Atomic<Bool>(false)
-    package let circuit: CircuitBreaker
+    let circuit: CircuitBreaker
     /// The queues of the models this backend serves as an own backend: a slot it frees is
     /// offered to their waiters first.
     private let queues = NIOLockedValueBox<[any SlotWaiters]>([])
@@ -55,10 +55,10 @@ package final class Backend: Sendable {
 
     package var name: String { config.name }
 
-    package var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+    var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
 
     /// Requests waiting inside the server as it last reported them, if it does.
-    package var waitingUpstream: Int? {
+    var waitingUpstream: Int? {
         let value = upstreamWaiting.load(ordering: .relaxed)
         return value < 0 ? nil : value
     }
@@ -72,7 +72,7 @@ package final class Backend: Sendable {
 
     /// The upstream models this server has not pulled, as its last health check found; empty when
     /// all are there or nothing is known.
-    package var modelsNotPulled: [String] { notPulled.withLockedValue { $0 } }
+    var modelsNotPulled: [String] { notPulled.withLockedValue { $0 } }
 
     /// Whether the last health check found `model` missing here: a call would only get a 404.
     func lacksModel(_ model: String) -> Bool {
@@ -91,7 +91,7 @@ package final class Backend: Sendable {
     }
 
     /// Busy as the server itself reports it (`busy_when`), whatever this replica sends it.
-    package var isBusyUpstream: Bool {
+    var isBusyUpstream: Bool {
         guard let threshold = config.busyWhenWaiting, let waiting = waitingUpstream else { return false }
         return waiting >= threshold
     }

@@ -3,7 +3,7 @@ import RelayWire
 
 /// An OpenAI-API backend's stream as it comes: its bytes are already chat events.
 struct ChatBytesStream: StreamTranslator {
-    mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
+    package mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
         out.append(contentsOf: buffer.readableBytesView)
     }
 

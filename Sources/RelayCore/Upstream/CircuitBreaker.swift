@@ -8,8 +8,8 @@ import NIOCore
 /// guard breaker.allowsRequest() else { skip }
 /// ok ? breaker.recordSuccess() : breaker.recordFailure()
 /// ```
-package final class CircuitBreaker: Sendable {
-    package enum State: Sendable, Equatable {
+final class CircuitBreaker: Sendable {
+    enum State: Sendable, Equatable {
         case closed
         case open(until: NIODeadline)
         /// The cooldown passed and one probe is out; everything else still skips the backend.
@@ -25,17 +25,17 @@ package final class CircuitBreaker: Sendable {
     private let cooldown: TimeAmount
     private let counters = NIOLockedValueBox(Counters())
 
-    package init(failures: Int, cooldownSeconds: Double) {
+    init(failures: Int, cooldownSeconds: Double) {
         self.failureThreshold = failures
         self.cooldown = TimeAmount(seconds: cooldownSeconds)
     }
 
-    package var state: State { counters.withLockedValue { $0.state } }
+    var state: State { counters.withLockedValue { $0.state } }
 
-    package var isOpen: Bool { state != .closed }
+    var isOpen: Bool { state != .closed }
 
     /// How a request may pass the circuit.
-    package enum Admission: Sendable, Equatable {
+    enum Admission: Sendable, Equatable {
         case closed
         /// The one request let through after the cooldown: its outcome decides the circuit, or
         /// it is given back (`returnProbe`).
@@ -44,7 +44,7 @@ package final class CircuitBreaker: Sendable {
     }
 
     /// Whether a request may go to the backend now; after the cooldown, once as the probe.
-    package func admit(now: NIODeadline = .now()) -> Admission {
+    func admit(now: NIODeadline = .now()) -> Admission {
         counters.withLockedValue { counters in
             switch counters.state {
             case .closed: return .closed
@@ -58,13 +58,13 @@ package final class CircuitBreaker: Sendable {
     }
 
     /// Whether a request may go to the backend now; after the cooldown, `true` once (the probe).
-    package func allowsRequest(now: NIODeadline = .now()) -> Bool {
+    func allowsRequest(now: NIODeadline = .now()) -> Bool {
         admit(now: now) != .refused
     }
 
     /// A probe that ended without telling whether the backend is back (its client left, or it
     /// was never sent): the next request may probe at once, so the circuit never stays probing.
-    package func returnProbe(now: NIODeadline = .now()) {
+    func returnProbe(now: NIODeadline = .now()) {
         counters.withLockedValue { counters in
             if counters.state == .probing { counters.state = .open(until: now) }
         }
@@ -72,7 +72,7 @@ package final class CircuitBreaker: Sendable {
 
     /// Returns `true` when this success closed an open circuit.
     @discardableResult
-    package func recordSuccess() -> Bool {
+    func recordSuccess() -> Bool {
         counters.withLockedValue { counters in
             let wasOpen = counters.state != .closed
             counters.state = .closed
@@ -83,7 +83,7 @@ package final class CircuitBreaker: Sendable {
 
     /// Returns `true` when this failure opened the circuit (or opened it again after a failed probe).
     @discardableResult
-    package func recordFailure(now: NIODeadline = .now()) -> Bool {
+    func recordFailure(now: NIODeadline = .now()) -> Bool {
         counters.withLockedValue { counters in
             counters.consecutiveFailures += 1
             let trips = counters.state == .probing || counters.consecutiveFailures >= failureThreshold
@@ -96,7 +96,7 @@ package final class CircuitBreaker: Sendable {
     /// An active health check failed: the backend is down whatever the failure count says.
     /// Returns `true` when this opened the circuit.
     @discardableResult
-    package func trip(now: NIODeadline = .now()) -> Bool {
+    func trip(now: NIODeadline = .now()) -> Bool {
         counters.withLockedValue { counters in
             let wasClosed = counters.state == .closed
             if case .open(let until) = counters.state, until > now + cooldown { return false }
@@ -108,7 +108,7 @@ package final class CircuitBreaker: Sendable {
     /// An active health check passed: it serves as the probe once the cooldown is over.
     /// Returns `true` when this closed the circuit.
     @discardableResult
-    package func recordHealthy(now: NIODeadline = .now()) -> Bool {
+    func recordHealthy(now: NIODeadline = .now()) -> Bool {
         counters.withLockedValue { counters in
             guard case .open(let until) = counters.state, now >= until else { return false }
             counters.state = .closed

@@ -14,7 +14,7 @@ struct MessagesOverChatStream<Chat: StreamTranslator>: StreamTranslator {
         self.writer = MessagesStreamWriter(alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate)
     }
 
-    mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
+    package mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
         var events: [UInt8] = []
         chat.translate(buffer, into: &events)
         write(events, into: &out)

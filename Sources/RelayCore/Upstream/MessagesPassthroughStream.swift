@@ -11,7 +11,7 @@ struct MessagesPassthroughStream: StreamTranslator {
         self.relay = MessagesStreamRelay(alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate)
     }
 
-    mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
+    package mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
         for event in parser.append(buffer) { relay.translate(event, into: &out) }
     }
 

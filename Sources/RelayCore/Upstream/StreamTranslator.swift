@@ -38,7 +38,7 @@ struct OpenAIStreamTranslator: StreamTranslator {
             promptEstimate: promptEstimate)
     }
 
-    mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
+    package mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {
         for event in parser.append(buffer) { relay.translate(event, into: &out) }
     }
 

@@ -1,6 +1,6 @@
-import RelayCore
 import Testing
 
+@testable import RelayCore
 @testable import RelayWire
 
 @Suite struct InProcessRateLimiterTests {

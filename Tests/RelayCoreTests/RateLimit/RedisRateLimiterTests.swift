@@ -1,9 +1,9 @@
 import Logging
-import RelayCore
 import RelayRedis
 import RelayTestSupport
 import Testing
 
+@testable import RelayCore
 @testable import RelayWire
 
 @Suite struct RedisRateLimiterTests {

@@ -1,4 +1,4 @@
-import RelayCore
+@testable import RelayCore
 
 /// A key with the given limits, as the authenticator would hand it to the limiter.
 func testPrincipal(

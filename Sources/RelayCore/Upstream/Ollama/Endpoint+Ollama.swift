@@ -2,7 +2,7 @@ import RelayWire
 
 extension Endpoint {
     /// The path of Ollama's native API that serves this OpenAI call, appended to the backend's `base_url`.
-    package var ollamaPath: String {
+    var ollamaPath: String {
         switch self {
         // A Messages call reaches Ollama as chat (`UpstreamDialect.messagesOverOllama`).
         case .chatCompletions, .messages, .messagesCountTokens: "/api/chat"

@@ -2,19 +2,19 @@ import RelayWire
 
 /// A complete (non-streamed) Ollama answer translated for the client, with the usage to
 /// settle the limiter on.
-package struct OllamaAnswer: Sendable, Equatable {
+struct OllamaAnswer: Sendable, Equatable {
     /// The OpenAI-shaped JSON body.
-    package var body: [UInt8]
-    package var usage: Usage
+    var body: [UInt8]
+    var usage: Usage
 }
 
 /// An Ollama answer that could not be translated: not JSON, not the expected shape, or an
 /// `{"error": ...}` sent with a success status. The backend is at fault (a 502 for the client).
-package struct OllamaAnswerError: Error, Equatable, Sendable {
+struct OllamaAnswerError: Error, Equatable, Sendable {
     /// For logs and the 502 message; Ollama's own error text when it sent one.
-    package var message: String
+    var message: String
 
-    package init(_ message: String) {
+    init(_ message: String) {
         self.message = message
     }
 

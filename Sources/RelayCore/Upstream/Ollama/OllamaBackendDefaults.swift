@@ -4,19 +4,19 @@
 /// let defaults = OllamaBackendDefaults(backend)  // keep_alive: 5m, options: {num_ctx: 8192}
 /// let body = try OllamaChatRequest.body(for: request, upstreamModel: "qwen2.5:7b", defaults: defaults)
 /// ```
-package struct OllamaBackendDefaults: Sendable, Equatable {
+struct OllamaBackendDefaults: Sendable, Equatable {
     /// Sent as `keep_alive` (a Go duration such as `5m`; the config loader checked it).
-    package var keepAlive: String?
+    var keepAlive: String?
     /// Merged into every request's `options`; a sampling field the client sent wins over the
     /// same key here, so config options are defaults and the request is the override.
-    package var options: [String: JSONValue]
+    var options: [String: JSONValue]
 
-    package init(keepAlive: String? = nil, options: [String: JSONValue] = [:]) {
+    init(keepAlive: String? = nil, options: [String: JSONValue] = [:]) {
         self.keepAlive = keepAlive
         self.options = options
     }
 
-    package init(_ backend: BackendConfig) {
+    init(_ backend: BackendConfig) {
         self.init(keepAlive: backend.keepAlive, options: backend.options)
     }
 }

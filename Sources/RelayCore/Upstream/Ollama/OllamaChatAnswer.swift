@@ -12,7 +12,7 @@ import RelayWire
 ///
 /// `content` is copied byte for byte; it is `null` when the model only called tools, as in
 /// OpenAI. A thinking model's `thinking` becomes `reasoning_content` (vLLM's and DeepSeek's name).
-package enum OllamaChatAnswer {
+enum OllamaChatAnswer {
     package static func translate(
         _ body: [UInt8],
         alias: String,

@@ -13,7 +13,7 @@ import RelayWire
 /// - `developer` (OpenAI's newer name for system) becomes `system`; the legacy `function` role
 ///   becomes `tool`.
 enum OllamaChatMessages {
-    static func translate(in body: JSONObject) throws(OllamaTranslationError) -> [UInt8] {
+    package static func translate(in body: JSONObject) throws(OllamaTranslationError) -> [UInt8] {
         guard let member = body.member("messages") else {
             throw OllamaTranslationError("you must provide a messages parameter", param: "messages")
         }

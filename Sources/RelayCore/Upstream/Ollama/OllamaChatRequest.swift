@@ -13,8 +13,8 @@ import RelayWire
 /// `keep_alive`, `options`. `stream` is always written, because Ollama streams when it is absent.
 /// OpenAI fields Ollama has no place for (`n`, `logprobs`, `user`, `tool_choice` other than
 /// `"none"`, ...) are left out rather than refused, as OpenAI-compatible servers commonly do.
-package enum OllamaChatRequest {
-    package static func body(
+enum OllamaChatRequest {
+    static func body(
         for request: ClientRequest,
         upstreamModel: String,
         defaults: OllamaBackendDefaults

@@ -11,7 +11,7 @@ import RelayWire
 /// Floats are copied as Ollama printed them. With `asBase64` (`encoding_format: "base64"`, the
 /// official Node SDK's default) each vector becomes base64 of its little-endian float32s, as
 /// OpenAI sends it: Ollama only answers floats.
-package enum OllamaEmbedAnswer {
+enum OllamaEmbedAnswer {
     package static func translate(
         _ body: [UInt8],
         alias: String,

@@ -10,8 +10,8 @@ import RelayWire
 /// `input` (a string or a list of strings) is copied as sent; `dimensions` is passed on (Ollama
 /// versions that know it shorten the vectors). `encoding_format` is not sent: Ollama always
 /// answers floats, and `OllamaEmbedAnswer` encodes base64 itself.
-package enum OllamaEmbedRequest {
-    package static func body(
+enum OllamaEmbedRequest {
+    static func body(
         for request: ClientRequest,
         upstreamModel: String,
         defaults: OllamaBackendDefaults

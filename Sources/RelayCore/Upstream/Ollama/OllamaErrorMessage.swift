@@ -9,16 +9,16 @@ import RelayWire
 /// let message = OllamaErrorMessage.message(in: body, upstreamModel: "qwen2.5:7b", alias: "qwen2.5")
 ///     ?? "the backend answered \(status) without an error message"
 /// ```
-package enum OllamaErrorMessage {
+enum OllamaErrorMessage {
     /// Ollama's message, or `nil` when `body` is not an error object.
-    package static func message(in body: [UInt8]) -> String? {
+    static func message(in body: [UInt8]) -> String? {
         guard let object = try? JSONScanner.object(in: body) else { return nil }
         return message(of: object)
     }
 
     /// Ollama's message with every mention of `upstreamModel`, in any case, replaced by `alias`,
     /// and internal URLs and paths redacted (`UpstreamErrorScrubber`).
-    package static func message(in body: [UInt8], upstreamModel: String, alias: String) -> String? {
+    static func message(in body: [UInt8], upstreamModel: String, alias: String) -> String? {
         message(in: body).map { hidingModel(upstreamModel, behind: alias, in: $0) }
     }
 

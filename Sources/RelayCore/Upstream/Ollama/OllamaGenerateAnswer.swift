@@ -7,7 +7,7 @@ import RelayWire
 /// // {"id":"cmpl-…","object":"text_completion","created":1691176965,"model":"qwen2.5",
 /// //  "choices":[{"text":"The sky is blue…","index":0,"logprobs":null,"finish_reason":"stop"}],"usage":{…}}
 /// ```
-package enum OllamaGenerateAnswer {
+enum OllamaGenerateAnswer {
     package static func translate(
         _ body: [UInt8],
         alias: String,

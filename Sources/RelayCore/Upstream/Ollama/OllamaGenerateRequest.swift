@@ -10,8 +10,8 @@ import RelayWire
 /// The prompt is sent with `raw: true`: OpenAI's completions API (and vLLM's) continues the
 /// text as given, while Ollama would otherwise wrap it in the model's chat template. With a
 /// `suffix` (fill-in-the-middle) the template is needed to place the suffix, so `raw` is left out.
-package enum OllamaGenerateRequest {
-    package static func body(
+enum OllamaGenerateRequest {
+    static func body(
         for request: ClientRequest,
         upstreamModel: String,
         defaults: OllamaBackendDefaults

@@ -3,7 +3,7 @@ import RelayWire
 /// One OpenAI message's `content` as Ollama takes it: a text string and base64 images.
 struct OllamaMessageContent {
     /// A JSON string literal, quotes included.
-    var text: [UInt8]
+    package var text: [UInt8]
     /// JSON string literals holding base64 image data.
     var images: [[UInt8]] = []
 

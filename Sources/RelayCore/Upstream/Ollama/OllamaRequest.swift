@@ -8,8 +8,8 @@ import RelayWire
 ///     for: .chatCompletions, request: request, upstreamModel: target.upstreamModel,
 ///     defaults: OllamaBackendDefaults(backend.config))
 /// ```
-package enum OllamaRequest {
-    package static func body(
+enum OllamaRequest {
+    static func body(
         for endpoint: Endpoint,
         request: ClientRequest,
         upstreamModel: String,

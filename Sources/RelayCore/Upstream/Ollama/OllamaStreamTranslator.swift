@@ -45,27 +45,27 @@ package struct OllamaStreamTranslator: Sendable {
     private var contentBytes = 0
 
     /// The counts of Ollama's final line (`prompt_eval_count`, `eval_count`), once it came.
-    package private(set) var reportedUsage: Usage?
+    private(set) var reportedUsage: Usage?
     /// Ollama's final line (`done: true`) came; the client got the last chunk and `[DONE]`.
     package private(set) var sawDone = false
     /// The stream failed (an error line, a line that is not JSON); the client got an error
     /// event and no `[DONE]`.
-    package private(set) var sawError = false
+    private(set) var sawError = false
     /// Why the stream failed, as told to the client.
-    package private(set) var errorMessage: String?
+    private(set) var errorMessage: String?
 
     /// Nothing more will be sent to the client, whatever else arrives.
-    package var isFinished: Bool { sawDone || sawError }
+    var isFinished: Bool { sawDone || sawError }
 
     /// The usage to settle the limiter on: Ollama's counts, else Relay's estimate of what was
     /// produced so far (a stream cut short).
-    package var usage: Usage {
+    var usage: Usage {
         reportedUsage
             ?? Usage.streamEstimate(prompt: promptEstimate, textPieces: contentChunks, textBytes: contentBytes)
     }
 
     /// Bytes of an unfinished line are held (the body ended mid-line if nothing follows).
-    package var hasPartialLine: Bool { lines.partialLineCount > 0 }
+    var hasPartialLine: Bool { lines.partialLineCount > 0 }
 
     /// - Parameters:
     ///   - upstreamModel: replaced by `alias` in error messages, which must not reveal it.
@@ -110,7 +110,7 @@ package struct OllamaStreamTranslator: Sendable {
     }
 
     /// Call when the upstream body ended: translates a last line that had no newline.
-    package mutating func finish(into out: inout [UInt8]) {
+    mutating func finish(into out: inout [UInt8]) {
         guard !isFinished, let line = lines.takeUnterminatedLine() else { return }
         handle(line, into: &out)
     }

@@ -8,9 +8,9 @@ import RelayWire
 ///     // report the model as not pulled in /readyz
 /// }
 /// ```
-package enum OllamaTags {
+enum OllamaTags {
     /// The models' names (`name`, else `model`), or `nil` when `body` is not a tags answer.
-    package static func modelNames(in body: [UInt8]) -> [String]? {
+    static func modelNames(in body: [UInt8]) -> [String]? {
         guard let object = try? JSONScanner.object(in: body), let models = object.array("models") else {
             return nil
         }
@@ -21,7 +21,7 @@ package enum OllamaTags {
     }
 
     /// Whether `model` is among `names`. Ollama reads a name without a tag as `:latest`.
-    package static func contains(_ model: String, in names: [String]) -> Bool {
+    static func contains(_ model: String, in names: [String]) -> Bool {
         let wanted = withTag(model)
         return names.contains { withTag($0) == wanted }
     }

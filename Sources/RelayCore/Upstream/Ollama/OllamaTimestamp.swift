@@ -6,11 +6,11 @@ import Foundation
 /// Parsed by hand: Foundation's ISO 8601 formatter takes at most milliseconds.
 package enum OllamaTimestamp {
     /// Now, in Unix seconds: `created` when Ollama sent no usable `created_at`.
-    package static func now() -> Int {
+    static func now() -> Int {
         Int(Date().timeIntervalSince1970)
     }
 
-    package static func unixSeconds(_ text: String) -> Int? {
+    static func unixSeconds(_ text: String) -> Int? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),

@@ -11,7 +11,7 @@ struct OpenAIChunkWriter: Sendable {
     }
 
     let object: Object
-    let id: String
+    package let id: String
     let model: String
     var created: Int
 

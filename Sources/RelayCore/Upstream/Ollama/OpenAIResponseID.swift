@@ -14,21 +14,21 @@ package struct OpenAIResponseID: Sendable, Equatable {
     private let random: String
 
     /// `random` should be unique per answer; tests pass a fixed one.
-    package init(prefix: String, random: String) {
+    init(prefix: String, random: String) {
         self.id = prefix + random
         self.random = random
     }
 
-    package static func chatCompletion() -> OpenAIResponseID {
+    static func chatCompletion() -> OpenAIResponseID {
         OpenAIResponseID(prefix: "chatcmpl-", random: randomAlphanumerics(count: 24))
     }
 
-    package static func completion() -> OpenAIResponseID {
+    static func completion() -> OpenAIResponseID {
         OpenAIResponseID(prefix: "cmpl-", random: randomAlphanumerics(count: 24))
     }
 
     /// The id of the tool call at `index` (counted over the whole answer).
-    package func toolCallID(_ index: Int) -> String {
+    func toolCallID(_ index: Int) -> String {
         "call_\(random)_\(index)"
     }
 
