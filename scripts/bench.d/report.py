@@ -18,6 +18,14 @@ import statistics
 import sys
 
 NAMES = {"direct": "direct to stub", "nginx": "nginx proxy", "relay": "Relay", "litellm": "LiteLLM proxy"}
+# The Messages cells' columns: (shape, target) and its heading.
+MESSAGES_COLUMNS = {
+    ("passthrough", "direct"): "direct to stub",
+    ("passthrough", "nginx"): "nginx proxy",
+    ("passthrough", "relay"): "Relay, passed through",
+    ("translated", "relay"): "Relay, translated to chat",
+    ("chat", "relay"): "Relay, chat (for comparison)",
+}
 VARIANTS = {
     "full": "as of record (auth, limits, metrics, access log)",
     "nolimits": "limits off",
@@ -108,7 +116,7 @@ def main() -> None:
     # ---- wrk cells: the median of each figure over the repeats ----
     cells: dict[tuple, list[dict]] = {}
     for r in rows:
-        if r["kind"] not in ("wrk", "variant", "stub"):
+        if r["kind"] not in ("wrk", "variant", "stub", "messages"):
             continue
         parsed = parse_wrk(r["file"])
         if parsed is None:
@@ -146,6 +154,54 @@ def main() -> None:
                 + [str(sum(x["errors"] for x in cells.get(("wrk", shape, c, t), []))) for t in targets]
             )
         sections.append(f"### {title}\n\n" + table([""] + [NAMES[t] for t in targets], body))
+
+    # ---- Anthropic Messages against the C stub without its delay ----
+    messages_levels = sorted({int(r["c"]) for r in rows if r["kind"] == "messages"})
+    messages_columns = [
+        k for k in MESSAGES_COLUMNS if any(cells.get(("messages", k[0], c, k[1])) for c in messages_levels)
+    ]
+
+    def msg(column: tuple[str, str], c: int, key: str) -> float | None:
+        return wrk("messages", column[0], c, column[1], key)
+
+    if messages_columns:
+        body = []
+        for c in messages_levels:
+            direct = {k: msg(("passthrough", "direct"), c, k) for k in ("p50", "p99")}
+            body.append([f"**{c} connection{'s' if c != 1 else ''}**"] + [""] * len(messages_columns))
+            body.append(["requests/s"] + [fmt_num(msg(k, c, "rps")) for k in messages_columns])
+            for key, label in (("p50", "p50"), ("p99", "p99")):
+                body.append([f"{label} latency"] + [fmt_ms(msg(k, c, key)) for k in messages_columns])
+            for key, label in (("p50", "p50"), ("p99", "p99")):
+                body.append(
+                    [f"added {label} vs direct"]
+                    + ["—" if k[1] == "direct" else added(msg(k, c, key), direct[key]) for k in messages_columns]
+                )
+            body.append(["CPU s per 1,000 requests"] + [fmt_num(msg(k, c, "cpu_per_1k"), 3) for k in messages_columns])
+            body.append(
+                ["errors (all runs)"]
+                + [str(sum(x["errors"] for x in cells.get(("messages", k[0], c, k[1]), []))) for k in messages_columns]
+            )
+        lo, hi = messages_levels[0], messages_levels[-1]
+        passed, translated, chat = ("passthrough", "relay"), ("translated", "relay"), ("chat", "relay")
+        base = msg(("passthrough", "direct"), lo, "p50")
+        summary = (
+            f"Through Relay, to the same stub: added p50 at {lo} connection{'s' if lo != 1 else ''}"
+            f" {added(msg(passed, lo, 'p50'), base)} for Messages passed through,"
+            f" {added(msg(translated, lo, 'p50'), base)} translated to chat, {added(msg(chat, lo, 'p50'), base)} for chat;"
+            f" requests/s at {hi} connections {fmt_num(msg(passed, hi, 'rps'))} passed through"
+            f" ({ratio(msg(passed, hi, 'rps'), msg(chat, hi, 'rps'))} chat's),"
+            f" {fmt_num(msg(translated, hi, 'rps'))} translated ({ratio(msg(translated, hi, 'rps'), msg(chat, hi, 'rps'))}),"
+            f" {fmt_num(msg(chat, hi, 'rps'))} for chat."
+        )
+        sections.append(
+            "### Anthropic Messages (`POST /v1/messages`), non-streamed, the C stub answering at once\n\n"
+            + table([""] + [MESSAGES_COLUMNS[k] for k in messages_columns], body)
+            + "\n\n"
+            + summary
+            + " Direct and nginx send the Message straight to the stub (llama-server's Messages API); \"added\""
+            " is against the direct Message for every column (the stub answers chat and Messages alike)."
+        )
 
     memory = [
         ["peak RSS after the wrk runs"] + [f"{meta.get(f'peak_rss_{t}', '—')} MiB" for t in targets],
@@ -289,6 +345,11 @@ def main() -> None:
             [f"requests/s, {c} conn., 50 ms", ratio(rps("relay", c, "delayed"), rps("nginx", c, "delayed")),
              ratio(rps("relay", c, "delayed"), rps("litellm", c, "delayed"), 1)]
         )
+    for c in messages_levels:
+        relay_rps = wrk("messages", "passthrough", c, "relay", "rps")
+        ratio_rows.append(
+            [f"requests/s, {c} conn., Messages passed through", ratio(relay_rps, wrk("messages", "passthrough", c, "nginx", "rps")), "—"]
+        )
     sections.append("### Ratios\n\n" + table(["", "Relay / nginx", "Relay / LiteLLM"], ratio_rows))
 
     goals = []
@@ -378,12 +439,22 @@ def main() -> None:
         )
     else:
         repeats = "Every cell ran once, so a single slow moment shows in its figures."
+    messages_runs = "Not run."
+    if messages_levels:
+        times = {"1": "once", "2": "twice"}.get(meta.get("messages_repeat", ""), f"{meta.get('messages_repeat')} times")
+        levels = " and ".join(str(c) for c in messages_levels)
+        messages_runs = (
+            f"At {levels} connections only, each Relay cell {times} (interleaved, the median of the runs;"
+            " with two, their mean), direct and nginx once."
+            if times != "once"
+            else f"At {levels} connections only, every cell once."
+        )
     doc = f"""# Benchmarks
 
 What Relay adds on top of the upstream, measured by `scripts/bench`: the same requests sent
 straight to a stub upstream, through nginx as a plain reverse proxy, through Relay and through
 LiteLLM proxy, side by side in one run on one machine, all on loopback. Rerun it to refresh this
-page (`scripts/bench`; `BENCH_QUICK=1` for a 2-minute smoke run; options in the script's header).
+page (`scripts/bench`; `BENCH_QUICK=1` for a smoke run of about 4 minutes; options in the script's header).
 
 ## The run
 
@@ -418,6 +489,13 @@ page (`scripts/bench`; `BENCH_QUICK=1` for a 2-minute smoke run; options in the 
   CPU seconds per 1,000 requests: user + system time of all the server's processes
   (`/proc/PID/stat`, nginx's and LiteLLM's workers included) over the cell, divided by its requests.
   Peak RSS: `VmHWM` of all the server's processes, summed.
+- **Anthropic Messages.** The same body, sent as an Anthropic client sends it (`x-api-key`,
+  `anthropic-version`) to `POST /v1/messages`, against the C stub without its delay, which
+  answers it as llama.cpp's llama-server does (a `message`; the stub's chat answer's text and
+  token counts): straight to the stub, through nginx, and through Relay to a backend with
+  `apis: [chat, messages]` (passed through: the client's bytes with `model` swapped, the
+  answer's with the alias put back) or to one with chat only (translated to a chat completion
+  and back); a chat completion through Relay to the same stub beside them. {messages_runs}
 - **Streams.** `scripts/bench.d/stream_client.c` (one epoll thread, one connection a stream) times
   every event when the read that completes it returns. Time to first token: from the request's
   last byte to the first event whose delta carries text (the stub sends it one gap, 25 ms, after

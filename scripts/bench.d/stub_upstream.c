@@ -12,6 +12,13 @@
 // (uvicorn) writes them: compact JSON, one event per HTTP chunk. GET /health answers 200.
 // Each answer echoes the request's "model", as vLLM does.
 //
+// POST /v1/messages answers in Anthropic's Messages shape, as llama.cpp's llama-server does: the
+// same text as one "message" (stop_reason end_turn), or, streamed, with the chat stream's pacing:
+// message_start and content_block_start at once, one content_block_delta a gap (CHUNKS - 2 of
+// them, the chat stream's content chunks), then content_block_stop, message_delta (the usage)
+// and message_stop where the chat stream sends its finish chunk, each "event: <type>\ndata:
+// <json>\n\n" in an HTTP chunk of its own.
+//
 // Every paced connection waits in one of two FIFO queues (all delays are equal, so arrival
 // order is deadline order): no timer heap, no per-event allocation.
 #define _GNU_SOURCE
@@ -40,6 +47,7 @@ struct conn {
     char *out;  // bytes the socket did not take yet
     size_t out_len, out_cap;
     int events_sent, include_usage;
+    int messages;  // the request was POST /v1/messages: answer in Anthropic's shape
     char model[MODEL_CAP];
     size_t request_len;  // bytes of the request being answered, dropped from `in` when done
 };
@@ -177,8 +185,55 @@ static int send_event(int fd, const char *payload, int payload_len) {
     return send_bytes(fd, buf, (size_t)n);
 }
 
+// One named SSE event as one HTTP chunk: "<hex>\r\nevent: <type>\ndata: {...}\n\n\r\n".
+static int send_named_event(int fd, const char *type, const char *payload, int payload_len) {
+    char buf[1024];
+    int body_len = (int)strlen(type) + payload_len + 16;  // "event: " + "\n" + "data: " + "\n\n"
+    int n = snprintf(buf, sizeof buf, "%x\r\nevent: %s\ndata: %.*s\n\n\r\n", body_len, type, payload_len, payload);
+    return send_bytes(fd, buf, (size_t)n);
+}
+
+// The Messages stream's event number events_sent (see the top of the file for the pacing).
+static int send_messages_event(int fd) {
+    struct conn *c = conns[fd];
+    char payload[768];
+    int i = c->events_sent, n;
+    if (i == 0) {
+        n = snprintf(payload, sizeof payload,
+                     "{\"type\":\"message_start\",\"message\":{\"id\":\"chatcmpl-bench\",\"type\":\"message\","
+                     "\"role\":\"assistant\",\"content\":[],\"model\":\"%s\",\"stop_reason\":null,"
+                     "\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"output_tokens\":0}}}",
+                     c->model);
+        if (send_named_event(fd, "message_start", payload, n) < 0) return -1;
+        n = snprintf(payload, sizeof payload,
+                     "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
+        if (send_named_event(fd, "content_block_start", payload, n) < 0) return -1;
+    } else if (i < chunks - 1) {
+        n = snprintf(payload, sizeof payload,
+                     "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                     "\"text\":\" tok%d\"}}",
+                     i);
+        if (send_named_event(fd, "content_block_delta", payload, n) < 0) return -1;
+    } else {
+        n = snprintf(payload, sizeof payload, "{\"type\":\"content_block_stop\",\"index\":0}");
+        if (send_named_event(fd, "content_block_stop", payload, n) < 0) return -1;
+        n = snprintf(payload, sizeof payload,
+                     "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+                     "\"usage\":{\"output_tokens\":%d}}",
+                     chunks > 2 ? chunks - 2 : 0);
+        if (send_named_event(fd, "message_delta", payload, n) < 0) return -1;
+        n = snprintf(payload, sizeof payload, "{\"type\":\"message_stop\"}");
+        if (send_named_event(fd, "message_stop", payload, n) < 0) return -1;
+    }
+    c->events_sent++;
+    if (c->events_sent < chunks) return 1;  // more to come
+    if (send_bytes(fd, "0\r\n\r\n", 5) < 0) return -1;
+    return 0;
+}
+
 static int send_stream_event(int fd) {
     struct conn *c = conns[fd];
+    if (c->messages) return send_messages_event(fd);
     char payload[768];
     int i = c->events_sent, n;
     const char *head = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":";
@@ -220,13 +275,23 @@ static void handle_input(int fd);
 static void send_completion(int fd) {
     struct conn *c = conns[fd];
     char body[768], buf[1024];
-    int body_len = snprintf(body, sizeof body,
+    int body_len;
+    if (c->messages) {
+        body_len = snprintf(body, sizeof body,
+                            "{\"id\":\"chatcmpl-bench\",\"type\":\"message\",\"role\":\"assistant\",\"content\":"
+                            "[{\"type\":\"text\",\"text\":\"Hello! How can I help you today?\"}],\"model\":\"%s\","
+                            "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,"
+                            "\"output_tokens\":10}}",
+                            c->model);
+    } else {
+        body_len = snprintf(body, sizeof body,
                             "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":%s,\"model\":\"%s\","
                             "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello! How can I "
                             "help you today?\",\"tool_calls\":[]},\"logprobs\":null,\"finish_reason\":\"stop\","
                             "\"stop_reason\":null}],\"usage\":{\"prompt_tokens\":12,\"total_tokens\":22,"
                             "\"completion_tokens\":10}}",
                             CREATED, c->model);
+    }
     int n = snprintf(buf, sizeof buf,
                      "HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-type: application/json\r\ncontent-length: "
                      "%d\r\n\r\n%s",
@@ -312,6 +377,7 @@ static void handle_input(int fd) {
         return;
     }
     json_model(body, body_len, c->model);
+    c->messages = strncmp(c->in, "POST /v1/messages", 17) == 0 && (c->in[17] == ' ' || c->in[17] == '?');
     if (json_true(body, body_len, "\"stream\"")) {
         c->include_usage = json_true(body, body_len, "\"include_usage\"");
         c->events_sent = 0;
