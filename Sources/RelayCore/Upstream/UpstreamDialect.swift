@@ -17,20 +17,12 @@ enum UpstreamDialect {
     /// A Messages call to Ollama: Messages to chat, then chat to Ollama's API, and back.
     case messagesOverOllama
 
-    init(_ type: BackendType) {
-        self = type == .ollama ? .ollama : .openAI
-    }
-
     init(endpoint: Endpoint, backend: BackendConfig) {
-        switch endpoint.api {
-        case .chat, .responses:
-            self.init(backend.type)
-        case .messages:
-            if backend.type == .ollama {
-                self = .messagesOverOllama
-            } else {
-                self = backend.apis.contains(.messages) ? .messagesNative : .messagesOverOpenAI
-            }
+        switch (endpoint.api, backend.type) {
+        case (.chat, .ollama), (.responses, .ollama): self = .ollama
+        case (.chat, _), (.responses, _): self = .openAI
+        case (.messages, .ollama): self = .messagesOverOllama
+        case (.messages, _): self = backend.apis.contains(.messages) ? .messagesNative : .messagesOverOpenAI
         }
     }
 

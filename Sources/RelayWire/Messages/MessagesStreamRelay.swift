@@ -34,9 +34,9 @@ package struct MessagesStreamRelay: Sendable {
             !type.isEmpty, type.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7A) })
         else {
             sawError = true
-            Self.appendEvent(
+            SSENamedEvent.append(
                 "error",
-                MessagesErrorBody.bytes(
+                data: MessagesErrorBody.bytes(
                     type: "api_error", message: "The upstream sent a stream event that is not JSON."),
                 to: &out
             )
@@ -50,7 +50,7 @@ package struct MessagesStreamRelay: Sendable {
             rewritten.set("model", to: JSONString.encode(alias))
             var event = JSONObjectRewriter(object)
             event.set("message", to: rewritten.bytes())
-            Self.appendEvent(type, event.bytes(), to: &out)
+            SSENamedEvent.append(type, data: event.bytes(), to: &out)
             return
         case "content_block_delta":
             if let text = object.object("delta")?.member("text") {
@@ -74,23 +74,19 @@ package struct MessagesStreamRelay: Sendable {
                 alias: alias
             )
             let errorType = object.object("error")?.string("type") ?? "api_error"
-            Self.appendEvent(type, MessagesErrorBody.bytes(type: errorType, message: message), to: &out)
+            SSENamedEvent.append(type, data: MessagesErrorBody.bytes(type: errorType, message: message), to: &out)
             return
         default:
             break
         }
-        Self.appendEvent(type, data, to: &out)
+        SSENamedEvent.append(type, data: data, to: &out)
     }
 
     /// Anthropic's `event: error`, for a stream cut short after its first event.
     package static func failureEvent(_ message: String) -> [UInt8] {
         var out: [UInt8] = []
-        appendEvent("error", MessagesErrorBody.bytes(type: "api_error", message: message), to: &out)
+        SSENamedEvent.append("error", data: MessagesErrorBody.bytes(type: "api_error", message: message), to: &out)
         return out
     }
 
-    /// `event: <type>`, `data: <data>` and the blank line that ends an event.
-    package static func appendEvent(_ type: String, _ data: [UInt8], to out: inout [UInt8]) {
-        SSENamedEvent.append(type, data: data, to: &out)
-    }
 }

@@ -52,11 +52,11 @@ struct OpenAIChunkWriter: Sendable {
         chunk.add("model", string: model)
         chunk.add("choices", raw: choices)
         if let usage { chunk.add("usage", raw: usage.json) }
-        Self.appendEvent(chunk.bytes(), to: &out)
+        OpenAIStreamRelay.appendEvent(chunk.bytes(), to: &out)
     }
 
     static func appendDone(to out: inout [UInt8]) {
-        appendEvent(Array("[DONE]".utf8), to: &out)
+        OpenAIStreamRelay.appendEvent(Array("[DONE]".utf8), to: &out)
     }
 
     /// `data: {"error":{...}}`, what Relay sends when a stream fails after its first event.
@@ -68,12 +68,6 @@ struct OpenAIChunkWriter: Sendable {
         error.add("code", string: "upstream_error")
         var body = JSONObjectBuilder()
         body.add("error", raw: error.bytes())
-        appendEvent(body.bytes(), to: &out)
-    }
-
-    static func appendEvent(_ data: [UInt8], to out: inout [UInt8]) {
-        out += Array("data: ".utf8)
-        out += data
-        out += [UInt8(ascii: "\n"), UInt8(ascii: "\n")]
+        OpenAIStreamRelay.appendEvent(body.bytes(), to: &out)
     }
 }
