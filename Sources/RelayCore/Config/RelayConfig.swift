@@ -15,6 +15,12 @@ package struct RelayConfig: Sendable, Equatable {
     var rateLimitFailureMode: RateLimitFailureMode
     /// Tokens reserved for the completion when a request sets no max tokens.
     var defaultMaxTokens: Int
+    /// Seconds a stored Responses response is kept (`previous_response_id`, `GET /v1/responses/{id}`).
+    var responsesTTL: Int
+    /// The most responses kept at once by the in-process store (without `redis_url`).
+    var responsesMaxStored: Int
+    /// The most bytes of responses kept at once by the in-process store (without `redis_url`).
+    var responsesMaxBytes: Int
     package var backends: [String: BackendConfig]
     package var models: [String: ModelConfig]
     package var apiKeys: [APIKeyConfig]
@@ -27,6 +33,9 @@ package struct RelayConfig: Sendable, Equatable {
         redisURL: String? = nil,
         rateLimitFailureMode: RateLimitFailureMode = .open,
         defaultMaxTokens: Int = 1024,
+        responsesTTL: Int = 86_400,
+        responsesMaxStored: Int = 100_000,
+        responsesMaxBytes: Int = 268_435_456,
         backends: [String: BackendConfig] = [:],
         models: [String: ModelConfig] = [:],
         apiKeys: [APIKeyConfig] = [],
@@ -37,6 +46,9 @@ package struct RelayConfig: Sendable, Equatable {
         self.redisURL = redisURL
         self.rateLimitFailureMode = rateLimitFailureMode
         self.defaultMaxTokens = defaultMaxTokens
+        self.responsesTTL = responsesTTL
+        self.responsesMaxStored = responsesMaxStored
+        self.responsesMaxBytes = responsesMaxBytes
         self.backends = backends
         self.models = models
         self.apiKeys = apiKeys

@@ -7,7 +7,8 @@ struct RelayConfigDecoder {
 
     static let knownKeys = [
         "server", "log", "redis_url", "redis_ca_file", "rate_limit_failure_mode", "default_max_tokens",
-        "backends", "models", "api_keys", "default_limits",
+        "responses_ttl_s", "responses_max_stored", "responses_max_bytes", "backends", "models", "api_keys",
+        "default_limits",
     ]
 
     func decode(_ root: Node?) -> RelayConfig {
@@ -39,6 +40,19 @@ struct RelayConfigDecoder {
             reader.int($0, atLeast: 1, atMost: maxTokenBudget)
         }) {
             config.defaultMaxTokens = maxTokens
+        }
+        // Also Redis's expiry (`SET ... EX`), which refuses one that overflows its millisecond
+        // clock: 2^31 - 1 seconds (68 years) is far from that.
+        if let ttl = fields["responses_ttl_s"].flatMap({ reader.int($0, atLeast: 1, atMost: Int(Int32.max)) }) {
+            config.responsesTTL = ttl
+        }
+        if let count = fields["responses_max_stored"].flatMap({ reader.int($0, atLeast: 1) }) {
+            config.responsesMaxStored = count
+        }
+        // One long conversation with its output can take hundreds of kilobytes: a smaller bound
+        // would keep almost nothing.
+        if let bytes = fields["responses_max_bytes"].flatMap({ reader.int($0, atLeast: 1 << 20) }) {
+            config.responsesMaxBytes = bytes
         }
 
         let backendEntries = reader.entries(of: fields["backends"])

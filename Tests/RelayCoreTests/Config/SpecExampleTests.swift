@@ -165,6 +165,10 @@ struct SpecExampleTests {
         #expect(config.log.format == .json)
         #expect(config.redisURL == nil)
         #expect(config.defaultLimits == nil)
+        // SPEC §8: a day; the in-process store holds at most 100,000 responses and 256 MiB.
+        #expect(config.responsesTTL == 86400)
+        #expect(config.responsesMaxStored == 100_000)
+        #expect(config.responsesMaxBytes == 268_435_456)
         #expect(config.backends["a"]?.healthPath == "/api/tags")
         #expect(config.backends["b"]?.healthPath == "/health")
         #expect(config.backends["c"]?.healthPath == "/v1/models")
@@ -213,6 +217,9 @@ struct SpecExampleTests {
             redis_url: redis://user:p%40ss@cache:6380/2
             rate_limit_failure_mode: closed
             default_max_tokens: 256
+            responses_ttl_s: 3600
+            responses_max_stored: 500
+            responses_max_bytes: 1048576
             \(baseBackends)
             """
         )
@@ -231,6 +238,9 @@ struct SpecExampleTests {
         #expect(config.redisURL == "redis://user:p%40ss@cache:6380/2")
         #expect(config.rateLimitFailureMode == .closed)
         #expect(config.defaultMaxTokens == 256)
+        #expect(config.responsesTTL == 3600)
+        #expect(config.responsesMaxStored == 500)
+        #expect(config.responsesMaxBytes == 1_048_576)
     }
 
     @Test func backendFieldsAreRead() throws {

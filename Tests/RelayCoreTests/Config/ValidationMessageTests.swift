@@ -82,6 +82,24 @@ struct ValidationMessageTests {
             expected: ["default_max_tokens: must be between 1 and 4294967295, got 9223372036854775807"]
         ),
         ProblemCase(
+            yaml: "responses_ttl_s: 0", expected: ["responses_ttl_s: must be between 1 and 2147483647, got 0"]),
+        ProblemCase(
+            yaml: "responses_ttl_s: 1.5", expected: ["responses_ttl_s: expected an integer, got 1.5"]),
+        // Past what Redis's SET ... EX accepts.
+        ProblemCase(
+            yaml: "responses_ttl_s: 9223372036854775807",
+            expected: ["responses_ttl_s: must be between 1 and 2147483647, got 9223372036854775807"]
+        ),
+        ProblemCase(
+            yaml: "responses_max_stored: 0", expected: ["responses_max_stored: must be at least 1, got 0"]),
+        ProblemCase(
+            yaml: "responses_max_bytes: 1048575",
+            expected: ["responses_max_bytes: must be at least 1048576, got 1048575"]),
+        ProblemCase(
+            yaml: "responses_max_bytes: 256MiB", expected: [#"responses_max_bytes: expected an integer, got "256MiB""#]),
+        ProblemCase(
+            yaml: "responses_ttl: 60", expected: [#"responses_ttl: unknown key (did you mean "responses_ttl_s"?)"#]),
+        ProblemCase(
             yaml: "redis_url: rediss://:secret@cache:0",
             expected: ["redis_url: port must be between 1 and 65535"]
         ),
