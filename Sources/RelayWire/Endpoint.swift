@@ -6,6 +6,8 @@ package enum Endpoint: String, Sendable, CaseIterable {
     /// Anthropic's Messages API (SPEC §8).
     case messages = "/v1/messages"
     case messagesCountTokens = "/v1/messages/count_tokens"
+    /// OpenAI's Responses API (SPEC §8); reading and deleting a stored response have their own routes.
+    case responses = "/v1/responses"
 
     /// Whether the call can be streamed.
     package var streams: Bool { self != .embeddings && self != .messagesCountTokens }
@@ -16,6 +18,7 @@ package enum Endpoint: String, Sendable, CaseIterable {
         switch self {
         case .chatCompletions, .completions, .embeddings: .chat
         case .messages, .messagesCountTokens: .messages
+        case .responses: .responses
         }
     }
 
@@ -27,6 +30,7 @@ package enum Endpoint: String, Sendable, CaseIterable {
         case .embeddings: 2
         case .messages: 3
         case .messagesCountTokens: 4
+        case .responses: 5
         }
     }
 }

@@ -1,9 +1,9 @@
 /// Ids Relay makes up for what an upstream did not name (a message, a tool call, an output
 /// item): a prefix and 24 random letters and digits, as OpenAI's and Anthropic's own ids look.
-enum RandomID {
+package enum RandomID {
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
-    static func make(prefix: String) -> String {
+    package static func make(prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         var letters: [UInt8] = []
         letters.reserveCapacity(24)

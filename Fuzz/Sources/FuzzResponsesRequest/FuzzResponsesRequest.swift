@@ -1,12 +1,12 @@
 // An OpenAI Responses request translated to OpenAI chat: ClientRequest, ResponsesToChat, with
-// and without a stored history, and the history ResponsesConversation keeps of the turn.
+// and without a stored history, and the conversation ResponsesConversation keeps of the turn.
 //
 // Every input is refused (by ClientRequest, or by the translation with a message that starts
 // with the field's path, given as `param`) or becomes a chat body that parses again as a
 // client request for the upstream model, with the request's stream, a `messages` array of
 // objects with a role, the history's messages added, and a size proportional to the request's.
-// The history kept of the turn is the chat messages without the instructions' system message,
-// and the answer.
+// The conversation kept of the turn says, in chat, the messages sent without the instructions'
+// system message, and the answer.
 @testable import RelayWire
 
 private let upstreamModel = "Qwen/Qwen2.5-7B \"q\"\u{0}é"
@@ -44,17 +44,19 @@ public func fuzzResponsesRequest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> 
     let messagesAfter = checkChatBody(withHistory, request: request, bodySize: body.count + history.count)
     check(messagesAfter == messagesAlone + historyCount, "the history's messages are not all in the chat body")
 
-    // What is kept of the turn: the chat messages without the instructions, and the output.
+    // What is kept of the turn: its input, and the output; in chat, the messages sent without
+    // the instructions, and the answer.
     let instructions = request.object.member("instructions").map {
         request.object.kind(of: $0.valueRange) == .string && $0.valueRange.count > 2
     }
     let output = Array(#"[{"type":"message","role":"assistant","content":"ok"}]"#.utf8)
-    guard let kept = ResponsesConversation.history(chatBody: withHistory, request: request, outputItems: output)
-    else { fail("no history kept of a translated turn") }
-    let keptCount = (try? JSONScanner.arrayElements(in: kept, range: 0..<kept.count))?.count
+    guard let kept = ResponsesConversation.items(previous: nil, request: request, outputItems: output),
+        let keptChat = try? ResponsesConversation.chatHistory(kept)
+    else { fail("no conversation kept of a translated turn") }
+    let keptCount = (try? JSONScanner.arrayElements(in: keptChat, range: 0..<keptChat.count))?.count
     check(
-        keptCount == messagesAfter - (instructions == true ? 1 : 0) + 1,
-        "the history kept has \(keptCount ?? -1) messages of \(messagesAfter) sent")
+        keptCount == messagesAlone - (instructions == true ? 1 : 0) + 1,
+        "the conversation kept has \(keptCount ?? -1) messages of \(messagesAlone) sent")
     return 0
 }
 

@@ -13,6 +13,9 @@ final class Gateway: Sendable {
     /// Set when limits are kept in this process (the default): called without suspending
     /// (`Gateway+Limits`).
     let inProcessLimiter: InProcessRateLimiter?
+    /// Stored Responses (`previous_response_id`, `GET /v1/responses/{id}`): in process, or in
+    /// Redis beside the limits. Kept across config reloads, as the limits are.
+    let responses: any ResponseStore
     let readiness = Readiness()
     let metrics = RelayMetrics()
     /// Bodies each key has arriving at once (`max_parallel` bounds them before limits can).
@@ -22,9 +25,14 @@ final class Gateway: Sendable {
     /// `log.level` at start: access lines below it are not written (their metrics still count).
     let logLevel: Logger.Level
 
-    init(state: GatewayState, limiter: any RateLimiter, sink: LogSink) {
+    init(state: GatewayState, limiter: any RateLimiter, responses: (any ResponseStore)? = nil, sink: LogSink) {
         self.current = NIOLockedValueBox(state)
         self.limiter = limiter
+        let config = state.config
+        self.responses =
+            responses
+            ?? InProcessResponseStore(
+                ttl: config.responsesTTL, maxStored: config.responsesMaxStored, maxBytes: config.responsesMaxBytes)
         self.redisLimiter = limiter as? RedisRateLimiter
         self.inProcessLimiter = limiter as? InProcessRateLimiter
         self.sink = sink

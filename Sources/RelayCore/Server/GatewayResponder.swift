@@ -55,7 +55,7 @@ struct GatewayResponder: Sendable {
             record.status = Int(error.status.code)
             record.error = error.message
             record.handedOverAt = .now()
-            response = Self.errorResponse(error, api: Endpoint(rawValue: path)?.api ?? .chat)
+            response = Self.errorResponse(error, api: Endpoint(rawValue: path)?.api ?? record.api)
             response.decoration = ResponseDecoration(record)
             await call.finish(record)
             return response
@@ -88,6 +88,10 @@ struct GatewayResponder: Sendable {
             )
             .handle(request, call: call, record: &record)
         }
+        if path.hasPrefix(StoredResponsesHandler.pathPrefix) {
+            return try await StoredResponsesHandler(gateway: gateway, state: state, client: client)
+                .handle(request, path: path, record: &record)
+        }
         if path == "/v1/models" || path.hasPrefix("/v1/models/") {
             guard request.method == .get else { throw .methodNotAllowed }
             return try await ModelsHandler(state: state, client: client)
@@ -101,8 +105,8 @@ struct GatewayResponder: Sendable {
         switch error {
         case .rateLimited(let rejection):
             response.headers[.retryAfter] = String(rejection.retryAfterSeconds)
-        case .upstreamUnavailable:
-            // Every target was busy or its circuit open: a slot may free any moment.
+        case .upstreamUnavailable, .responseStoreUnavailable:
+            // Every target was busy or its circuit open, or Redis is reconnecting: it may be back any moment.
             response.headers[.retryAfter] = "1"
         default:
             break

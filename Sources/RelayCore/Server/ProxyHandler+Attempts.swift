@@ -16,6 +16,8 @@ extension ProxyHandler {
         let headers: HTTPFields
         let reservation: Reservation
         let promptEstimate: Int
+        /// A Responses request's conversation: what it continues, and where its response is kept.
+        let turn: ResponsesTurn?
 
         private var lastFailure: UpstreamFailure?
         private var fallbackRejection: RateLimitRejection?
@@ -31,7 +33,8 @@ extension ProxyHandler {
             alias: String,
             headers: HTTPFields,
             reservation: Reservation,
-            promptEstimate: Int
+            promptEstimate: Int,
+            turn: ResponsesTurn? = nil
         ) {
             self.handler = handler
             self.call = call
@@ -41,6 +44,7 @@ extension ProxyHandler {
             self.headers = headers
             self.reservation = reservation
             self.promptEstimate = promptEstimate
+            self.turn = turn
         }
 
         /// Tries the targets in order until one answers. A busy backend or one whose circuit is
@@ -203,6 +207,7 @@ extension ProxyHandler {
                 request = try dialect.request(
                     endpoint: handler.endpoint,
                     client: client,
+                    conversation: turn?.previous?.items,
                     target: target,
                     clientHeaders: headers,
                     requestID: record.requestID,
@@ -260,6 +265,9 @@ extension ProxyHandler {
                         watch: handler.watch,
                         target: target,
                         headers: UpstreamHeaders.response(upstreamHeaders),
+                        keeper: turn.map {
+                            ResponsesKeeper(turn: $0, nativeBackend: ProxyHandler.nativeBackend(target, dialect))
+                        },
                         record: &record
                     )
                 }
@@ -269,6 +277,9 @@ extension ProxyHandler {
                 // A 200 that is not an answer is the backend's failure, like any other.
                 let rewritten = try dialect.answer(body, endpoint: handler.endpoint, alias: alias, client: client)
                 call.releaseSlot()
+                if let turn, let response = rewritten.response {
+                    record.error = await turn.keep(response, nativeBackend: ProxyHandler.nativeBackend(target, dialect))
+                }
                 record.status = 200
                 record.usage = rewritten.usage
                 await call.settle(rewritten.usage.map(CallOwner.Charge.usage) ?? .refund)
@@ -297,6 +308,11 @@ extension ProxyHandler {
             }
         }
 
+    }
+
+    /// The backend a Responses answer came from in its own API, where its follow-ups go.
+    private static func nativeBackend(_ target: Target, _ dialect: UpstreamDialect) -> String? {
+        dialect == .responsesNative ? target.backend.name : nil
     }
 
     /// How an attempt ends when it does not produce a response.

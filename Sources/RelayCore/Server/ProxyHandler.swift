@@ -42,11 +42,20 @@ struct ProxyHandler {
         }
         record.model = model.name
         record.stream = client.stream && endpoint.streams
+        // A Responses follow-up carries the conversation Relay stored, which the backend reads too.
+        let turn =
+            endpoint == .responses
+            ? try await ResponsesTurn.begin(client, owner: principal.name, store: gateway.responses) : nil
 
         let completionBudget =
-            endpoint == .embeddings || endpoint == .messagesCountTokens
-            ? 0 : client.completionBudget(default: state.config.defaultMaxTokens)
-        let promptEstimate = TokenEstimate.tokens(forBytes: client.promptBytes)
+            switch endpoint {
+            case .embeddings, .messagesCountTokens: 0
+            case .responses: client.responsesCompletionBudget(default: state.config.defaultMaxTokens)
+            default: client.completionBudget(default: state.config.defaultMaxTokens)
+            }
+        let promptEstimate = TokenEstimate.tokens(
+            forBytes: client.promptBytes
+                + (turn.map { $0.request.instructionsBytes + ($0.previous?.items.count ?? 0) } ?? 0))
         let reservation: Reservation
         switch await gateway.reserve(principal, estimatedTokens: promptEstimate + completionBudget) {
         case .admitted(let admitted):
@@ -68,6 +77,18 @@ struct ProxyHandler {
         }
         var targets = TargetPlanner.targets(
             for: model, backends: state.backends, allowFallback: principal.mayFallBack, affinity: affinity)
+        // A conversation a backend served in its own Responses API continues there (SPEC §8).
+        let home = turn?.previous?.nativeBackend
+        if let home {
+            targets.removeAll { $0.backend.name != home }
+            if targets.isEmpty {
+                await call.settle(.refund)
+                throw .upstreamFailed(
+                    message: "The backend \"\(home)\" that served previous_response_id does not serve model "
+                        + "\"\(model.name)\" now.",
+                    everyTargetTried: true)
+            }
+        }
         if endpoint == .messagesCountTokens {
             // Counted by a backend that serves Messages itself, else estimated here.
             targets.removeAll { !$0.backend.config.apis.contains(.messages) }
@@ -87,13 +108,32 @@ struct ProxyHandler {
             alias: model.name,
             headers: request.headerFields,
             reservation: reservation,
-            promptEstimate: promptEstimate
+            promptEstimate: promptEstimate,
+            turn: turn
         )
-        let response = try await attempts.run(targets, model: model, record: &record)
+        let response: RelayResponse
+        do throws(RelayError) {
+            response = try await attempts.run(targets, model: model, record: &record)
+        } catch {
+            guard let home else { throw error }
+            throw Self.homeUnavailable(error, home: home)
+        }
         if let affinity, let home = affinity.ring.preference(for: affinity.key).first {
             gateway.metrics.recordAffinity(model: model.name, hit: record.backend == model.backends[home])
         }
         return response
+    }
+
+    /// A follow-up whose conversation's backend cannot answer ends with a 502 that names it:
+    /// the conversation does not silently move to a backend that never saw it.
+    private static func homeUnavailable(_ error: RelayError, home: String) -> RelayError {
+        switch error {
+        case .upstreamUnavailable(let message), .upstreamFailed(let message, _):
+            .upstreamFailed(
+                message: "The backend \"\(home)\" that served previous_response_id cannot answer: \(message)",
+                everyTargetTried: true)
+        default: error
+        }
     }
 
     private func readBody(_ request: ClientRequestHead, of principal: Principal) async throws(RelayError)

@@ -24,19 +24,23 @@ enum RelayError: Error, Equatable {
     case upstreamTimeout(message: String, everyTargetTried: Bool)
     /// The client closed its connection before the answer: logged, never sent.
     case clientDisconnected
+    /// No stored response has this id for this key (SPEC §8): another key's is not found either.
+    case responseNotFound(id: String)
+    /// The store of Responses state (Redis) cannot be reached.
+    case responseStoreUnavailable
 
     var status: HTTPResponse.Status {
         switch self {
         case .invalidRequest: .badRequest
         case .invalidAPIKey: .unauthorized
         case .modelNotAllowed: .forbidden
-        case .modelNotFound, .routeNotFound: .notFound
+        case .modelNotFound, .routeNotFound, .responseNotFound: .notFound
         case .requestTooLarge: .contentTooLarge
         case .methodNotAllowed: .methodNotAllowed
         case .rateLimited: .tooManyRequests
         case .upstreamRejected(let status, _, _): HTTPResponse.Status(code: status)
         case .upstreamFailed: .badGateway
-        case .upstreamUnavailable, .rateLimiterUnavailable: .serviceUnavailable
+        case .upstreamUnavailable, .rateLimiterUnavailable, .responseStoreUnavailable: .serviceUnavailable
         case .upstreamTimeout: .gatewayTimeout
         // nginx's code for a request whose client left.
         case .clientDisconnected: HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
@@ -46,11 +50,13 @@ enum RelayError: Error, Equatable {
     var type: String {
         switch self {
         case .invalidAPIKey, .invalidRequest, .modelNotFound, .requestTooLarge, .routeNotFound, .methodNotAllowed,
-            .upstreamRejected, .clientDisconnected:
+            .upstreamRejected, .clientDisconnected, .responseNotFound:
             "invalid_request_error"
         case .modelNotAllowed: "permission_error"
         case .rateLimited: "rate_limit_error"
-        case .upstreamFailed, .upstreamUnavailable, .upstreamTimeout, .rateLimiterUnavailable: "api_error"
+        case .upstreamFailed, .upstreamUnavailable, .upstreamTimeout, .rateLimiterUnavailable,
+            .responseStoreUnavailable:
+            "api_error"
         }
     }
 
@@ -68,6 +74,8 @@ enum RelayError: Error, Equatable {
         case .upstreamUnavailable: "upstream_unavailable"
         case .upstreamTimeout: "upstream_timeout"
         case .clientDisconnected: "client_disconnected"
+        case .responseNotFound: "response_not_found"
+        case .responseStoreUnavailable: "response_store_unavailable"
         }
     }
 
@@ -98,6 +106,8 @@ enum RelayError: Error, Equatable {
         case .upstreamFailed(let message, _), .upstreamUnavailable(let message), .upstreamTimeout(let message, _):
             message
         case .clientDisconnected: "client disconnected"
+        case .responseNotFound(let id): "Response with id \(Self.quoted(id)) not found."
+        case .responseStoreUnavailable: "The store of stored responses cannot be reached; retry shortly."
         }
     }
 
@@ -136,12 +146,12 @@ enum RelayError: Error, Equatable {
         switch self {
         case .invalidAPIKey: "authentication_error"
         case .modelNotAllowed: "permission_error"
-        case .modelNotFound, .routeNotFound: "not_found_error"
+        case .modelNotFound, .routeNotFound, .responseNotFound: "not_found_error"
         case .requestTooLarge: "request_too_large"
         case .rateLimited: "rate_limit_error"
         case .upstreamUnavailable: "overloaded_error"
         case .upstreamTimeout: "timeout_error"
-        case .upstreamFailed, .rateLimiterUnavailable: "api_error"
+        case .upstreamFailed, .rateLimiterUnavailable, .responseStoreUnavailable: "api_error"
         case .invalidRequest, .methodNotAllowed, .clientDisconnected: "invalid_request_error"
         case .upstreamRejected(let status, _, _): status == 413 ? "request_too_large" : "invalid_request_error"
         }

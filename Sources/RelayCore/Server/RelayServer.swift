@@ -38,18 +38,24 @@ package struct RelayServer: Sendable {
         logger.logLevel = config.log.level
         self.logger = logger
         let limiter: any RateLimiter
+        // Responses state lives where limits do: shared by every replica with Redis.
+        let responses: any ResponseStore
         if let url = config.redisURL, var redisConfiguration = try? RedisConfiguration(url: url) {
             redisConfiguration.tls?.trustRoots = config.redisCABundle?.certificates
             let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: eventLoopGroup, logger: logger)
             limiter = RedisRateLimiter(client: redis, failureMode: config.rateLimitFailureMode, logger: logger)
+            responses = RedisResponseStore(client: redis, ttlSeconds: config.responsesTTL)
             self.redis = redis
         } else {
             limiter = InProcessRateLimiter()
+            responses = InProcessResponseStore(
+                ttl: config.responsesTTL, maxStored: config.responsesMaxStored, maxBytes: config.responsesMaxBytes)
             self.redis = nil
         }
         self.gateway = Gateway(
             state: GatewayState(config: config, eventLoopGroup: eventLoopGroup),
             limiter: limiter,
+            responses: responses,
             sink: sink
         )
     }

@@ -15,6 +15,7 @@ enum StreamForwarder {
         watch: ClientConnectionWatch,
         target: Target,
         headers upstreamHeaders: HTTPFields,
+        keeper: ResponsesKeeper? = nil,
         record: inout AccessRecord
     ) async throws(UpstreamFailure) -> RelayResponse {
         var translator = initial
@@ -48,7 +49,7 @@ enum StreamForwarder {
             exchange: exchange,
             watch: watch,
             call: call,
-            state: State(translator: translator, first: first, record: record)
+            state: State(translator: translator, first: first, record: record, keeper: keeper)
         )
         return RelayResponse(status: .ok, headers: fields, body: .stream(session))
     }
@@ -59,6 +60,8 @@ enum StreamForwarder {
         /// The first event's bytes, read by `start`, not sent yet.
         var first: [UInt8]
         var record: AccessRecord
+        /// Where a Responses stream's response is kept when it ends properly.
+        var keeper: ResponsesKeeper?
         /// The upstream failed after the first event: it counts against its circuit.
         var upstreamFailed = false
     }

@@ -52,6 +52,8 @@ final class StreamSession: Sendable {
     /// Sends the first event, then each translated read of the upstream as it arrives, until the
     /// stream ends, fails, or the client leaves or stops reading.
     private func forward(_ state: inout StreamForwarder.State, writer: inout ChannelResponseBodyWriter) async {
+        // The whole stream may have come with the first read.
+        if state.translator.isFinished { await Self.keepResponse(&state) }
         guard await Self.send(state.first, &writer) else {
             state.record.error = "client disconnected"
             return
@@ -83,6 +85,7 @@ final class StreamSession: Sendable {
             if ended {
                 Self.judgeEnd(&state)
                 await Self.upstreamEnded(state, exchange: exchange, call: call)
+                await Self.keepResponse(&state)
             }
             if !out.isEmpty, !(await Self.send(out, &writer)) {
                 state.record.error = state.record.error ?? "client disconnected"
@@ -94,6 +97,13 @@ final class StreamSession: Sendable {
             // Cut short with no word from the upstream: the client is told so.
             _ = await Self.send(state.translator.failureEvent(state.record.error ?? ""), &writer)
         }
+    }
+
+    /// Keeps a Responses stream's response once it has ended properly: before the client reads
+    /// the end, so that a follow-up sent the moment it arrives finds it.
+    private static func keepResponse(_ state: inout StreamForwarder.State) async {
+        guard !state.upstreamFailed, let keeper = state.keeper, let response = state.translator.response else { return }
+        state.record.error = await keeper.keep(response)
     }
 
     /// Whether the stream that just ended ended properly.

@@ -16,9 +16,13 @@ protocol StreamTranslator: Sendable {
     var usage: Usage { get }
     /// The last event of a stream cut short after its first event, in the client's API.
     func failureEvent(_ message: String) -> [UInt8]
+    /// A Responses stream's response once it has ended properly, for the stored conversation.
+    var response: ResponseOutput? { get }
 }
 
 extension StreamTranslator {
+    var response: ResponseOutput? { nil }
+
     /// OpenAI's: `data: {"error": {...}}`, and no `[DONE]` after it.
     func failureEvent(_ message: String) -> [UInt8] {
         var out: [UInt8] = []

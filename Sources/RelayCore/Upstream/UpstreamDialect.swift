@@ -16,20 +16,34 @@ enum UpstreamDialect {
     case messagesOverOpenAI
     /// A Messages call to Ollama: Messages to chat, then chat to Ollama's API, and back.
     case messagesOverOllama
+    /// A Responses call to a backend that serves Responses itself (`apis: [responses]`): passed
+    /// through, a follow-up's stored conversation put before its input.
+    case responsesNative
+    /// A Responses call to an OpenAI-chat backend: Responses translated to chat and back.
+    case responsesOverOpenAI
+    /// A Responses call to Ollama: Responses to chat, then chat to Ollama's API, and back.
+    case responsesOverOllama
 
     init(endpoint: Endpoint, backend: BackendConfig) {
         switch (endpoint.api, backend.type) {
-        case (.chat, .ollama), (.responses, .ollama): self = .ollama
-        case (.chat, _), (.responses, _): self = .openAI
+        case (.chat, .ollama): self = .ollama
+        case (.chat, _): self = .openAI
         case (.messages, .ollama): self = .messagesOverOllama
         case (.messages, _): self = backend.apis.contains(.messages) ? .messagesNative : .messagesOverOpenAI
+        case (.responses, .ollama): self = .responsesOverOllama
+        case (.responses, _): self = backend.apis.contains(.responses) ? .responsesNative : .responsesOverOpenAI
         }
     }
 
+    /// Whether the backend is spoken to in the client's own API.
+    var isPassthrough: Bool { self == .openAI || self == .messagesNative || self == .responsesNative }
+
     /// The upstream request; a client body that cannot be said in the backend's API is a 400.
+    /// `conversation` is a Responses follow-up's stored items (`ResponsesConversation`).
     func request(
         endpoint: Endpoint,
         client: ClientRequest,
+        conversation: [UInt8]? = nil,
         target: Target,
         clientHeaders: HTTPFields,
         requestID: String,
@@ -45,8 +59,27 @@ enum UpstreamDialect {
                 requestID: requestID,
                 trace: trace
             )
-        case .messagesOverOpenAI:
-            let chat = try ClientRequest(body: MessagesToChat.body(client, upstreamModel: target.upstreamModel))
+        case .responsesNative:
+            var request = client
+            if let conversation {
+                guard let expanded = ResponsesConversation.expandedRequest(client, previous: conversation) else {
+                    throw ClientRequestError(
+                        message: "the stored conversation of this response cannot be read",
+                        param: "previous_response_id")
+                }
+                request = try ClientRequest(body: expanded)
+            }
+            return OpenAIUpstream.request(
+                endpoint: endpoint,
+                client: request,
+                target: target,
+                clientHeaders: clientHeaders,
+                requestID: requestID,
+                trace: trace
+            )
+        case .messagesOverOpenAI, .responsesOverOpenAI:
+            let chat = try ClientRequest(
+                body: chatBody(client, conversation: conversation, upstreamModel: target.upstreamModel))
             return OpenAIUpstream.request(
                 endpoint: .chatCompletions,
                 client: chat,
@@ -55,10 +88,12 @@ enum UpstreamDialect {
                 requestID: requestID,
                 trace: trace
             )
-        case .ollama, .messagesOverOllama:
+        case .ollama, .messagesOverOllama, .responsesOverOllama:
             let request =
                 self == .ollama
-                ? client : try ClientRequest(body: MessagesToChat.body(client, upstreamModel: target.upstreamModel))
+                ? client
+                : try ClientRequest(
+                    body: chatBody(client, conversation: conversation, upstreamModel: target.upstreamModel))
             let ollamaEndpoint = self == .ollama ? endpoint : .chatCompletions
             let body: [UInt8]
             do {
@@ -82,13 +117,29 @@ enum UpstreamDialect {
         }
     }
 
-    /// The client's answer from the upstream's complete (non-streamed) answer.
+    /// The chat request a Messages or Responses request is translated to.
+    private func chatBody(_ client: ClientRequest, conversation: [UInt8]?, upstreamModel: String)
+        throws(ClientRequestError) -> [UInt8]
+    {
+        switch self {
+        case .messagesOverOpenAI, .messagesOverOllama:
+            return try MessagesToChat.body(client, upstreamModel: upstreamModel)
+        default:
+            let history = try conversation.map { items throws(ClientRequestError) in
+                try ResponsesConversation.chatHistory(items)
+            }
+            return try ResponsesToChat.body(client, history: history, upstreamModel: upstreamModel)
+        }
+    }
+
+    /// The client's answer from the upstream's complete (non-streamed) answer; for Responses,
+    /// also the response's id and output items, which Relay stores.
     func answer(
         _ body: [UInt8],
         endpoint: Endpoint,
         alias: String,
         client: ClientRequest
-    ) throws(UpstreamFailure) -> (body: [UInt8], usage: Usage?) {
+    ) throws(UpstreamFailure) -> UpstreamAnswer {
         switch self {
         case .openAI:
             do {
@@ -97,7 +148,7 @@ enum UpstreamDialect {
                     alias: alias,
                     embeddingsAsBase64: endpoint == .embeddings && client.wantsBase64
                 )
-                return (rewritten.body, rewritten.usage)
+                return UpstreamAnswer(body: rewritten.body, usage: rewritten.usage)
             } catch {
                 throw .broken(error.reason)
             }
@@ -105,19 +156,19 @@ enum UpstreamDialect {
             do {
                 let answer =
                     switch endpoint {
-                    case .chatCompletions, .messages, .messagesCountTokens:
+                    case .chatCompletions, .messages, .messagesCountTokens, .responses:
                         try OllamaChatAnswer.translate(body, alias: alias)
                     case .completions: try OllamaGenerateAnswer.translate(body, alias: alias)
                     case .embeddings: try OllamaEmbedAnswer.translate(body, alias: alias, asBase64: client.wantsBase64)
                     }
-                return (answer.body, answer.usage)
+                return UpstreamAnswer(body: answer.body, usage: answer.usage)
             } catch {
                 throw .broken("unreadable answer: \(error.message)")
             }
         case .messagesNative:
             do {
                 let rewritten = try MessagesAnswerRewriter.rewrite(body, alias: alias)
-                return (rewritten.body, rewritten.usage)
+                return UpstreamAnswer(body: rewritten.body, usage: rewritten.usage)
             } catch {
                 throw .broken(error.reason)
             }
@@ -125,8 +176,34 @@ enum UpstreamDialect {
             do {
                 let chat = self == .messagesOverOpenAI ? body : try OllamaChatAnswer.translate(body, alias: alias).body
                 let message = try ChatToMessages.message(chat, alias: alias)
-                return (message.body, message.usage)
+                return UpstreamAnswer(body: message.body, usage: message.usage)
             } catch let error as ChatToMessagesError {
+                throw .broken("unreadable answer: \(error.reason)")
+            } catch {
+                throw .broken("unreadable answer: \(error)")
+            }
+        case .responsesNative:
+            do {
+                let rewritten = try ResponsesAnswerRewriter.rewrite(body, alias: alias)
+                var answer = UpstreamAnswer(body: rewritten.body, usage: rewritten.usage)
+                if let id = rewritten.id, let items = rewritten.outputItems {
+                    answer.response = ResponseOutput(id: id, response: rewritten.body, items: items)
+                }
+                return answer
+            } catch {
+                throw .broken(error.reason)
+            }
+        case .responsesOverOpenAI, .responsesOverOllama:
+            do {
+                let chat =
+                    self == .responsesOverOpenAI ? body : try OllamaChatAnswer.translate(body, alias: alias).body
+                let id = ResponseOutput.newID()
+                let answer = try ChatToResponses.response(
+                    chat, id: id, alias: alias, createdAt: ResponseOutput.now(), request: client)
+                return UpstreamAnswer(
+                    body: answer.body, usage: answer.usage,
+                    response: ResponseOutput(id: id, response: answer.body, items: answer.outputItems))
+            } catch let error as ChatToResponsesError {
                 throw .broken("unreadable answer: \(error.reason)")
             } catch {
                 throw .broken("unreadable answer: \(error)")
@@ -140,10 +217,10 @@ enum UpstreamDialect {
         -> (message: String, param: String?)
     {
         switch self {
-        case .openAI, .messagesNative, .messagesOverOpenAI:
+        case .openAI, .messagesNative, .messagesOverOpenAI, .responsesNative, .responsesOverOpenAI:
             // Anthropic's error body keeps its message in `error.message` too.
             return OpenAIUpstream.errorMessage(body, status: status, upstreamModel: upstreamModel, alias: alias)
-        case .ollama, .messagesOverOllama:
+        case .ollama, .messagesOverOllama, .responsesOverOllama:
             let message = OllamaErrorMessage.message(in: body, upstreamModel: upstreamModel, alias: alias)
             return (message ?? "The upstream rejected the request with status \(status).", nil)
         }
@@ -157,6 +234,19 @@ enum UpstreamDialect {
         promptEstimate: Int
     ) -> any StreamTranslator {
         switch self {
+        case .responsesNative:
+            return ResponsesPassthroughStream(
+                alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate)
+        case .responsesOverOpenAI:
+            return ResponsesOverChatStream(
+                chat: ChatBytesStream(), alias: alias, upstreamModel: upstreamModel, client: client,
+                promptEstimate: promptEstimate)
+        case .responsesOverOllama:
+            return ResponsesOverChatStream(
+                chat: OllamaStreamTranslator(
+                    kind: .chat, alias: alias, upstreamModel: upstreamModel, clientWantsUsage: true,
+                    promptEstimate: promptEstimate),
+                alias: alias, upstreamModel: upstreamModel, client: client, promptEstimate: promptEstimate)
         case .openAI:
             return OpenAIStreamTranslator(
                 alias: alias,

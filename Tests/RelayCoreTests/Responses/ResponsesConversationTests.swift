@@ -10,20 +10,22 @@ import Testing
         #""tools":[{"type":"function","name":"weather","parameters":{"type":"object","#
         + #""properties":{"city":{"type":"string"}}}}]"#
 
-    /// One turn: the chat body Relay sends for `json` after `history`, the answer `chatAnswer`
-    /// translated back, and the history stored for the next turn.
+    /// One turn: the chat body Relay sends for `json` after the stored `items`, the answer
+    /// `chatAnswer` translated back, and the items stored for the next turn, with the chat
+    /// history they make.
     private func turn(
         _ json: String,
-        history: [UInt8]?,
+        items: [UInt8]?,
         chatAnswer: String
-    ) throws -> (chat: String, response: String, history: [UInt8]) {
+    ) throws -> (chat: String, response: String, items: [UInt8], history: [UInt8]) {
         let request = try Support.request(json)
+        let history = try items.map { try ResponsesConversation.chatHistory($0) }
         let chatBody = try ResponsesToChat.body(request, history: history, upstreamModel: "qwen2.5-7b")
         let answer = try ChatToResponses.response(
             Array(chatAnswer.utf8), id: "resp_x", alias: "gpt-local", createdAt: 1, request: request)
         let next = try #require(
-            ResponsesConversation.history(chatBody: chatBody, request: request, outputItems: answer.outputItems))
-        return (Support.text(chatBody), Support.text(answer.body), next)
+            ResponsesConversation.items(previous: items, request: request, outputItems: answer.outputItems))
+        return (Support.text(chatBody), Support.text(answer.body), next, try ResponsesConversation.chatHistory(next))
     }
 
     private static func answer(_ message: String, finish: String) -> String {
@@ -34,7 +36,7 @@ import Testing
     @Test func aFunctionCallRoundTripContinuesThroughTheStoredHistory() throws {
         let first = try turn(
             #"{"model":"gpt-local","instructions":"Be brief.","input":"Weather in Paris?",\#(Self.tools)}"#,
-            history: nil,
+            items: nil,
             chatAnswer: Self.answer(
                 #"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","#
                     + #""function":{"name":"weather","arguments":"{\"city\":\"Paris\"}"}}]}"#,
@@ -49,7 +51,7 @@ import Testing
         let second = try turn(
             #"{"model":"gpt-local","instructions":"Be brief.","previous_response_id":"resp_x","#
                 + #""input":[{"type":"function_call_output","call_id":"call_1","output":"18C"}],\#(Self.tools)}"#,
-            history: first.history,
+            items: first.items,
             chatAnswer: Self.answer(#"{"role":"assistant","content":"18C and sunny."}"#, finish: "stop"))
         let tool = #"{"role":"tool","tool_call_id":"call_1","content":"18C"}"#
         #expect(
@@ -64,7 +66,7 @@ import Testing
 
         // A turn without instructions has no system message, whatever the turns before had.
         let third = try turn(
-            #"{"model":"gpt-local","previous_response_id":"resp_x","input":"Thanks!"}"#, history: second.history,
+            #"{"model":"gpt-local","previous_response_id":"resp_x","input":"Thanks!"}"#, items: second.items,
             chatAnswer: Self.answer(#"{"role":"assistant","content":"You're welcome."}"#, finish: "stop"))
         #expect(
             third.chat
@@ -74,7 +76,6 @@ import Testing
 
     @Test func aStreamedAnswerIsStoredAsTheSameHistory() throws {
         let request = try Support.request(#"{"model":"gpt-local","input":"Hi","stream":true}"#)
-        let chatBody = try ResponsesToChat.body(request, history: nil, upstreamModel: "qwen2.5-7b")
         var writer = ResponsesStreamWriter(
             id: "resp_1", alias: "gpt-local", upstreamModel: "qwen2.5-7b", createdAt: 1, promptEstimate: 3,
             request: request)
@@ -87,22 +88,44 @@ import Testing
         var out: [UInt8] = []
         for event in parser.append(ByteBuffer(string: stream)) { writer.translate(event, into: &out) }
         #expect(writer.isFinished)
-        let history = try #require(
-            ResponsesConversation.history(chatBody: chatBody, request: request, outputItems: writer.outputItems))
+        let items = try #require(
+            ResponsesConversation.items(previous: nil, request: request, outputItems: writer.outputItems))
         #expect(
-            Support.text(history)
+            Support.text(try ResponsesConversation.chatHistory(items))
                 == #"[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello \"you\"","#
                 + #""tool_calls":[{"id":"c9","type":"function","function":{"name":"f","arguments":"{}"}}]}]"#)
     }
 
-    @Test func aHistoryOverTheBoundIsNotKept() throws {
+    @Test func aConversationOverTheBoundIsNotKept() throws {
         let long = String(repeating: "a", count: ResponsesConversation.maxHistoryBytes)
         let request = try Support.request(#"{"model":"m","input":"\#(long)"}"#)
-        let chatBody = try ResponsesToChat.body(request, history: nil, upstreamModel: "m")
-        let items = Array(#"[{"type":"message","role":"assistant","content":"ok"}]"#.utf8)
-        #expect(ResponsesConversation.history(chatBody: chatBody, request: request, outputItems: items) == nil)
+        let output = Array(#"[{"type":"message","role":"assistant","content":"ok"}]"#.utf8)
+        #expect(ResponsesConversation.items(previous: nil, request: request, outputItems: output) == nil)
         let short = try Support.request(#"{"model":"m","input":"hi"}"#)
-        let shortBody = try ResponsesToChat.body(short, history: nil, upstreamModel: "m")
-        #expect(ResponsesConversation.history(chatBody: shortBody, request: short, outputItems: items) != nil)
+        #expect(ResponsesConversation.items(previous: nil, request: short, outputItems: output) != nil)
+    }
+
+    @Test func aFollowUpToANativeBackendCarriesTheConversationAsItsInput() throws {
+        let first = try Support.request(#"{"model":"m","instructions":"Be brief.","input":"Hi","store":true}"#)
+        let output = Array(
+            #"[{"type":"message","id":"msg_1","role":"assistant","content":[{"type":"output_text","text":"Hello"}]}]"#
+                .utf8)
+        let items = try #require(ResponsesConversation.items(previous: nil, request: first, outputItems: output))
+        let next = try Support.request(
+            #"{"model":"m","previous_response_id":"resp_1","input":[{"role":"user","content":"Bye"}],"top_p":0.5}"#)
+        let expanded = try #require(ResponsesConversation.expandedRequest(next, previous: items))
+        // previous_response_id is gone (llama-server refuses it); every other member is as sent.
+        #expect(
+            Support.text(expanded)
+                == #"{"model":"m","input":[{"role":"user","content":"Hi"},{"type":"message","id":"msg_1","#
+                + #""role":"assistant","content":[{"type":"output_text","text":"Hello"}]},"#
+                + #"{"role":"user","content":"Bye"}],"top_p":0.5}"#)
+    }
+
+    @Test func storedItemsThatAreNotAnArrayAreRefusedNamingPreviousResponseID() {
+        #expect(throws: ClientRequestError.self) { try ResponsesConversation.chatHistory(Array("{".utf8)) }
+        #expect(
+            ResponsesConversation.expandedRequest(
+                try! Support.request(#"{"model":"m","input":"x"}"#), previous: Array("{".utf8)) == nil)
     }
 }

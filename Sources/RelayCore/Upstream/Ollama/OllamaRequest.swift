@@ -16,8 +16,8 @@ enum OllamaRequest {
         defaults: OllamaBackendDefaults
     ) throws(OllamaTranslationError) -> [UInt8] {
         switch endpoint {
-        // A Messages request arrives here already translated to chat (`UpstreamDialect`).
-        case .chatCompletions, .messages, .messagesCountTokens:
+        // Messages and Responses requests arrive here already translated to chat (`UpstreamDialect`).
+        case .chatCompletions, .messages, .messagesCountTokens, .responses:
             try OllamaChatRequest.body(for: request, upstreamModel: upstreamModel, defaults: defaults)
         case .completions:
             try OllamaGenerateRequest.body(for: request, upstreamModel: upstreamModel, defaults: defaults)
