@@ -5,17 +5,20 @@
 /// `metadata.user_id` (Anthropic's), `user`, else the start of the prompt that every turn of a
 /// conversation repeats: its messages up to the first user message (the system prompt and the
 /// question that opened it), or the first bytes of `prompt` or `input`; at most
-/// `promptPrefixBytes` of it.
+/// `promptPrefixBytes` of it. A Responses request gives its conversation's opening item instead
+/// (`ResponsesConversation.opening`), which a turn chained by `previous_response_id` shares with
+/// the first though its own `input` is new.
 package enum AffinityKey {
     /// How much of the prompt stands for the conversation when nothing names it.
     static let promptPrefixBytes = 1024
 
-    package static func of(_ request: ClientRequest, sessionID: String?) -> UInt64 {
+    package static func of(_ request: ClientRequest, sessionID: String?, opening: [UInt8]? = nil) -> UInt64 {
         let object = request.object
         if let key = object.string("prompt_cache_key"), !key.isEmpty { return hash(key) }
         if let sessionID, !sessionID.isEmpty { return hash(sessionID) }
         if let user = object.object("metadata")?.string("user_id"), !user.isEmpty { return hash(user) }
         if let user = object.string("user"), !user.isEmpty { return hash(user) }
+        if let opening { return fnv1a(opening.prefix(promptPrefixBytes)) }
         if let messages = object.array("messages"), let first = messages.first {
             let opening = messages.first { Self.isUserMessage(object.bytes, $0) } ?? first
             return fnv1a(object.bytes[first.lowerBound..<min(opening.upperBound, first.lowerBound + promptPrefixBytes)])

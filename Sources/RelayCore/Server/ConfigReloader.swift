@@ -66,6 +66,9 @@ struct ConfigReloader: Service {
         applied.redisURL = running.redisURL
         applied.redisCABundle = running.redisCABundle
         applied.rateLimitFailureMode = running.rateLimitFailureMode
+        applied.responsesTTL = running.responsesTTL
+        applied.responsesMaxStored = running.responsesMaxStored
+        applied.responsesMaxBytes = running.responsesMaxBytes
         return applied
     }
 
@@ -95,6 +98,10 @@ struct ConfigReloader: Service {
         note("redis_url", \.redisURL)
         note("redis_ca_file", \.redisCABundle)
         note("rate_limit_failure_mode", \.rateLimitFailureMode)
+        // The store of Responses state is made once, at start, as the limiter is.
+        note("responses_ttl_s", \.responsesTTL)
+        note("responses_max_stored", \.responsesMaxStored)
+        note("responses_max_bytes", \.responsesMaxBytes)
         return changed
     }
 

@@ -73,7 +73,11 @@ struct ProxyHandler {
         // One conversation on one backend, for its prompt cache.
         let ring = model.balance == .affinity ? state.affinityRings[model.name] : nil
         let affinity = ring.map { ring in
-            (ring: ring, key: AffinityKey.of(client, sessionID: request.headerFields.value(.xSessionID)))
+            let opening = turn.flatMap { ResponsesConversation.opening(of: client, previous: $0.previous?.items) }
+            return (
+                ring: ring,
+                key: AffinityKey.of(client, sessionID: request.headerFields.value(.xSessionID), opening: opening)
+            )
         }
         var targets = TargetPlanner.targets(
             for: model, backends: state.backends, allowFallback: principal.mayFallBack, affinity: affinity)

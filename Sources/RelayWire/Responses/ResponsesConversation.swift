@@ -52,6 +52,21 @@ package enum ResponsesConversation {
         return rewriter.bytes()
     }
 
+    /// The conversation's first item, as it is stored: the same for every turn chained by
+    /// `previous_response_id`, so it stands for the conversation (`AffinityKey`). `nil` when
+    /// there is none to read.
+    package static func opening(of request: ClientRequest, previous: [UInt8]?) -> [UInt8]? {
+        var first = JSONArrayBuilder()
+        if let previous {
+            guard let element = try? JSONScanner.arrayElements(in: previous, range: 0..<previous.count).first
+            else { return nil }
+            return Array(previous[element])
+        }
+        guard appendInput(of: request, to: &first), first.count > 0 else { return nil }
+        let items = first.bytes()
+        return (try? JSONScanner.arrayElements(in: items, range: 0..<items.count).first).map { Array(items[$0]) }
+    }
+
     /// The stored items as chat messages (a JSON array), for `ResponsesToChat.body`'s history.
     package static func chatHistory(_ items: [UInt8]) throws(ClientRequestError) -> [UInt8] {
         guard let elements = try? JSONScanner.arrayElements(in: items, range: 0..<items.count) else {
