@@ -10,6 +10,10 @@
 // response is the writer's `finalResponse` and (unless it failed) whose output is the writer's
 // `outputItems`. ChatToResponses either refuses the input with a reason or answers a JSON
 // response.
+//
+// The same bytes as a Responses stream passed through (ResponsesStreamRelay): the output is
+// again named events of JSON data whose `type` is the name, nothing follows the end or an
+// error, and a relay that saw the end holds a final response with the alias.
 import FuzzSupport
 
 @testable import RelayWire
@@ -32,7 +36,45 @@ public func fuzzResponsesStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
     check(writer.isFinished, "the stream is not finished after finish()")
     checkEvents(out, writer: writer)
     checkWholeAnswer(Array(bytes))
+    checkPassthrough(bytes)
     return 0
+}
+
+private func checkPassthrough(_ bytes: UnsafeRawBufferPointer) {
+    var parser = SSEFrameParser()
+    var relay = ResponsesStreamRelay(alias: "alias", upstreamModel: "up", promptEstimate: 7)
+    var out: [UInt8] = []
+    var endedAt: Int?
+    forEachPiece(of: bytes, cutEvery: pieceLengths(from: bytes)) { piece in
+        for event in parser.append(piece) {
+            relay.translate(event, into: &out)
+            if endedAt == nil, relay.sawEnd || relay.sawError { endedAt = out.count }
+        }
+    }
+    check(endedAt == nil || endedAt == out.count, "the passthrough sent events after its end")
+    var rest = out[...]
+    while !rest.isEmpty {
+        guard rest.starts(with: "event: ".utf8), let nameEnd = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+            fail("a passed-through event that does not start with its name")
+        }
+        let name = String(decoding: rest[(rest.startIndex + 7)..<nameEnd], as: UTF8.self)
+        rest = rest[(nameEnd + 1)...]
+        guard rest.starts(with: "data: ".utf8), let dataEnd = rest.firstIndex(of: UInt8(ascii: "\n")) else {
+            fail("passed-through event \(name) without data")
+        }
+        let data = Array(rest[(rest.startIndex + 6)..<dataEnd])
+        rest = rest[(dataEnd + 1)...]
+        check(rest.first == UInt8(ascii: "\n"), "passed-through event \(name) is not followed by a blank line")
+        rest = rest.dropFirst()
+        let object = try? JSONScanner.object(in: data)
+        check(object?.string("type") == name, "a passed-through event named \(name) unlike its data's type")
+    }
+    if relay.sawEnd {
+        guard let final = relay.finalResponse, let response = try? JSONScanner.object(in: final) else {
+            fail("an ended passthrough without its final response")
+        }
+        check(response.member("model") == nil || response.string("model") == "alias", "the final response's model")
+    }
 }
 
 private func checkEvents(_ out: [UInt8], writer: ResponsesStreamWriter) {

@@ -11,12 +11,12 @@ package enum ResponsesAnswerRewriter {
         package var outputItems: [UInt8]?
     }
 
-    package static func rewrite(_ body: [UInt8], alias: String) throws(MessagesAnswerRewriter.Unusable) -> Answer {
+    package static func rewrite(_ body: [UInt8], alias: String) throws(ChatToResponsesError) -> Answer {
         guard let object = try? JSONScanner.object(in: body) else {
-            throw .init(reason: "unreadable answer: not a JSON object")
+            throw ChatToResponsesError("unreadable answer: not a JSON object")
         }
         if let error = object.member("error"), object.kind(of: error.valueRange) != .null {
-            throw .init(reason: "answered 200 with an error")
+            throw ChatToResponsesError("answered 200 with an error")
         }
         var out: [UInt8] = []
         out.reserveCapacity(body.count + alias.utf8.count)

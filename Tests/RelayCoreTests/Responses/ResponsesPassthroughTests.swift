@@ -131,7 +131,7 @@ import Testing
         #expect(answer.id == "resp_9")
         #expect(answer.usage == Usage(promptTokens: 5, completionTokens: 1))
         #expect(Support.text(try #require(answer.outputItems)).hasPrefix(#"[{"type":"message""#))
-        #expect(throws: MessagesAnswerRewriter.Unusable.self) {
+        #expect(throws: ChatToResponsesError.self) {
             try ResponsesAnswerRewriter.rewrite(Array(#"{"error":{"message":"x"}}"#.utf8), alias: "a")
         }
     }
