@@ -4,6 +4,10 @@
 
 RESULTS.tsv has one line a cell (wrk output files or stream-client JSON files, CPU seconds);
 every cell ran REPEAT times and the median of each figure is reported.
+
+A whole run writes the whole page, keeping what scripts/bench-responses-memory wrote between
+its markers. A run of the Responses cells alone (META's only=responses) writes their table,
+with a note on the run, between the bench-responses markers of OUT and leaves the rest.
 """
 
 from __future__ import annotations
@@ -26,6 +30,19 @@ MESSAGES_COLUMNS = {
     ("translated", "relay"): "Relay, translated to chat",
     ("chat", "relay"): "Relay, chat (for comparison)",
 }
+# The Responses cells' columns, the same shapes.
+RESPONSES_COLUMNS = {
+    ("passthrough", "direct"): "direct to stub",
+    ("passthrough", "nginx"): "nginx proxy",
+    ("passthrough", "relay"): "Relay, passed through",
+    ("unstored", "relay"): "Relay, passed through, `store: false`",
+    ("translated", "relay"): "Relay, translated to chat",
+    ("chat", "relay"): "Relay, chat (for comparison)",
+}
+RESPONSES_TITLE = "### OpenAI Responses (`POST /v1/responses`), non-streamed, the C stub answering at once"
+# Where the Responses table, and the figures of scripts/bench-responses-memory, sit in the page.
+RESPONSES_MARKERS = ("<!-- bench-responses:begin -->", "<!-- bench-responses:end -->")
+MEMORY_MARKERS = ("<!-- bench-responses-memory:begin -->", "<!-- bench-responses-memory:end -->")
 VARIANTS = {
     "full": "as of record (auth, limits, metrics, access log)",
     "nolimits": "limits off",
@@ -105,6 +122,28 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def between(text: str, markers: tuple[str, str]) -> str | None:
+    """What sits between the markers in text (without them); None when they are not both there."""
+    begin, end = markers
+    start = text.find(begin)
+    stop = text.find(end, start + len(begin)) if start >= 0 else -1
+    return text[start + len(begin):stop].strip("\n") if start >= 0 and stop >= 0 else None
+
+
+def fenced(markers: tuple[str, str], body: str) -> str:
+    return f"{markers[0]}\n{body}\n{markers[1]}"
+
+
+def machine_note() -> str:
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} CPUs ({cpu}), {mem_gib:.0f} GiB, {platform.system()} {platform.release()}"
+
+
 def main() -> None:
     results_path, meta_path, versions_path, soak_path, out = sys.argv[1:]
     meta = read_kv(meta_path)
@@ -116,7 +155,7 @@ def main() -> None:
     # ---- wrk cells: the median of each figure over the repeats ----
     cells: dict[tuple, list[dict]] = {}
     for r in rows:
-        if r["kind"] not in ("wrk", "variant", "stub", "messages"):
+        if r["kind"] not in ("wrk", "variant", "stub", "messages", "responses"):
             continue
         parsed = parse_wrk(r["file"])
         if parsed is None:
@@ -155,53 +194,107 @@ def main() -> None:
             )
         sections.append(f"### {title}\n\n" + table([""] + [NAMES[t] for t in targets], body))
 
-    # ---- Anthropic Messages against the C stub without its delay ----
-    messages_levels = sorted({int(r["c"]) for r in rows if r["kind"] == "messages"})
-    messages_columns = [
-        k for k in MESSAGES_COLUMNS if any(cells.get(("messages", k[0], c, k[1])) for c in messages_levels)
-    ]
+    # ---- Anthropic Messages and OpenAI Responses against the C stub without its delay ----
+    def api_levels(kind: str) -> list[int]:
+        return sorted({int(r["c"]) for r in rows if r["kind"] == kind})
 
-    def msg(column: tuple[str, str], c: int, key: str) -> float | None:
-        return wrk("messages", column[0], c, column[1], key)
+    def api_table(kind: str, columns: dict[tuple[str, str], str], what: str) -> tuple[str, str] | None:
+        """The table of one API's cells and the sentence that sums it up; None when none ran."""
+        levels = api_levels(kind)
+        present = [k for k in columns if any(cells.get((kind, k[0], c, k[1])) for c in levels)]
+        if not present:
+            return None
 
-    if messages_columns:
+        def get(column: tuple[str, str], c: int, key: str) -> float | None:
+            return wrk(kind, column[0], c, column[1], key)
+
         body = []
-        for c in messages_levels:
-            direct = {k: msg(("passthrough", "direct"), c, k) for k in ("p50", "p99")}
-            body.append([f"**{c} connection{'s' if c != 1 else ''}**"] + [""] * len(messages_columns))
-            body.append(["requests/s"] + [fmt_num(msg(k, c, "rps")) for k in messages_columns])
+        for c in levels:
+            direct = {k: get(("passthrough", "direct"), c, k) for k in ("p50", "p99")}
+            body.append([f"**{c} connection{'s' if c != 1 else ''}**"] + [""] * len(present))
+            body.append(["requests/s"] + [fmt_num(get(k, c, "rps")) for k in present])
             for key, label in (("p50", "p50"), ("p99", "p99")):
-                body.append([f"{label} latency"] + [fmt_ms(msg(k, c, key)) for k in messages_columns])
+                body.append([f"{label} latency"] + [fmt_ms(get(k, c, key)) for k in present])
             for key, label in (("p50", "p50"), ("p99", "p99")):
                 body.append(
                     [f"added {label} vs direct"]
-                    + ["—" if k[1] == "direct" else added(msg(k, c, key), direct[key]) for k in messages_columns]
+                    + ["—" if k[1] == "direct" else added(get(k, c, key), direct[key]) for k in present]
                 )
-            body.append(["CPU s per 1,000 requests"] + [fmt_num(msg(k, c, "cpu_per_1k"), 3) for k in messages_columns])
+            body.append(["CPU s per 1,000 requests"] + [fmt_num(get(k, c, "cpu_per_1k"), 3) for k in present])
             body.append(
                 ["errors (all runs)"]
-                + [str(sum(x["errors"] for x in cells.get(("messages", k[0], c, k[1]), []))) for k in messages_columns]
+                + [str(sum(x["errors"] for x in cells.get((kind, k[0], c, k[1]), []))) for k in present]
             )
-        lo, hi = messages_levels[0], messages_levels[-1]
+        lo, hi = levels[0], levels[-1]
         passed, translated, chat = ("passthrough", "relay"), ("translated", "relay"), ("chat", "relay")
-        base = msg(("passthrough", "direct"), lo, "p50")
+        base = get(("passthrough", "direct"), lo, "p50")
         summary = (
             f"Through Relay, to the same stub: added p50 at {lo} connection{'s' if lo != 1 else ''}"
-            f" {added(msg(passed, lo, 'p50'), base)} for Messages passed through,"
-            f" {added(msg(translated, lo, 'p50'), base)} translated to chat, {added(msg(chat, lo, 'p50'), base)} for chat;"
-            f" requests/s at {hi} connections {fmt_num(msg(passed, hi, 'rps'))} passed through"
-            f" ({ratio(msg(passed, hi, 'rps'), msg(chat, hi, 'rps'))} chat's),"
-            f" {fmt_num(msg(translated, hi, 'rps'))} translated ({ratio(msg(translated, hi, 'rps'), msg(chat, hi, 'rps'))}),"
-            f" {fmt_num(msg(chat, hi, 'rps'))} for chat."
+            f" {added(get(passed, lo, 'p50'), base)} for {what} passed through,"
+            f" {added(get(translated, lo, 'p50'), base)} translated to chat, {added(get(chat, lo, 'p50'), base)} for chat;"
+            f" requests/s at {hi} connections {fmt_num(get(passed, hi, 'rps'))} passed through"
+            f" ({ratio(get(passed, hi, 'rps'), get(chat, hi, 'rps'))} chat's),"
+            f" {fmt_num(get(translated, hi, 'rps'))} translated ({ratio(get(translated, hi, 'rps'), get(chat, hi, 'rps'))}),"
+            f" {fmt_num(get(chat, hi, 'rps'))} for chat."
         )
+        return table([""] + [columns[k] for k in present], body), summary
+
+    messages_levels = api_levels("messages")
+    messages = api_table("messages", MESSAGES_COLUMNS, "Messages")
+    if messages:
         sections.append(
             "### Anthropic Messages (`POST /v1/messages`), non-streamed, the C stub answering at once\n\n"
-            + table([""] + [MESSAGES_COLUMNS[k] for k in messages_columns], body)
+            + messages[0]
             + "\n\n"
-            + summary
+            + messages[1]
             + " Direct and nginx send the Message straight to the stub (llama-server's Messages API); \"added\""
             " is against the direct Message for every column (the stub answers chat and Messages alike)."
         )
+
+    responses_levels = api_levels("responses")
+
+    def unstored_note() -> str:
+        hi = responses_levels[-1]
+        unstored = wrk("responses", "unstored", hi, "relay", "rps")
+        if unstored is None:
+            return ""
+        chat = wrk("responses", "chat", hi, "relay", "rps")
+        return (
+            f" Passed through with `store: false`, {fmt_num(unstored)} requests/s at {hi} connections"
+            f" ({ratio(unstored, chat)} chat's)."
+        )
+
+    responses = api_table("responses", RESPONSES_COLUMNS, "Responses")
+    responses_body = "Not run."
+    if responses:
+        rss = meta.get("responses_rss")
+        responses_body = (
+            responses[0]
+            + "\n\n"
+            + responses[1]
+            + unstored_note()
+            + " Every request but those with `store: false` is stored (`store` is left out: true, the default):"
+            " the Relay process of these cells keeps up to `responses_max_stored` (100,000) responses, the"
+            " oldest evicted first; its RSS after its cells: "
+            + (f"{rss} MiB." if rss else "—.")
+            + " Direct and nginx send the request straight to the stub (llama-server's Responses API);"
+            " \"added\" is against the direct request for every column (the stub answers chat and Responses alike)."
+        )
+    if meta.get("only") == "responses":
+        write_responses_only(responses_body, responses_levels, meta, versions, out)
+        return
+    previous = open(out).read() if os.path.exists(out) else ""
+    memory_body = between(previous, MEMORY_MARKERS) or "Not measured yet: run `scripts/bench-responses-memory`."
+    sections.append(
+        RESPONSES_TITLE
+        + "\n\n"
+        + fenced(RESPONSES_MARKERS, responses_body)
+        + "\n\n#### Memory of the stored responses (`scripts/bench-responses-memory`)\n\n"
+        + "Relay's RSS as its in-process store fills with typical responses, with the default bounds and with"
+        " a small `responses_max_bytes`, and whether eviction keeps it there; written by that script (its"
+        " header says how), not by this run.\n\n"
+        + fenced(MEMORY_MARKERS, memory_body)
+    )
 
     memory = [
         ["peak RSS after the wrk runs"] + [f"{meta.get(f'peak_rss_{t}', '—')} MiB" for t in targets],
@@ -345,11 +438,12 @@ def main() -> None:
             [f"requests/s, {c} conn., 50 ms", ratio(rps("relay", c, "delayed"), rps("nginx", c, "delayed")),
              ratio(rps("relay", c, "delayed"), rps("litellm", c, "delayed"), 1)]
         )
-    for c in messages_levels:
-        relay_rps = wrk("messages", "passthrough", c, "relay", "rps")
-        ratio_rows.append(
-            [f"requests/s, {c} conn., Messages passed through", ratio(relay_rps, wrk("messages", "passthrough", c, "nginx", "rps")), "—"]
-        )
+    for kind, levels, what in (("messages", messages_levels, "Messages"), ("responses", responses_levels, "Responses")):
+        for c in levels:
+            relay_rps = wrk(kind, "passthrough", c, "relay", "rps")
+            ratio_rows.append(
+                [f"requests/s, {c} conn., {what} passed through", ratio(relay_rps, wrk(kind, "passthrough", c, "nginx", "rps")), "—"]
+            )
     sections.append("### Ratios\n\n" + table(["", "Relay / nginx", "Relay / LiteLLM"], ratio_rows))
 
     goals = []
@@ -425,12 +519,6 @@ def main() -> None:
             + table(["requests", "Relay RSS"], [[f"{int(n):,}", f"{v} MiB"] for n, v in soak])
         )
 
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if int(meta["repeat"]) > 1:
         repeats = (
@@ -439,16 +527,8 @@ def main() -> None:
         )
     else:
         repeats = "Every cell ran once, so a single slow moment shows in its figures."
-    messages_runs = "Not run."
-    if messages_levels:
-        times = {"1": "once", "2": "twice"}.get(meta.get("messages_repeat", ""), f"{meta.get('messages_repeat')} times")
-        levels = " and ".join(str(c) for c in messages_levels)
-        messages_runs = (
-            f"At {levels} connections only, each Relay cell {times} (interleaved, the median of the runs;"
-            " with two, their mean), direct and nginx once."
-            if times != "once"
-            else f"At {levels} connections only, every cell once."
-        )
+    messages_runs = api_runs(messages_levels, meta)
+    responses_runs = api_runs(responses_levels, meta)
     doc = f"""# Benchmarks
 
 What Relay adds on top of the upstream, measured by `scripts/bench`: the same requests sent
@@ -459,7 +539,7 @@ page (`scripts/bench`; `BENCH_QUICK=1` for a smoke run of about 4 minutes; optio
 ## The run
 
 - Date: {date}. Relay {versions.get('relay')}, release build (`swift build -c release --static-swift-stdlib`).
-- Machine: {os.cpu_count()} CPUs ({cpu}), {mem_gib:.0f} GiB, {platform.system()} {platform.release()}.
+- Machine: {machine_note()}.
   Load average before the run {meta['load_before']}, after it {meta['load_after']}. The machine is
   shared: other work may run beside the benchmark. {repeats} Compare the columns of one run,
   not figures across runs.
@@ -496,6 +576,16 @@ page (`scripts/bench`; `BENCH_QUICK=1` for a smoke run of about 4 minutes; optio
   `apis: [chat, messages]` (passed through: the client's bytes with `model` swapped, the
   answer's with the alias put back) or to one with chat only (translated to a chat completion
   and back); a chat completion through Relay to the same stub beside them. {messages_runs}
+- **OpenAI Responses.** The same request as a response (`{{"model": ..., "input": "Hello!",
+  "max_output_tokens": 16}}`, an `Authorization` header) to `POST /v1/responses`, against the same
+  stub, which answers it as llama-server does (a `response` with one `message` item, the same
+  text and token counts, and ids of its own in every answer): straight to the stub, through
+  nginx, and through Relay to a backend with `apis: [chat, responses]` (passed through) or to one
+  with chat only (translated); chat through the same Relay beside them. `store` is left out, so it
+  is true, as for any client that does not say otherwise: Relay keeps every response in process;
+  one more cell sends the passed-through request with `"store": false`, for what storing costs.
+  These cells have a Relay process of their own (the configuration of record), so that what it
+  stores stays out of the other cells' memory figures. {responses_runs}
 - **Streams.** `scripts/bench.d/stream_client.c` (one epoll thread, one connection a stream) times
   every event when the read that completes it returns. Time to first token: from the request's
   last byte to the first event whose delta carries text (the stub sends it one gap, 25 ms, after
@@ -511,6 +601,44 @@ page (`scripts/bench`; `BENCH_QUICK=1` for a smoke run of about 4 minutes; optio
     with open(out, "w") as f:
         f.write(doc)
     print(doc.split("## Results", 1)[1])
+
+
+def api_runs(levels: list[int], meta: dict[str, str]) -> str:
+    """How often the Messages or Responses cells ran, for the method."""
+    if not levels:
+        return "Not run."
+    times = {"1": "once", "2": "twice"}.get(meta.get("messages_repeat", ""), f"{meta.get('messages_repeat')} times")
+    at = " and ".join(str(c) for c in levels)
+    if times == "once":
+        return f"At {at} connections only, every cell once."
+    return (
+        f"At {at} connections only, each Relay cell {times} (interleaved, the median of the runs;"
+        " with two, their mean), direct and nginx once."
+    )
+
+
+def write_responses_only(body: str, levels: list[int], meta: dict[str, str], versions: dict[str, str], out: str) -> None:
+    """A run of the Responses cells alone: their table, with a note on the run, between the
+    bench-responses markers of out; the rest of the page is left as it is."""
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    note = (
+        f"From a run of these cells alone (`BENCH_ONLY=responses scripts/bench`), not the run above:"
+        f" {date}, Relay {versions.get('relay')}, release build; {machine_note()};"
+        f" {versions.get('wrk')}, {meta['seconds']} s a cell after a 2 s warm-up."
+        f" Load average before {meta['load_before']}, after {meta['load_after']}; the machine is shared."
+        f" {api_runs(levels, meta)}"
+    )
+    block = note + "\n\n" + body
+    print(block)
+    text = open(out).read() if os.path.exists(out) else ""
+    if between(text, RESPONSES_MARKERS) is None:
+        print(f"\n{out} has no bench-responses markers: not written", file=sys.stderr)
+        return
+    begin, end = RESPONSES_MARKERS
+    start, stop = text.index(begin), text.index(end, text.index(begin))
+    with open(out, "w") as f:
+        f.write(text[:start] + fenced(RESPONSES_MARKERS, block) + text[stop + len(end):])
+    print(f"\nwritten between the bench-responses markers of {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@
 // One thread, epoll, HTTP/1.1 keep-alive. Python cannot feed thousands of paced streams on two
 // cores; this can, and scripts/bench measures its own rate to prove it.
 //
-//   stub_upstream PORT DELAY_MS CHUNKS GAP_MS
+//   stub_upstream PORT DELAY_MS CHUNKS GAP_MS [TEXT]
 //
 // POST .../chat/completions without "stream": true answers one chat.completion after DELAY_MS.
 // With "stream": true it answers at once with an SSE stream of CHUNKS chat.completion.chunk
 // events GAP_MS apart (role first, content tokens, the finish chunk last), then the usage chunk
 // when "stream_options": {"include_usage": true}, then "data: [DONE]", written the way vLLM
 // (uvicorn) writes them: compact JSON, one event per HTTP chunk. GET /health answers 200.
-// Each answer echoes the request's "model", as vLLM does.
+// Each answer echoes the request's "model", as vLLM does. A non-streamed answer's text is
+// "Hello! How can I help you today?" (10 tokens), or TEXT (plain ASCII without quotes or
+// backslashes, at most 1,024 bytes; its bytes / 4 tokens) to measure answers of another size.
 //
 // POST /v1/messages answers in Anthropic's Messages shape, as llama.cpp's llama-server does: the
 // same text as one "message" (stop_reason end_turn), or, streamed, with the chat stream's pacing:
@@ -18,6 +20,13 @@
 // them, the chat stream's content chunks), then content_block_stop, message_delta (the usage)
 // and message_stop where the chat stream sends its finish chunk, each "event: <type>\ndata:
 // <json>\n\n" in an HTTP chunk of its own.
+//
+// POST /v1/responses without "stream": true answers in OpenAI's Responses shape, as llama-server
+// does: a "response" object holding one "message" output item with the same text, its keys in
+// llama-server's order, "resp_" and "msg_" ids of 32 letters and digits that differ in every
+// answer (a gateway that stores responses by id keeps each one), the usage as input_tokens,
+// output_tokens, total_tokens and input_tokens_details. A streamed request there gets the chat
+// stream: scripts/bench measures non-streamed Responses only.
 //
 // Every paced connection waits in one of two FIFO queues (all delays are equal, so arrival
 // order is deadline order): no timer heap, no per-event allocation.
@@ -35,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_FDS = 65536, IN_CAP = 65536, QUEUE_CAP = 1 << 17, MODEL_CAP = 128 };
+enum { MAX_FDS = 65536, IN_CAP = 65536, QUEUE_CAP = 1 << 17, MODEL_CAP = 128, TEXT_CAP = 1024 };
 enum state { READING, DELAYING, STREAMING };
 
 struct conn {
@@ -47,7 +56,8 @@ struct conn {
     char *out;  // bytes the socket did not take yet
     size_t out_len, out_cap;
     int events_sent, include_usage;
-    int messages;  // the request was POST /v1/messages: answer in Anthropic's shape
+    int messages;   // the request was POST /v1/messages: answer in Anthropic's shape
+    int responses;  // the request was POST /v1/responses: answer in OpenAI's Responses shape
     char model[MODEL_CAP];
     size_t request_len;  // bytes of the request being answered, dropped from `in` when done
 };
@@ -68,6 +78,9 @@ static struct queue delayed, streaming;
 static int epfd, chunks = 64;
 static int64_t delay_ns, gap_ns;
 static const char *CREATED = "1732579200";
+static const char *text = "Hello! How can I help you today?";  // a non-streamed answer's text
+static int text_tokens = 10;
+static uint64_t answers;  // Responses answered so far: what makes each one's ids differ
 
 static int64_t now_ns(void) {
     struct timespec ts;
@@ -269,28 +282,59 @@ static int send_stream_event(int fd) {
     return 0;
 }
 
+// 32 letters and digits, different for every n, shaped like llama-server's random ids: the
+// first 11 characters are a bijection of n (a splitmix64 step), the rest filler from another.
+static void make_id(uint64_t n, char *out) {
+    static const char ALPHABET[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    uint64_t x = n;
+    for (int part = 0; part < 3; part++) {
+        uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        for (int i = 0; i < 11 && part * 11 + i < 32; i++) {
+            out[part * 11 + i] = ALPHABET[z % 62];
+            z /= 62;
+        }
+    }
+    out[32] = 0;
+}
+
 static void finish_request(int fd);
 static void handle_input(int fd);
 
 static void send_completion(int fd) {
     struct conn *c = conns[fd];
-    char body[768], buf[1024];
+    char body[2048], buf[2304];
     int body_len;
     if (c->messages) {
         body_len = snprintf(body, sizeof body,
                             "{\"id\":\"chatcmpl-bench\",\"type\":\"message\",\"role\":\"assistant\",\"content\":"
-                            "[{\"type\":\"text\",\"text\":\"Hello! How can I help you today?\"}],\"model\":\"%s\","
+                            "[{\"type\":\"text\",\"text\":\"%s\"}],\"model\":\"%s\","
                             "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,"
-                            "\"output_tokens\":10}}",
-                            c->model);
+                            "\"output_tokens\":%d}}",
+                            text, c->model, text_tokens);
+    } else if (c->responses) {
+        char response_id[33], message_id[33];
+        make_id(2 * answers, response_id);
+        make_id(2 * answers + 1, message_id);
+        answers++;
+        body_len = snprintf(body, sizeof body,
+                            "{\"completed_at\":%s,\"created_at\":%s,\"id\":\"resp_%s\",\"model\":\"%s\","
+                            "\"object\":\"response\",\"output\":[{\"content\":[{\"type\":\"output_text\","
+                            "\"annotations\":[],\"logprobs\":[],\"text\":\"%s\"}],\"id\":\"msg_%s\",\"role\":"
+                            "\"assistant\",\"status\":\"completed\",\"type\":\"message\"}],\"status\":\"completed\","
+                            "\"usage\":{\"input_tokens\":12,\"output_tokens\":%d,\"total_tokens\":%d,"
+                            "\"input_tokens_details\":{\"cached_tokens\":0}}}",
+                            CREATED, CREATED, response_id, c->model, text, message_id, text_tokens, 12 + text_tokens);
     } else {
         body_len = snprintf(body, sizeof body,
                             "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":%s,\"model\":\"%s\","
-                            "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello! How can I "
-                            "help you today?\",\"tool_calls\":[]},\"logprobs\":null,\"finish_reason\":\"stop\","
-                            "\"stop_reason\":null}],\"usage\":{\"prompt_tokens\":12,\"total_tokens\":22,"
-                            "\"completion_tokens\":10}}",
-                            CREATED, c->model);
+                            "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"%s\","
+                            "\"tool_calls\":[]},\"logprobs\":null,\"finish_reason\":\"stop\","
+                            "\"stop_reason\":null}],\"usage\":{\"prompt_tokens\":12,\"total_tokens\":%d,"
+                            "\"completion_tokens\":%d}}",
+                            CREATED, c->model, text, 12 + text_tokens, text_tokens);
     }
     int n = snprintf(buf, sizeof buf,
                      "HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-type: application/json\r\ncontent-length: "
@@ -378,6 +422,7 @@ static void handle_input(int fd) {
     }
     json_model(body, body_len, c->model);
     c->messages = strncmp(c->in, "POST /v1/messages", 17) == 0 && (c->in[17] == ' ' || c->in[17] == '?');
+    c->responses = strncmp(c->in, "POST /v1/responses", 18) == 0 && (c->in[18] == ' ' || c->in[18] == '?');
     if (json_true(body, body_len, "\"stream\"")) {
         c->include_usage = json_true(body, body_len, "\"include_usage\"");
         c->events_sent = 0;
@@ -459,9 +504,19 @@ static int run_due(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s PORT DELAY_MS CHUNKS GAP_MS\n", argv[0]);
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: %s PORT DELAY_MS CHUNKS GAP_MS [TEXT]\n", argv[0]);
         return 2;
+    }
+    if (argc == 6) {
+        text = argv[5];
+        size_t len = strlen(text);
+        if (len == 0 || len > TEXT_CAP || strpbrk(text, "\"\\\n\r\t")) {
+            fprintf(stderr, "stub: TEXT must be 1 to %d bytes without quotes, backslashes or control characters\n",
+                    TEXT_CAP);
+            return 2;
+        }
+        text_tokens = (int)((len + 3) / 4);
     }
     int port = atoi(argv[1]);
     delay_ns = atoll(argv[2]) * 1000000;
