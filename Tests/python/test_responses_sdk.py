@@ -192,8 +192,6 @@ def test_a_passed_through_conversation_continues_and_is_kept(real_client) -> Non
 
 
 @pytest.mark.real_model
-@pytest.mark.xfail(strict=True, reason="Relay bug: a passed-through follow-up's response has previous_response_id "
-                   "null (llama-server never saw it); the translated one and OpenAI's name the previous response")
 def test_a_passed_through_follow_up_names_its_previous_response(real_client) -> None:
     first = real_client.responses.create(model=REAL_ALIAS, input=QUESTION, **TINY)
     second = real_client.responses.create(model=REAL_ALIAS, input="And of Italy?", previous_response_id=first.id,

@@ -7,8 +7,10 @@ struct ResponsesPassthroughStream: StreamTranslator {
     private var parser = SSEFrameParser()
     private var relay: ResponsesStreamRelay
 
-    init(alias: String, upstreamModel: String, promptEstimate: Int) {
-        self.relay = ResponsesStreamRelay(alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate)
+    init(alias: String, upstreamModel: String, promptEstimate: Int, previousResponseID: String?) {
+        self.relay = ResponsesStreamRelay(
+            alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate,
+            previousResponseID: previousResponseID)
     }
 
     mutating func translate(_ buffer: ByteBuffer, into out: inout [UInt8]) {

@@ -184,7 +184,8 @@ enum UpstreamDialect {
             }
         case .responsesNative:
             do {
-                let rewritten = try ResponsesAnswerRewriter.rewrite(body, alias: alias)
+                let rewritten = try ResponsesAnswerRewriter.rewrite(
+                    body, alias: alias, previousResponseID: client.object.string("previous_response_id"))
                 var answer = UpstreamAnswer(body: rewritten.body, usage: rewritten.usage)
                 if let id = rewritten.id, let items = rewritten.outputItems {
                     answer.response = ResponseOutput(id: id, response: rewritten.body, items: items)
@@ -236,7 +237,8 @@ enum UpstreamDialect {
         switch self {
         case .responsesNative:
             return ResponsesPassthroughStream(
-                alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate)
+                alias: alias, upstreamModel: upstreamModel, promptEstimate: promptEstimate,
+                previousResponseID: client.object.string("previous_response_id"))
         case .responsesOverOpenAI:
             return ResponsesOverChatStream(
                 chat: ChatBytesStream(), alias: alias, upstreamModel: upstreamModel, client: client,

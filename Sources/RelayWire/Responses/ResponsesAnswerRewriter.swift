@@ -1,7 +1,9 @@
 /// Rewrites a complete (non-streamed) answer of a backend that serves OpenAI's Responses API
 /// itself: `model` back to the client's alias, spliced into the upstream's bytes, and what Relay
 /// reads of it: the usage for the limiter, the id and the output items for the stored
-/// conversation.
+/// conversation. A follow-up Relay expanded (`ResponsesConversation.expandedRequest`) was sent
+/// without `previous_response_id`; the answer gets it back (`previousResponseID`), as the
+/// client asked it.
 package enum ResponsesAnswerRewriter {
     package struct Answer: Sendable {
         package var body: [UInt8]
@@ -11,7 +13,11 @@ package enum ResponsesAnswerRewriter {
         package var outputItems: [UInt8]?
     }
 
-    package static func rewrite(_ body: [UInt8], alias: String) throws(ChatToResponsesError) -> Answer {
+    package static func rewrite(
+        _ body: [UInt8],
+        alias: String,
+        previousResponseID: String? = nil
+    ) throws(ChatToResponsesError) -> Answer {
         guard let object = try? JSONScanner.object(in: body) else {
             throw ChatToResponsesError("unreadable answer: not a JSON object")
         }
@@ -19,8 +25,15 @@ package enum ResponsesAnswerRewriter {
             throw ChatToResponsesError("answered 200 with an error")
         }
         var out: [UInt8] = []
-        out.reserveCapacity(body.count + alias.utf8.count)
-        object.append(replacingValuesOf: "model", with: JSONString.encode(alias), to: &out)
+        if let previousResponseID {
+            var rewriter = JSONObjectRewriter(object)
+            rewriter.set("model", to: JSONString.encode(alias))
+            rewriter.set("previous_response_id", to: JSONString.encode(previousResponseID))
+            out = rewriter.bytes()
+        } else {
+            out.reserveCapacity(body.count + alias.utf8.count)
+            object.append(replacingValuesOf: "model", with: JSONString.encode(alias), to: &out)
+        }
         return Answer(
             body: out,
             usage: object.object("usage").flatMap(Usage.init(responsesUsage:)),

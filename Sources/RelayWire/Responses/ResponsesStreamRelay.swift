@@ -1,7 +1,8 @@
 /// Passes a Responses event stream through from a backend that serves OpenAI's Responses API
 /// itself: each event as the upstream sent it, but the `response` object's `model` (in
 /// `response.created`, `.in_progress`, `.completed`, `.incomplete`, `.failed`) set back to the
-/// client's alias, and an `error` event's message scrubbed. On the way it reads what Relay
+/// client's alias (and its `previous_response_id` the client's, for a follow-up Relay sent
+/// expanded, without it), and an `error` event's message scrubbed. On the way it reads what Relay
 /// needs: the usage of the final response, and that response and its output items, which Relay
 /// stores for `previous_response_id` and `GET /v1/responses/{id}`.
 ///
@@ -16,6 +17,7 @@ package struct ResponsesStreamRelay: Sendable {
     private let alias: String
     private let upstreamModel: String
     private let promptEstimate: Int
+    private let previousResponseID: String?
 
     package private(set) var reportedUsage: Usage?
     /// `response.completed` or `response.incomplete` arrived.
@@ -40,10 +42,11 @@ package struct ResponsesStreamRelay: Sendable {
         "response.output_text.done", "response.refusal.delta", "response.refusal.done",
     ]
 
-    package init(alias: String, upstreamModel: String, promptEstimate: Int) {
+    package init(alias: String, upstreamModel: String, promptEstimate: Int, previousResponseID: String? = nil) {
         self.alias = alias
         self.upstreamModel = upstreamModel
         self.promptEstimate = promptEstimate
+        self.previousResponseID = previousResponseID
     }
 
     /// The usage to settle on: the upstream's, else Relay's estimate of what was produced so far.
@@ -120,6 +123,7 @@ package struct ResponsesStreamRelay: Sendable {
     private func rewrite(_ response: JSONObject) -> [UInt8] {
         var rewriter = JSONObjectRewriter(response)
         if response.member("model") != nil { rewriter.set("model", to: JSONString.encode(alias)) }
+        if let previousResponseID { rewriter.set("previous_response_id", to: JSONString.encode(previousResponseID)) }
         if let error = response.object("error"), let message = error.string("message") {
             var scrubbed = JSONObjectRewriter(error)
             scrubbed.set(

@@ -136,6 +136,22 @@ import Testing
         }
     }
 
+    @Test func anExpandedFollowUpGetsBackThePreviousResponseItNamed() throws {
+        let body = Array(#"{"id":"resp_2","model":"up","previous_response_id":null,"output":[]}"#.utf8)
+        let answer = try ResponsesAnswerRewriter.rewrite(body, alias: "a", previousResponseID: "resp_1")
+        #expect(
+            Support.text(answer.body) == #"{"id":"resp_2","model":"a","previous_response_id":"resp_1","output":[]}"#)
+        var relay = ResponsesStreamRelay(
+            alias: "a", upstreamModel: "up", promptEstimate: 1, previousResponseID: "resp_1")
+        var parser = SSEFrameParser()
+        var out: [UInt8] = []
+        for event in parser.append(ByteBuffer(string: Self.sse([Self.llamaStream[7]]))) {
+            relay.translate(event, into: &out)
+        }
+        let final = try JSONScanner.object(in: try #require(relay.finalResponse))
+        #expect(final.string("previous_response_id") == "resp_1")
+    }
+
     @Test func everyTurnOfAConversationHasTheSameOpening() throws {
         let first = try Support.request(#"{"model":"m","input":"Read this long document ..."}"#)
         let opening = try #require(ResponsesConversation.opening(of: first, previous: nil))
