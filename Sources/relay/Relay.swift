@@ -7,7 +7,7 @@ struct Relay: AsyncParsableCommand {
         commandName: "relay",
         abstract: "An OpenAI-compatible gateway for self-hosted LLM servers, with cloud fallback.",
         version: RelayVersion.current,
-        subcommands: [Serve.self, CheckConfig.self, Keys.self]
+        subcommands: [Serve.self, CheckConfig.self, Keys.self, Usage.self]
     )
 }
 

@@ -24,6 +24,6 @@ struct Serve: AsyncParsableCommand {
             path: config.path, environment: ProcessInfo.processInfo.environment, host: host, port: port)
         var loaded = try config.load()
         source.applyCommandLine(to: &loaded)
-        try await RelayServer(config: loaded, configSource: source).run()
+        try await RelayServer.open(config: loaded, configSource: source).run()
     }
 }

@@ -18,6 +18,8 @@ do {
         // given to the process.
         _ = MultiThreadedEventLoopGroup.singleton
         try await serve.serve()
+    } else if let usage = command as? Usage {
+        try await usage.usage()
     } else {
         try command.run()
     }

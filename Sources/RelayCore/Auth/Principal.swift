@@ -8,6 +8,9 @@ package struct Principal: Sendable, Equatable {
     var fallbackTPM: Int?
     /// Waiting for a busy model, higher goes first.
     var priority: Int
+    /// Limits over calendar days and months, and the monthly budget (SPEC §10).
+    var quotas: Quotas?
+    var budget: Budget?
 
     package init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
         self.name = entry.name
@@ -21,5 +24,7 @@ package struct Principal: Sendable, Equatable {
         self.mayFallBack = entry.fallback
         self.fallbackTPM = entry.fallbackTPM
         self.priority = entry.priority
+        self.quotas = entry.quotas
+        self.budget = entry.budget
     }
 }

@@ -4,7 +4,9 @@ struct APIKeyConfigDecoder {
     /// Every name under `models:`, valid or not (see `ModelConfigDecoder.backendNames`).
     let modelNames: Set<String>
 
-    static let knownKeys = ["name", "hash", "id", "scopes", "limits", "fallback", "fallback_tpm", "priority"]
+    static let knownKeys = [
+        "name", "hash", "id", "scopes", "limits", "fallback", "fallback_tpm", "priority", "quotas", "budget",
+    ]
 
     func decode(_ field: ConfigField) -> [APIKeyConfig] {
         guard !field.isNull, let elements = reader.list(field) else { return [] }
@@ -38,6 +40,9 @@ struct APIKeyConfigDecoder {
             if let priority = fields["priority"].flatMap({ reader.int($0, atLeast: -1000, atMost: 1000) }) {
                 key.priority = priority
             }
+            let quotaDecoder = QuotaConfigDecoder(reader: reader)
+            if let quotas = reader.nullable(fields["quotas"], { quotaDecoder.quotas($0) }) { key.quotas = quotas }
+            if let budget = reader.nullable(fields["budget"], { quotaDecoder.budget($0) }) { key.budget = budget }
             keys.append(key)
         }
         return keys

@@ -7,7 +7,7 @@ struct BackendConfigDecoder {
     static let knownKeys = [
         "type", "base_url", "api_key", "max_concurrency", "connect_timeout_s", "first_byte_timeout_s",
         "request_timeout_s", "idle_timeout_s", "keep_alive", "options", "health_path", "health_interval_s",
-        "circuit", "busy_when", "drop_params", "ca_file", "forward_headers", "apis",
+        "circuit", "busy_when", "drop_params", "ca_file", "forward_headers", "apis", "price",
     ]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: BackendConfig] {
@@ -53,6 +53,7 @@ struct BackendConfigDecoder {
                 backend.apis = Set(apis.compactMap { reader.choice($0, named: "API", as: ClientAPI.self) })
             }
         }
+        backend.price = fields["price"].flatMap { $0.isNull ? nil : QuotaConfigDecoder(reader: reader).price($0) }
         if let bundle = reader.nullable(fields["ca_file"], reader.caBundle) { backend.caBundle = bundle }
         if backend.caBundle != nil, let baseURL, !baseURL.lowercased().hasPrefix("https://") {
             reader.report(fields.childPath("ca_file"), "only used with an https base_url")

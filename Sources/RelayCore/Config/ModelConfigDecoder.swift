@@ -6,7 +6,7 @@ struct ModelConfigDecoder {
     let backendNames: Set<String>
 
     static let knownKeys = [
-        "backend", "upstream_model", "queue_timeout_s", "max_queue", "deadline_s", "fallbacks", "balance",
+        "backend", "upstream_model", "queue_timeout_s", "max_queue", "deadline_s", "fallbacks", "balance", "price",
     ]
 
     func decode(_ entries: [(key: String, field: ConfigField)]) -> [String: ModelConfig] {
@@ -40,6 +40,7 @@ struct ModelConfigDecoder {
         if let fallbacks = fields["fallbacks"].flatMap({ decodeFallbacks($0, upstreamModel: model.upstreamModel) }) {
             model.fallbacks = fallbacks
         }
+        model.price = fields["price"].flatMap { $0.isNull ? nil : QuotaConfigDecoder(reader: reader).price($0) }
         return backends == nil ? nil : model
     }
 
@@ -76,11 +77,13 @@ struct ModelConfigDecoder {
         guard field.node.mapping != nil else {
             return backendName(field).map { TargetConfig(backend: $0, upstreamModel: upstreamModel) }
         }
-        let fields = reader.fields(of: field, known: ["backend", "upstream_model"])
+        let fields = reader.fields(of: field, known: ["backend", "upstream_model", "price"])
         let backend = reader.required("backend", in: fields).flatMap(backendName)
         let target = fields["upstream_model"].map { reader.nonEmptyString($0) } ?? upstreamModel
+        // An invalid price is reported; the config is refused then, so nil is as good as any here.
+        let price = fields["price"].flatMap { $0.isNull ? nil : QuotaConfigDecoder(reader: reader).price($0) }
         guard let backend, let target else { return nil }
-        return TargetConfig(backend: backend, upstreamModel: target)
+        return TargetConfig(backend: backend, upstreamModel: target, price: price)
     }
 
     private func backendName(_ field: ConfigField) -> String? {

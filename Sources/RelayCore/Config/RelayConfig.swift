@@ -21,6 +21,8 @@ package struct RelayConfig: Sendable, Equatable {
     var responsesMaxStored: Int
     /// The most bytes of responses kept at once by the in-process store (without `redis_url`).
     var responsesMaxBytes: Int
+    /// The embedded store of quota and budget counters without `redis_url`.
+    var statePath: String = "./relay-state.db"
     package var backends: [String: BackendConfig]
     package var models: [String: ModelConfig]
     package var apiKeys: [APIKeyConfig]
@@ -172,6 +174,8 @@ package struct BackendConfig: Sendable, Equatable {
     /// The client APIs this backend serves itself, so requests in them are passed through; a
     /// request in another API is translated to chat (or Ollama's API) and its answer back.
     var apis: Set<ClientAPI>
+    /// What its tokens cost, over its models' price (SPEC §10).
+    var price: Price? = nil
     /// Roots trusted for an `https` base URL instead of the system's; read when the config is loaded.
     var caBundle: CABundle? = nil
 
@@ -188,6 +192,8 @@ package struct BackendConfig: Sendable, Equatable {
 struct TargetConfig: Sendable, Equatable {
     var backend: String
     var upstreamModel: String
+    /// This fallback's price, over its backend's and model's.
+    var price: Price? = nil
 
 }
 
@@ -208,6 +214,8 @@ package struct ModelConfig: Sendable, Equatable {
     var deadline: Double?
     /// Tried in order when the backends fail or are busy (only for keys with `fallback: true`).
     var fallbacks: [TargetConfig] = []
+    /// What its tokens cost where neither the backend nor the fallback entry says.
+    var price: Price? = nil
 
     init(name: String, backends: [String], upstreamModel: String) {
         self.name = name
@@ -258,6 +266,10 @@ package struct APIKeyConfig: Sendable, Equatable {
     var fallbackTPM: Int? = nil
     /// Waiting for a busy model, higher goes first (`ModelQueue`).
     var priority: Int = 0
+    /// Limits over calendar days and months (SPEC §10).
+    var quotas: Quotas? = nil
+    /// A monthly money budget (SPEC §10).
+    var budget: Budget? = nil
 
     package init(name: String, hash: KeyHash, scopes: [String]) {
         self.name = name

@@ -7,8 +7,8 @@ struct RelayConfigDecoder {
 
     static let knownKeys = [
         "server", "log", "redis_url", "redis_ca_file", "rate_limit_failure_mode", "default_max_tokens",
-        "responses_ttl_s", "responses_max_stored", "responses_max_bytes", "backends", "models", "api_keys",
-        "default_limits",
+        "responses_ttl_s", "responses_max_stored", "responses_max_bytes", "state_path", "backends", "models",
+        "api_keys", "default_limits",
     ]
 
     func decode(_ root: Node?) -> RelayConfig {
@@ -51,6 +51,7 @@ struct RelayConfigDecoder {
         }
         // One long conversation with its output can take hundreds of kilobytes: a smaller bound
         // would keep almost nothing.
+        if let path = fields["state_path"].flatMap({ reader.nonEmptyString($0) }) { config.statePath = path }
         if let bytes = fields["responses_max_bytes"].flatMap({ reader.int($0, atLeast: 1 << 20) }) {
             config.responsesMaxBytes = bytes
         }

@@ -176,6 +176,21 @@ final class RelayMetrics: Sendable {
             .recordNanoseconds(waited.nanoseconds)
     }
 
+    /// What a call to a priced target cost, `relay_spend_usd_total{key, model}`.
+    func recordSpend(key: String, model: String, microUSD: Int64) {
+        guard microUSD > 0 else { return }
+        FloatingPointCounter(
+            label: "relay_spend_usd_total", dimensions: [("key", key), ("model", model)], factory: factory
+        ).increment(by: Double(microUSD) / 1_000_000)
+    }
+
+    /// What is left of a key's quota or budget in its current window,
+    /// `relay_quota_remaining{key, quota}` (a budget's in USD).
+    func recordQuotaRemaining(key: String, quota: String, remaining: Double) {
+        Gauge(label: "relay_quota_remaining", dimensions: [("key", key), ("quota", quota)], factory: factory)
+            .record(remaining)
+    }
+
     func recordFallback(model: String, from: String, to: String, reason: String) {
         Counter(
             label: "relay_fallbacks_total",

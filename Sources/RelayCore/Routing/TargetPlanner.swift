@@ -14,7 +14,11 @@ enum TargetPlanner {
         affinity: (ring: AffinityRing, key: UInt64)? = nil
     ) -> [Target] {
         var own = model.backends.compactMap { name in
-            backends[name].map { Target(backend: $0, upstreamModel: model.upstreamModel, isFallback: false) }
+            backends[name].map {
+                Target(
+                    backend: $0, upstreamModel: model.upstreamModel, isFallback: false,
+                    price: $0.config.price ?? model.price)
+            }
         }
         if let affinity, affinity.ring.backendCount == own.count, own.count > 1 {
             let order = affinity.ring.order(for: affinity.key, inFlight: own.map(\.backend.inFlight))
@@ -32,7 +36,11 @@ enum TargetPlanner {
         }
         guard allowFallback else { return own }
         let fallbacks = model.fallbacks.compactMap { entry in
-            backends[entry.backend].map { Target(backend: $0, upstreamModel: entry.upstreamModel, isFallback: true) }
+            backends[entry.backend].map {
+                Target(
+                    backend: $0, upstreamModel: entry.upstreamModel, isFallback: true,
+                    price: entry.price ?? $0.config.price ?? model.price)
+            }
         }
         return own + fallbacks
     }

@@ -36,6 +36,8 @@ final class CallOwner: Sendable {
 
     private struct Held {
         var reservations: [Reservation] = []
+        /// The key's quota hold, and each attempt's spend hold (`QuotaHold`).
+        var quotaHolds: [QuotaHold] = []
         var promptEstimate = 0
         /// The backend of the latest attempt, kept after its slot is back: a stream's failure
         /// may be known only after its upstream call has ended.
@@ -62,6 +64,23 @@ final class CallOwner: Sendable {
             held.reservations.append(reservation)
             if let promptEstimate { held.promptEstimate = promptEstimate }
         }
+    }
+
+    /// Holds what was reserved of the key's quotas or budget until the call settles.
+    func hold(quota: QuotaHold) {
+        held.withLockedValue { $0.quotaHolds.append(quota) }
+    }
+
+    /// Gives back a spend hold at once: an attempt's that failed before any output.
+    func refundLast(quota hold: QuotaHold) async {
+        let found = held.withLockedValue { held -> Bool in
+            guard let last = held.quotaHolds.last, last.key == hold.key, last.reserved == hold.reserved else {
+                return false
+            }
+            held.quotaHolds.removeLast()
+            return true
+        }
+        if found { await gateway.settle(hold, usage: nil) }
     }
 
     /// Settles one reservation at once (refunded) and stops holding it: a fallback's, when the
@@ -119,13 +138,17 @@ final class CallOwner: Sendable {
 
     /// Settles every reservation held, once; later calls do nothing.
     func settle(_ charge: Charge) async {
-        let (reservations, promptEstimate) = held.withLockedValue { held -> ([Reservation], Int) in
-            guard !held.settled else { return ([], 0) }
+        let (reservations, quotaHolds, promptEstimate) = held.withLockedValue {
+            held -> ([Reservation], [QuotaHold], Int) in
+            guard !held.settled else { return ([], [], 0) }
             held.settled = true
-            defer { held.reservations = [] }
-            return (held.reservations, held.promptEstimate)
+            defer {
+                held.reservations = []
+                held.quotaHolds = []
+            }
+            return (held.reservations, held.quotaHolds, held.promptEstimate)
         }
-        guard !reservations.isEmpty else { return }
+        guard !reservations.isEmpty || !quotaHolds.isEmpty else { return }
         let usage: Usage? =
             switch charge {
             case .usage(let usage): usage
@@ -133,6 +156,7 @@ final class CallOwner: Sendable {
             case .prompt: Usage(promptTokens: promptEstimate, completionTokens: 0, estimated: true)
             }
         for reservation in reservations { await gateway.settle(reservation, usage: usage) }
+        for hold in quotaHolds { await gateway.settle(hold, usage: usage) }
     }
 
     /// Ends the call, once: the slot given back, the reservations settled (refunded, unless

@@ -69,6 +69,7 @@ struct ConfigReloader: Service {
         applied.responsesTTL = running.responsesTTL
         applied.responsesMaxStored = running.responsesMaxStored
         applied.responsesMaxBytes = running.responsesMaxBytes
+        applied.statePath = running.statePath
         return applied
     }
 
@@ -102,6 +103,9 @@ struct ConfigReloader: Service {
         note("responses_ttl_s", \.responsesTTL)
         note("responses_max_stored", \.responsesMaxStored)
         note("responses_max_bytes", \.responsesMaxBytes)
+        note("state_path", \.statePath)
+        // The quota store is opened at start, when some key has quotas or a budget.
+        if new.countsQuotas, !old.countsQuotas { changed.append("api_keys[].quotas") }
         return changed
     }
 

@@ -16,6 +16,9 @@ final class Gateway: Sendable {
     /// Stored Responses (`previous_response_id`, `GET /v1/responses/{id}`): in process, or in
     /// Redis beside the limits. Kept across config reloads, as the limits are.
     let responses: any ResponseStore
+    /// Quota and budget counters (SPEC §10): in Redis, or in this process written to
+    /// `state_path`; nil when no key has `quotas` or a `budget`.
+    let quotas: (any QuotaStore)?
     let readiness = Readiness()
     let metrics = RelayMetrics()
     /// Bodies each key has arriving at once (`max_parallel` bounds them before limits can).
@@ -25,8 +28,15 @@ final class Gateway: Sendable {
     /// `log.level` at start: access lines below it are not written (their metrics still count).
     let logLevel: Logger.Level
 
-    init(state: GatewayState, limiter: any RateLimiter, responses: (any ResponseStore)? = nil, sink: LogSink) {
+    init(
+        state: GatewayState,
+        limiter: any RateLimiter,
+        responses: (any ResponseStore)? = nil,
+        quotas: (any QuotaStore)? = nil,
+        sink: LogSink
+    ) {
         self.current = NIOLockedValueBox(state)
+        self.quotas = quotas
         self.limiter = limiter
         let config = state.config
         self.responses =

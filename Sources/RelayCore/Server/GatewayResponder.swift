@@ -36,7 +36,7 @@ struct GatewayResponder: Sendable {
         case (.get, "/readyz"), (.head, "/readyz"):
             return server.adminPort == nil ? readiness() : readinessStatusOnly()
         case (.get, server.metricsPath ?? "") where server.adminPort == nil:
-            return Self.metrics(gateway)
+            return await Self.metrics(gateway)
         default:
             break
         }
@@ -105,6 +105,8 @@ struct GatewayResponder: Sendable {
         switch error {
         case .rateLimited(let rejection):
             response.headers[.retryAfter] = String(rejection.retryAfterSeconds)
+        case .quotaExceeded(_, let retryAfter), .budgetExceeded(let retryAfter):
+            response.headers[.retryAfter] = String(retryAfter)
         case .upstreamUnavailable, .responseStoreUnavailable:
             // Every target was busy or its circuit open, or Redis is reconnecting: it may be back any moment.
             response.headers[.retryAfter] = "1"
@@ -120,9 +122,10 @@ struct GatewayResponder: Sendable {
             status: status, headers: [.contentType: "application/json"], body: .bytes(ByteBuffer(bytes: body)))
     }
 
-    /// The Prometheus exposition.
-    static func metrics(_ gateway: Gateway) -> RelayResponse {
-        RelayResponse(
+    /// The Prometheus exposition; `relay_quota_remaining` read from the quota store first.
+    static func metrics(_ gateway: Gateway) async -> RelayResponse {
+        if gateway.quotas != nil { _ = try? await gateway.quotaUsage() }
+        return RelayResponse(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .bytes(ByteBuffer(bytes: gateway.metricsExposition()))

@@ -21,6 +21,8 @@ extension ProxyHandler {
 
         private var lastFailure: UpstreamFailure?
         private var fallbackRejection: RateLimitRejection?
+        /// A priced target was skipped because the key's budget is spent: seconds until it resets.
+        private var budgetSpentFor: Int?
         /// The target Relay last moved on from, and why: counted as a fallback once another is called.
         private var movedOn: (from: String, reason: String)?
         private var firstCalled: String?
@@ -104,7 +106,9 @@ extension ProxyHandler {
                     handler.gateway.metrics.recordQueueWait(model: alias, waited: .now() - waitStarted)
                     switch outcome {
                     case .slot(let backend):
-                        target = Target(backend: backend, upstreamModel: model.upstreamModel, isFallback: false)
+                        target = Target(
+                            backend: backend, upstreamModel: model.upstreamModel, isFallback: false,
+                            price: backend.config.price ?? model.price)
                     case .timedOut, .full:
                         let why = outcome.isFull ? "queue full (max_queue)" : "busy for queue_timeout_s"
                         skipped.append("\(target.backend.name): \(why)")
@@ -143,6 +147,27 @@ extension ProxyHandler {
                         continue
                     }
                 }
+                // A priced target's spend, against the key's budget where one applies.
+                var spendHold: QuotaHold?
+                if target.price != nil {
+                    switch await handler.gateway.reserveSpend(
+                        principal, target: target, model: alias, promptTokens: promptEstimate,
+                        completionTokens: max(0, reservation.tokens - promptEstimate))
+                    {
+                    case .hold(let hold)?:
+                        spendHold = hold
+                        call.hold(quota: hold)
+                    case .overBudget(let retryAfter)?:
+                        call.releaseSlot()
+                        if let fallbackReservation { await call.refund(fallbackReservation) }
+                        budgetSpentFor = retryAfter
+                        skipped.append("\(target.backend.name): budget spent")
+                        movedOn = movedOn ?? (target.backend.name, "budget")
+                        continue
+                    case nil:
+                        break
+                    }
+                }
                 record.attempts += 1
                 if let movedOn {
                     handler.gateway.metrics.recordFallback(
@@ -165,6 +190,7 @@ extension ProxyHandler {
                 } catch {
                     call.releaseSlot()
                     if let fallbackReservation { await call.refund(fallbackReservation) }
+                    if let spendHold { await call.refundLast(quota: spendHold) }
                     switch error {
                     case .final(let answer):
                         throw answer
@@ -177,6 +203,11 @@ extension ProxyHandler {
             }
             if let fallbackRejection, lastFailure == nil || position >= targets.count {
                 throw .rateLimited(fallbackRejection)
+            }
+            // With `applies_to: all` a spent budget is the key's answer; with `fallback` it only
+            // closed the cloud path, and the request ends as any other that no backend took.
+            if let budgetSpentFor, lastFailure == nil, principal.budget?.appliesTo == .all {
+                throw .budgetExceeded(retryAfterSeconds: budgetSpentFor)
             }
             guard let lastFailure else {
                 let reasons = skipped.isEmpty ? "the deadline passed" : skipped.joined(separator: "; ")

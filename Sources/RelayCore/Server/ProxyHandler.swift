@@ -69,6 +69,11 @@ struct ProxyHandler {
         case .unavailable:
             throw .rateLimiterUnavailable
         }
+        if principal.quotas != nil,
+            let hold = try await gateway.reserveQuotas(principal, estimatedTokens: promptEstimate + completionBudget)
+        {
+            call.hold(quota: hold)
+        }
 
         // One conversation on one backend, for its prompt cache.
         let ring = model.balance == .affinity ? state.affinityRings[model.name] : nil
@@ -86,7 +91,6 @@ struct ProxyHandler {
         if let home {
             targets.removeAll { $0.backend.name != home }
             if targets.isEmpty {
-                await call.settle(.refund)
                 throw .upstreamFailed(
                     message: "The backend \"\(home)\" that served previous_response_id does not serve model "
                         + "\"\(model.name)\" now.",

@@ -28,6 +28,10 @@ enum RelayError: Error, Equatable {
     case responseNotFound(id: String)
     /// The store of Responses state (Redis) cannot be reached.
     case responseStoreUnavailable
+    /// A key's quota (`requests_per_day`, ...) is used up until its window resets (SPEC §10).
+    case quotaExceeded(quota: String, retryAfterSeconds: Int)
+    /// A key's budget (`applies_to: all`) is spent until the month ends (SPEC §10).
+    case budgetExceeded(retryAfterSeconds: Int)
 
     var status: HTTPResponse.Status {
         switch self {
@@ -37,7 +41,7 @@ enum RelayError: Error, Equatable {
         case .modelNotFound, .routeNotFound, .responseNotFound: .notFound
         case .requestTooLarge: .contentTooLarge
         case .methodNotAllowed: .methodNotAllowed
-        case .rateLimited: .tooManyRequests
+        case .rateLimited, .quotaExceeded, .budgetExceeded: .tooManyRequests
         case .upstreamRejected(let status, _, _): HTTPResponse.Status(code: status)
         case .upstreamFailed: .badGateway
         case .upstreamUnavailable, .rateLimiterUnavailable, .responseStoreUnavailable: .serviceUnavailable
@@ -53,7 +57,7 @@ enum RelayError: Error, Equatable {
             .upstreamRejected, .clientDisconnected, .responseNotFound:
             "invalid_request_error"
         case .modelNotAllowed: "permission_error"
-        case .rateLimited: "rate_limit_error"
+        case .rateLimited, .quotaExceeded, .budgetExceeded: "rate_limit_error"
         case .upstreamFailed, .upstreamUnavailable, .upstreamTimeout, .rateLimiterUnavailable,
             .responseStoreUnavailable:
             "api_error"
@@ -76,6 +80,8 @@ enum RelayError: Error, Equatable {
         case .clientDisconnected: "client_disconnected"
         case .responseNotFound: "response_not_found"
         case .responseStoreUnavailable: "response_store_unavailable"
+        case .quotaExceeded: "quota_exceeded"
+        case .budgetExceeded: "budget_exceeded"
         }
     }
 
@@ -108,6 +114,10 @@ enum RelayError: Error, Equatable {
         case .clientDisconnected: "client disconnected"
         case .responseNotFound(let id): "Response with id \(Self.quoted(id)) not found."
         case .responseStoreUnavailable: "The store of stored responses cannot be reached; retry shortly."
+        case .quotaExceeded(let quota, let retryAfter):
+            "This key's \(quota) quota is used up; it resets in \(retryAfter)s."
+        case .budgetExceeded(let retryAfter):
+            "This key's monthly budget is spent; it resets in \(retryAfter)s."
         }
     }
 
@@ -115,7 +125,8 @@ enum RelayError: Error, Equatable {
     var shouldNotRetry: Bool {
         switch self {
         case .upstreamFailed(_, let everyTargetTried), .upstreamTimeout(_, let everyTargetTried): everyTargetTried
-        case .upstreamUnavailable: true
+        // A window that resets in hours is no reason to retry in seconds.
+        case .upstreamUnavailable, .quotaExceeded, .budgetExceeded: true
         case .rateLimited(let rejection): !rejection.canEverFit
         default: false
         }
@@ -148,7 +159,7 @@ enum RelayError: Error, Equatable {
         case .modelNotAllowed: "permission_error"
         case .modelNotFound, .routeNotFound, .responseNotFound: "not_found_error"
         case .requestTooLarge: "request_too_large"
-        case .rateLimited: "rate_limit_error"
+        case .rateLimited, .quotaExceeded, .budgetExceeded: "rate_limit_error"
         case .upstreamUnavailable: "overloaded_error"
         case .upstreamTimeout: "timeout_error"
         case .upstreamFailed, .rateLimiterUnavailable, .responseStoreUnavailable: "api_error"

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// clients' cleanup at exit.
 ///
 /// ```swift
-/// try await RelayServer(config: config).run()
+/// try await RelayServer.open(config: config).run()
 /// ```
 package struct RelayServer: Sendable {
     let config: RelayConfig
@@ -22,10 +22,34 @@ package struct RelayServer: Sendable {
     /// Where the config came from, for reloads on SIGHUP; `nil` turns reloading off.
     let configSource: ConfigSource?
 
+    /// Opens what must be opened before serving, the state file of quota counters when some key
+    /// has quotas or a budget and there is no Redis, then makes the server. A state file that
+    /// cannot be opened stops startup: counters are never silently reset.
+    package static func open(
+        config: RelayConfig,
+        configSource: ConfigSource? = nil,
+        sink: LogSink = .standardOutput
+    ) async throws -> RelayServer {
+        var quotas: (any QuotaStore)?
+        if config.countsQuotas, config.redisURL == nil {
+            quotas = try await FileQuotaStore.open(path: config.statePath)
+        }
+        return RelayServer(config: config, configSource: configSource, sink: sink, quotas: quotas)
+    }
+
     package init(
         config: RelayConfig,
         configSource: ConfigSource? = nil,
         sink: LogSink = .standardOutput
+    ) {
+        self.init(config: config, configSource: configSource, sink: sink, quotas: nil)
+    }
+
+    init(
+        config: RelayConfig,
+        configSource: ConfigSource?,
+        sink: LogSink,
+        quotas fileQuotas: (any QuotaStore)?
     ) {
         self.configSource = configSource
         // One event loop group for the server and every upstream client: no hops between them.
@@ -40,11 +64,13 @@ package struct RelayServer: Sendable {
         let limiter: any RateLimiter
         // Responses state lives where limits do: shared by every replica with Redis.
         let responses: any ResponseStore
+        var quotas = fileQuotas
         if let url = config.redisURL, var redisConfiguration = try? RedisConfiguration(url: url) {
             redisConfiguration.tls?.trustRoots = config.redisCABundle?.certificates
             let redis = RedisClient(configuration: redisConfiguration, eventLoopGroup: eventLoopGroup, logger: logger)
             limiter = RedisRateLimiter(client: redis, failureMode: config.rateLimitFailureMode, logger: logger)
             responses = RedisResponseStore(client: redis, ttlSeconds: config.responsesTTL)
+            if config.countsQuotas { quotas = RedisQuotaStore(client: redis) }
             self.redis = redis
         } else {
             limiter = InProcessRateLimiter()
@@ -56,6 +82,7 @@ package struct RelayServer: Sendable {
             state: GatewayState(config: config, eventLoopGroup: eventLoopGroup),
             limiter: limiter,
             responses: responses,
+            quotas: quotas,
             sink: sink
         )
     }
@@ -103,6 +130,7 @@ package struct RelayServer: Sendable {
             logger.error("stopped with an error", metadata: ["error": "\(error)"])
         }
         await gateway.state.shutdown()
+        await gateway.quotas?.flush()
         await redis?.shutdown()
         logger.info("stopped")
         gateway.sink.drain()
