@@ -1,3 +1,4 @@
+import Foundation
 import SQLiteNIO
 
 /// One counter of the file store: a key's meter in one window (a day or a month id, by the
@@ -46,7 +47,7 @@ struct QuotaStateFile: Sendable {
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path))
         } catch {
-            throw QuotaStoreError(reason: "state file \(path): cannot be opened or created (\(describe(error)))")
+            throw QuotaStoreError(reason: "state file \(path): cannot be opened or created (\(whyNotOpened(path)))")
         }
         let file = QuotaStateFile(path: path, connection: connection)
         do {
@@ -136,9 +137,10 @@ struct QuotaStateFile: Sendable {
             return
         }
         guard applicationID == Self.applicationID, tables.isSuperset(of: ["counters", "meta"]) else {
+            let names = tables.isEmpty ? "none" : tables.sorted().joined(separator: ", ")
             throw QuotaStoreError(
-                reason: "state file \(path): is an SQLite database but not a Relay state file "
-                    + "(tables: \(tables.sorted().joined(separator: ", "))); move it away or set state_path to another file"
+                reason: "state file \(path): is an SQLite database but not a Relay state file (tables: \(names)); "
+                    + "move it away or set state_path to another file"
             )
         }
         let version: Int64?
@@ -234,6 +236,18 @@ struct QuotaStateFile: Sendable {
             what = "cannot be \(operation)"
         }
         return QuotaStoreError(reason: "state file \(path): \(what) (\(Self.describe(error)))")
+    }
+
+    /// Why SQLite could not open `path`, which its error does not say.
+    private static func whyNotOpened(_ path: String) -> String {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            return "the folder \(folder) does not exist"
+        }
+        if !isFolder.boolValue { return "\(folder) is not a folder" }
+        if !FileManager.default.isWritableFile(atPath: folder) { return "the folder \(folder) is not writable" }
+        return "SQLite cannot open it: it must be a file that Relay may read and write"
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -166,6 +166,27 @@ func withFileQuotaStore<T>(
         }
     }
 
+    /// Once the writer has dropped an ended day from memory, a late settle for it changes nothing:
+    /// the stored total stays as it was rather than being replaced by the settle alone.
+    @Test func aSettleAfterItsDayWasDroppedLeavesTheStoredTotal() async throws {
+        let path = folder.file()
+        try clock.set("2024-03-10T23:59:59Z")
+        try await withFileQuotaStore(path: path, clock: clock, writeInterval: .milliseconds(50)) { store in
+            let answer = try await store.reserve(key: "team-a", amounts: [.tokensPerDay: 500], limits: [:])
+            guard case .admitted(let windows) = answer else {
+                Issue.record("a reservation without limits was refused: \(answer)")
+                return
+            }
+            clock.advance(by: 1)
+            try await Task.sleep(for: .seconds(1))  // the writer writes, then drops the ended day
+            try await store.adjust(key: "team-a", deltas: [.tokensPerDay: 300], windows: windows)
+        }
+        // Read back on that day, when the file still has it.
+        try clock.set("2024-03-10T23:59:59Z")
+        let stored = try await withFileQuotaStore(path: path, clock: clock) { try await $0.usage(keys: ["team-a"]) }
+        #expect(stored.used["team-a"] == [.tokensPerDay: 500])
+    }
+
     @Test func aNewDayResetsTheDailyMetersButNotTheMonthly() async throws {
         try clock.set("2024-03-30T23:59:59Z")
         try await withFileQuotaStore(path: folder.file(), clock: clock) { store async throws in
