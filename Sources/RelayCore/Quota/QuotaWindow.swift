@@ -7,7 +7,7 @@
 ///
 /// ```swift
 /// let window = QuotaWindows(unixSeconds: 1_796_600_000)
-/// window.day            // 20794
+/// window.day            // 20793 (2026-12-06)
 /// window.resetAt(.month) // the first second of next month, in Unix seconds
 /// ```
 struct QuotaWindows: Sendable, Equatable, Hashable {
