@@ -47,7 +47,9 @@ enum RedisQuotaScripts {
     /// KEYS[1]: the key's counter prefix (`relay:quota:{team-a}`).
     /// ARGV: quadruples of meter name, its period (`day` or `month`), amount, limit (-1 for none).
     /// Answers `{1, day, month}` when every limited meter stays within its limit (and then adds
-    /// every amount), else `{0, meter, resetAt, now}` for the first meter that would not.
+    /// every amount), else `{0, meter, resetAt, now}` for the meter over its limit whose window
+    /// ends last (the first such in ARGV's order on a tie), as `FileQuotaStore` answers: a client
+    /// that waits until `resetAt` is not refused again by another meter.
     static let reserve = RedisScript(
         calendar + "\n"
             + """
@@ -64,14 +66,16 @@ enum RedisQuotaScripts {
                 reset = daily and dayReset or monthReset,
               }
             end
+            local over
             for _, meter in ipairs(meters) do
               if meter.limit >= 0 then
                 local used = tonumber(redis.call('GET', meter.key) or '0')
-                if used + tonumber(meter.amount) > meter.limit then
-                  return {0, meter.name, meter.reset, now}
+                if used + tonumber(meter.amount) > meter.limit and (not over or meter.reset > over.reset) then
+                  over = meter
                 end
               end
             end
+            if over then return {0, over.name, over.reset, now} end
             for _, meter in ipairs(meters) do
               if tonumber(meter.amount) ~= 0 then
                 redis.call('INCRBY', meter.key, meter.amount)

@@ -65,6 +65,27 @@ import Testing
         await client.shutdown()
     }
 
+    /// Retrying before the later window ends would be refused again; `FileQuotaStore` answers
+    /// the same.
+    @Test func ofTwoMetersOverTheirLimitsTheOneResettingLaterIsReported() async throws {
+        let client = try testClient(url: try RedisTestServer.sharedURL())
+        let store = RedisQuotaStore(client: client)
+        let limits: [QuotaMeter: Int64] = [.requestsPerDay: 1, .tokensPerMonth: 100]
+        _ = try await store.reserve(key: name, amounts: [.requestsPerDay: 1, .tokensPerMonth: 100], limits: limits)
+        let answer = try await store.reserve(
+            key: name, amounts: [.requestsPerDay: 1, .tokensPerMonth: 1], limits: limits)
+        guard case .exceeded(let meter, let resetAt, let now) = answer else {
+            Issue.record("over-limit reservation admitted: \(answer)")
+            return
+        }
+        let windows = QuotaWindows(unixSeconds: now)
+        // On a month's last day both windows end at the same midnight: the first meter is named.
+        let later: QuotaMeter = windows.resetAt(.month) > windows.resetAt(.day) ? .tokensPerMonth : .requestsPerDay
+        #expect(meter == later)
+        #expect(resetAt == windows.resetAt(.month))
+        await client.shutdown()
+    }
+
     @Test func adjustAddsAndGivesBackWithoutGoingBelowZero() async throws {
         let client = try testClient(url: try RedisTestServer.sharedURL())
         let store = RedisQuotaStore(client: client)
