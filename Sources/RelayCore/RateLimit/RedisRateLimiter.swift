@@ -4,10 +4,13 @@ import Synchronization
 
 /// Keeps every key's limits in Redis, shared by all Relay replicas (SPEC §5, with `redis_url`).
 ///
-/// Each `reserve` and each `settle` is one atomic Lua script that takes its time from Redis
+/// Reserves and settles run in an atomic Lua script that takes its time from Redis
 /// (`RedisRateLimitScripts`), so any number of replicas and any burst never admit more than a
-/// limit in any 60 s span. A key's Redis keys share the hash tag `{name}`, so a later Cluster
-/// mode can keep each script on one node.
+/// limit in any 60 s span. Concurrent ones share a call (`RedisLimitBatcher`): one goes out at
+/// once when Redis is idle, those arriving meanwhile go together in the next call, processed in
+/// order with the decisions one script each would give. A batch may span several API keys, which
+/// standalone Redis allows; a key's Redis keys share the hash tag `{name}`, so a later Cluster
+/// mode can split batches by tag and keep each call on one node.
 ///
 /// When Redis cannot be reached the limiter is *degraded*: with `failureMode: .open` it decides
 /// on its in-process limiter (each replica then enforces the full limit on its own, so the
@@ -28,8 +31,8 @@ package final class RedisRateLimiter: RateLimiter {
     private let failureMode: RateLimitFailureMode
     private let fallback: InProcessRateLimiter
     private let keyPrefix: String
-    private let slotLeaseMilliseconds: Int64
     private let health: RedisHealth
+    private let batcher: RedisLimitBatcher
 
     /// - Parameters:
     ///   - fallback: decides while Redis is unreachable in `open` mode.
@@ -50,8 +53,13 @@ package final class RedisRateLimiter: RateLimiter {
         self.failureMode = failureMode
         self.fallback = fallback
         self.keyPrefix = keyPrefix
-        self.slotLeaseMilliseconds = max(1000, slotLease.components.seconds * 1000)
-        self.health = RedisHealth(probeInterval: probeInterval, failureMode: failureMode, logger: logger)
+        let health = RedisHealth(probeInterval: probeInterval, failureMode: failureMode, logger: logger)
+        self.health = health
+        self.batcher = RedisLimitBatcher(
+            client: client,
+            health: health,
+            slotLeaseMilliseconds: max(1000, slotLease.components.seconds * 1000)
+        )
     }
 
     /// `true` while Redis cannot be reached: limits are then kept in process (`open`) or every
@@ -81,19 +89,16 @@ package final class RedisRateLimiter: RateLimiter {
         }
         let slotID = limits.maxParallel != nil ? Self.newSlotID() : nil
         let keys = RedisLimitKeys(prefix: keyPrefix, name: principal.name)
-        let arguments = [
-            String(limits.rpm ?? -1), String(limits.tpm ?? -1), String(limits.maxParallel ?? -1),
-            String(cost), slotID ?? "", String(slotLeaseMilliseconds),
-        ]
-        guard
-            let reply = await runScript(
-                RedisRateLimitScripts.reserve,
-                keys: [keys.requests, keys.tokens, keys.slots],
-                arguments: arguments
-            )
-        else { return fallbackDecision { $0.reserveNow(principal, estimatedTokens: cost) } }
-        guard let answer = ReserveAnswer(reply) else {
-            health.recordFailure("unexpected reply to the reserve script")
+        let operation = RedisLimitOperation.reserve(
+            keys: keys,
+            tokenKey: keys.tokens,
+            rpm: limits.rpm,
+            tpm: limits.tpm,
+            maxParallel: limits.maxParallel,
+            cost: cost,
+            slotID: slotID
+        )
+        guard health.shouldTryRedis(), case .reserved(let answer) = await batcher.run(operation) else {
             return fallbackDecision { $0.reserveNow(principal, estimatedTokens: cost) }
         }
         return answer.decision(key: principal.name, cost: cost, limits: limits, slotID: slotID, pool: .primary)
@@ -105,17 +110,17 @@ package final class RedisRateLimiter: RateLimiter {
             return .admitted(Reservation(unlimitedFor: principal.name, tokens: cost, pool: .fallback))
         }
         let keys = RedisLimitKeys(prefix: keyPrefix, name: principal.name)
-        // The reserve script with only its token window in use, pointed at the fallback window.
-        let arguments = ["-1", String(limit), "-1", String(cost), "", String(slotLeaseMilliseconds)]
-        guard
-            let reply = await runScript(
-                RedisRateLimitScripts.reserve,
-                keys: [keys.requests, keys.fallbackTokens, keys.slots],
-                arguments: arguments
-            )
-        else { return fallbackDecision { $0.reserveFallbackNow(principal, estimatedTokens: cost) } }
-        guard let answer = ReserveAnswer(reply) else {
-            health.recordFailure("unexpected reply to the reserve script")
+        // A reserve with only its token window in use, pointed at the fallback window.
+        let operation = RedisLimitOperation.reserve(
+            keys: keys,
+            tokenKey: keys.fallbackTokens,
+            rpm: nil,
+            tpm: limit,
+            maxParallel: nil,
+            cost: cost,
+            slotID: nil
+        )
+        guard health.shouldTryRedis(), case .reserved(let answer) = await batcher.run(operation) else {
             return fallbackDecision { $0.reserveFallbackNow(principal, estimatedTokens: cost) }
         }
         return answer.decision(
@@ -135,33 +140,19 @@ package final class RedisRateLimiter: RateLimiter {
         }
         let keys = RedisLimitKeys(prefix: keyPrefix, name: reservation.key)
         let delta = reservation.chargedTokens.map { max(0, actualTokens ?? 0) - $0 } ?? 0
-        let tokenKey = reservation.pool == .primary ? keys.tokens : keys.fallbackTokens
+        // Nothing to correct and no slot to free: nothing for Redis to do.
+        guard delta != 0 || reservation.slotID != nil else { return }
         // Settling is tried even while degraded: a lost settle would hold a `max_parallel`
         // slot until its lease ends. The client fails fast while it waits to reconnect.
-        _ = await runScript(
-            RedisRateLimitScripts.settle,
-            keys: [tokenKey, keys.slots],
-            arguments: [String(reservation.windowSecond), String(delta), reservation.slotID ?? ""],
-            evenWhileDegraded: true
+        _ = await batcher.run(
+            .settle(
+                tokenKey: reservation.pool == .primary ? keys.tokens : keys.fallbackTokens,
+                slotsKey: keys.slots,
+                second: reservation.windowSecond,
+                tokenCorrection: delta,
+                slotID: reservation.slotID
+            )
         )
-    }
-
-    /// The script's reply, or `nil` after recording why Redis could not answer.
-    private func runScript(
-        _ script: RedisScript,
-        keys: [String],
-        arguments: [String],
-        evenWhileDegraded: Bool = false
-    ) async -> RESPValue? {
-        guard evenWhileDegraded || health.shouldTryRedis() else { return nil }
-        do {
-            let reply = try await client.run(script, keys: keys, arguments: arguments)
-            health.recordSuccess()
-            return reply
-        } catch {
-            health.recordFailure(String(describing: error))
-            return nil
-        }
     }
 
     private func fallbackDecision(_ decide: (InProcessRateLimiter) -> RateLimitDecision) -> RateLimitDecision {
