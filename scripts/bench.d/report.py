@@ -5,9 +5,10 @@
 RESULTS.tsv has one line a cell (wrk output files or stream-client JSON files, CPU seconds);
 every cell ran REPEAT times and the median of each figure is reported.
 
-A whole run writes the whole page, keeping what scripts/bench-responses-memory wrote between
-its markers. A run of the Responses cells alone (META's only=responses) writes their table,
-with a note on the run, between the bench-responses markers of OUT and leaves the rest.
+A whole run writes the whole page, keeping what scripts/bench-responses-memory and
+scripts/bench-affinity wrote between their markers. A run of the Responses cells or the Relay
+variants alone (META's only=responses or only=variants) writes their table, with a note on the
+run, between their markers in OUT (bench-responses, bench-variants) and leaves the rest.
 """
 
 from __future__ import annotations
@@ -43,13 +44,18 @@ RESPONSES_TITLE = "### OpenAI Responses (`POST /v1/responses`), non-streamed, th
 # Where the Responses table, and the figures of scripts/bench-responses-memory, sit in the page.
 RESPONSES_MARKERS = ("<!-- bench-responses:begin -->", "<!-- bench-responses:end -->")
 MEMORY_MARKERS = ("<!-- bench-responses-memory:begin -->", "<!-- bench-responses-memory:end -->")
+# Where scripts/bench-affinity writes its report (scripts/bench.d/affinity_report.py), kept as it is.
+AFFINITY_MARKERS = ("<!-- bench-affinity:begin -->", "<!-- bench-affinity:end -->")
 VARIANTS = {
     "full": "as of record (auth, limits, metrics, access log)",
     "nolimits": "limits off",
     "redis": "limits kept in Redis",
     "nolog": "access log off",
     "balanced": "two balanced backends",
+    "quotas-file": "quotas and a budget, state file",
+    "redis-quotas": "limits, quotas and a budget in Redis",
 }
+VARIANTS_MARKERS = ("<!-- bench-variants:begin -->", "<!-- bench-variants:end -->")
 
 
 def read_kv(path: str) -> dict[str, str]:
@@ -251,6 +257,33 @@ def main() -> None:
             " is against the direct Message for every column (the stub answers chat and Messages alike)."
         )
 
+    variant_rows = []
+    full_rps = wrk("variant", "full", 64, "relay", "rps")
+    for v, label in VARIANTS.items():
+        rps = wrk("variant", v, 64, "relay", "rps")
+        variant_rows.append(
+            [
+                label,
+                fmt_num(rps),
+                fmt_ms(wrk("variant", v, 64, "relay", "p50")),
+                fmt_ms(wrk("variant", v, 64, "relay", "p99")),
+                fmt_num(wrk("variant", v, 64, "relay", "cpu_per_1k"), 3),
+                ratio(rps, full_rps),
+            ]
+        )
+    variants_body = table(
+        ["Relay", "requests/s", "p50", "p99", "CPU s / 1,000 req", "vs as of record"], variant_rows
+    ) + (
+        "\n\nThe quota variants give the key `requests_per_day`, `tokens_per_day`, `tokens_per_month` and a"
+        " `budget` (none ever reached) and the model a `price`: each request reserves and settles all four"
+        " counters, in process and the state file (`state_path`), or in Redis with the rate limits (beside"
+        " \"limits kept in Redis\", which counts the rate limits alone)."
+    )
+    if meta.get("only") == "variants":
+        runs = f"Every variant {meta['repeat']} times, interleaved, the median of the runs."
+        write_only(VARIANTS_MARKERS, variants_body, runs, meta, versions, out)
+        return
+
     responses_levels = api_levels("responses")
 
     def unstored_note() -> str:
@@ -281,7 +314,7 @@ def main() -> None:
             " \"added\" is against the direct request for every column (the stub answers chat and Responses alike)."
         )
     if meta.get("only") == "responses":
-        write_responses_only(responses_body, responses_levels, meta, versions, out)
+        write_only(RESPONSES_MARKERS, responses_body, api_runs(responses_levels, meta), meta, versions, out)
         return
     previous = open(out).read() if os.path.exists(out) else ""
     memory_body = between(previous, MEMORY_MARKERS) or "Not measured yet: run `scripts/bench-responses-memory`."
@@ -406,23 +439,8 @@ def main() -> None:
         + direct_caveat
     )
 
-    variant_rows = []
-    full_rps = wrk("variant", "full", 64, "relay", "rps")
-    for v, label in VARIANTS.items():
-        rps = wrk("variant", v, 64, "relay", "rps")
-        variant_rows.append(
-            [
-                label,
-                fmt_num(rps),
-                fmt_ms(wrk("variant", v, 64, "relay", "p50")),
-                fmt_ms(wrk("variant", v, 64, "relay", "p99")),
-                fmt_num(wrk("variant", v, 64, "relay", "cpu_per_1k"), 3),
-                ratio(rps, full_rps),
-            ]
-        )
     sections.append(
-        "### Relay variants, 64 connections, upstream answers at once\n\n"
-        + table(["Relay", "requests/s", "p50", "p99", "CPU s / 1,000 req", "vs as of record"], variant_rows)
+        "### Relay variants, 64 connections, upstream answers at once\n\n" + fenced(VARIANTS_MARKERS, variants_body)
     )
 
     # ---- ratios and the targets of issue #9 ----
@@ -518,6 +536,11 @@ def main() -> None:
             "### RSS over 1,000,000 requests through Relay (64 connections, instant upstream)\n\n"
             + table(["requests", "Relay RSS"], [[f"{int(n):,}", f"{v} MiB"] for n, v in soak])
         )
+    affinity_body = between(previous, AFFINITY_MARKERS) or "Not measured yet: run `scripts/bench-affinity`."
+    sections.append(
+        "### Conversation affinity on two llama-server replicas (`scripts/bench-affinity`)\n\n"
+        "Written by that script (its header says how), not by this run.\n\n" + fenced(AFFINITY_MARKERS, affinity_body)
+    )
 
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     if int(meta["repeat"]) > 1:
@@ -617,29 +640,29 @@ def api_runs(levels: list[int], meta: dict[str, str]) -> str:
     )
 
 
-def write_responses_only(body: str, levels: list[int], meta: dict[str, str], versions: dict[str, str], out: str) -> None:
-    """A run of the Responses cells alone: their table, with a note on the run, between the
-    bench-responses markers of out; the rest of the page is left as it is."""
+def write_only(markers: tuple[str, str], body: str, runs: str, meta: dict[str, str], versions: dict[str, str], out: str) -> None:
+    """A run of one group of cells alone (BENCH_ONLY): its table, with a note on the run, between
+    the group's markers in out; the rest of the page is left as it is."""
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     note = (
-        f"From a run of these cells alone (`BENCH_ONLY=responses scripts/bench`), not the run above:"
+        f"From a run of these cells alone (`BENCH_ONLY={meta['only']} scripts/bench`), not the run above:"
         f" {date}, Relay {versions.get('relay')}, release build; {machine_note()};"
         f" {versions.get('wrk')}, {meta['seconds']} s a cell after a 2 s warm-up."
         f" Load average before {meta['load_before']}, after {meta['load_after']}; the machine is shared."
-        f" {api_runs(levels, meta)}"
+        f" {runs}"
     )
     block = note + "\n\n" + body
     print(block)
     text = open(out).read() if os.path.exists(out) else ""
-    if between(text, RESPONSES_MARKERS) is None:
-        print(f"\n{out} has no bench-responses markers: not written", file=sys.stderr)
+    name = markers[0].removeprefix("<!-- ").removesuffix(":begin -->")
+    if between(text, markers) is None:
+        print(f"\n{out} has no {name} markers: not written", file=sys.stderr)
         return
-    begin, end = RESPONSES_MARKERS
+    begin, end = markers
     start, stop = text.index(begin), text.index(end, text.index(begin))
     with open(out, "w") as f:
-        f.write(text[:start] + fenced(RESPONSES_MARKERS, block) + text[stop + len(end):])
-    print(f"\nwritten between the bench-responses markers of {out}", file=sys.stderr)
-
+        f.write(text[:start] + fenced(markers, block) + text[stop + len(end):])
+    print(f"\nwritten between the {name} markers of {out}", file=sys.stderr)
 
 if __name__ == "__main__":
     main()
