@@ -47,6 +47,18 @@ final class RelayMetrics: Sendable {
         ]
         self.factory = factory
         self.overhead = Timer(label: "relay_overhead_seconds", factory: factory)
+        let made = factory  // the closures below need a constant
+        self.affinity = LabeledHandles { model, result in
+            Counter(
+                label: "relay_affinity_total", dimensions: [("model", model), ("result", result)], factory: made)
+        }
+        self.queueWait = LabeledHandles { model, _ in
+            Timer(label: "relay_queue_wait_seconds", dimensions: [("model", model)], factory: made)
+        }
+        self.spend = LabeledHandles { key, model in
+            FloatingPointCounter(
+                label: "relay_spend_usd_total", dimensions: [("key", key), ("model", model)], factory: made)
+        }
     }
 
     /// The metric handles one kind of finished request records into, each made on first use
@@ -87,6 +99,9 @@ final class RelayMetrics: Sendable {
         }
     }
     private let overhead: CoreMetrics.Timer
+    private let affinity: LabeledHandles<CoreMetrics.Counter>
+    private let queueWait: LabeledHandles<CoreMetrics.Timer>
+    private let spend: LabeledHandles<FloatingPointCounter>
 
     /// Everything one finished request contributes. Times are NIO's, recorded as nanoseconds:
     /// a `Duration` is split into seconds and attoseconds by 128-bit arithmetic on the way in.
@@ -164,24 +179,18 @@ final class RelayMetrics: Sendable {
 
     /// Whether a request with `balance: affinity` was served by its conversation's home backend.
     func recordAffinity(model: String, hit: Bool) {
-        Counter(
-            label: "relay_affinity_total", dimensions: [("model", model), ("result", hit ? "hit" : "moved")],
-            factory: factory
-        ).increment()
+        affinity.handle(model, hit ? "hit" : "moved").increment()
     }
 
     /// How long a request waited in its model's queue, whether it got a slot or not.
     func recordQueueWait(model: String, waited: TimeAmount) {
-        Timer(label: "relay_queue_wait_seconds", dimensions: [("model", model)], factory: factory)
-            .recordNanoseconds(waited.nanoseconds)
+        queueWait.handle(model).recordNanoseconds(waited.nanoseconds)
     }
 
     /// What a call to a priced target cost, `relay_spend_usd_total{key, model}`.
     func recordSpend(key: String, model: String, microUSD: Int64) {
         guard microUSD > 0 else { return }
-        FloatingPointCounter(
-            label: "relay_spend_usd_total", dimensions: [("key", key), ("model", model)], factory: factory
-        ).increment(by: Double(microUSD) / 1_000_000)
+        spend.handle(key, model).increment(by: Double(microUSD) / 1_000_000)
     }
 
     /// What is left of a key's quota or budget in its current window,

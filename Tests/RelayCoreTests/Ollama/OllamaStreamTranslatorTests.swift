@@ -88,7 +88,7 @@ import Testing
     @Test func randomChunkingsGiveTheSameOutput() {
         var whole = translator()
         let expected = run(Self.chatStream, &whole)
-        var generator = ChunkSizeGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)  // the same chunkings on every run
         for _ in 0..<50 {
             let sizes = (0..<8).map { _ in Int(generator.next() % 40) + 1 }
             var cut = translator()
@@ -205,20 +205,5 @@ import Testing
                 == #"data: {"error":{"message":"model requires more system memory (5.6 GiB) than is available","#
                 + #""type":"api_error","param":null,"code":"upstream_error"}}"# + "\n\n")
         #expect(translator.sawError)
-    }
-}
-
-/// A small deterministic generator, so the random chunkings are the same on every run.
-private struct ChunkSizeGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

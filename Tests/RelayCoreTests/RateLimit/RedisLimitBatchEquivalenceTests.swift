@@ -26,18 +26,6 @@ import Testing
         case settle(Int, actual: Int)
     }
 
-    /// A small seeded generator, so a failure can be run again with the seed it prints.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func randomReserve(_ random: inout SplitMix64, serial: Int) -> Reserve {
         let maxParallel = Bool.random(using: &random) ? Int.random(in: 1...4, using: &random) : nil
         return Reserve(
@@ -140,7 +128,7 @@ import Testing
 
     @Test(arguments: 0..<4) func randomOperationsDecideAsOneScriptEach(round: Int) async throws {
         let seed = UInt64.random(in: 0 ... .max)
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         let client = try testClient(url: try RedisTestServer.sharedURL())
         let started = ContinuousClock.now
         let tolerance = { () -> Int64 in

@@ -1,4 +1,3 @@
-import Logging
 import RelayRedis
 import RelayTestSupport
 import Testing
@@ -15,20 +14,7 @@ import Testing
         failureMode: RateLimitFailureMode = .open,
         fallback: InProcessRateLimiter = InProcessRateLimiter()
     ) throws -> (RedisRateLimiter, RedisClient) {
-        let client = try testClient(url: url) {
-            $0.commandTimeout = .seconds(2)
-            $0.firstReconnectDelay = .milliseconds(10)
-            $0.maxReconnectDelay = .milliseconds(50)
-        }
-        let limiter = RedisRateLimiter(
-            client: client,
-            failureMode: failureMode,
-            fallback: fallback,
-            keyPrefix: prefix,
-            probeInterval: .milliseconds(50),
-            logger: Logger(label: "relay.ratelimit.test")
-        )
-        return (limiter, client)
+        try redisTestLimiter(url: url, prefix: prefix, failureMode: failureMode, fallback: fallback)
     }
 
     /// Two replicas share one Redis; 30 concurrent requests spread over both.
