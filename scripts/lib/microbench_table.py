@@ -112,7 +112,7 @@ and `[DONE]` included in the cost).
 | auth: valid sha256 key | `APIKeyAuthenticator.authenticate` with a `Bearer rk-…` header, 50 keys configured: SHA-256 of the key, bucket lookup, constant-time compare. |
 | auth: valid argon2id key, cached | The same for an argon2id entry whose key verified once before: the digest is found among verified keys, no argon2 run (the first check of a key, with argon2 on the verifier threads, takes tens of milliseconds and is not measured here). |
 | limiter: in process | `InProcessRateLimiter` reserve (rpm, tpm and `max_parallel` all set) then settle to the real usage. |
-| limiter: Redis | `RedisRateLimiter` over Relay's own Redis client: one `EVALSHA` for reserve and one for settle, each a round trip to redis-server on loopback. This is the limiter's cost per request with `redis_url` set (issue #5). |
+| limiter: Redis | `RedisRateLimiter` over Relay's own Redis client: one `EVALSHA` of the batch script for reserve and one for settle (one request at a time, so each call carries one operation), each a round trip to redis-server on loopback. This is the limiter's cost per request with `redis_url` set (issue #5). |
 
 ## Running them
 
