@@ -21,4 +21,17 @@ extension RedisClientError {
         if case .server(let message) = self { return message.hasPrefix(code) }
         return false
     }
+
+    /// What went wrong, in words that never hold Redis's address or credentials (a connection
+    /// error can name the host), for errors that reach logs or clients.
+    public var reasonWithoutAddress: String {
+        switch self {
+        case .server(let message): "Redis answered with an error: \(message)"
+        case .connectionFailed: "Redis cannot be reached"
+        case .connectionClosed: "the connection to Redis closed before it answered"
+        case .timeout: "Redis did not answer in time"
+        case .protocolError: "Redis's answer could not be read"
+        case .shutDown: "the Redis client is shut down"
+        }
+    }
 }

@@ -9,8 +9,12 @@ package struct Principal: Sendable, Equatable {
     /// Waiting for a busy model, higher goes first.
     var priority: Int
     /// Limits over calendar days and months, and the monthly budget (SPEC §10).
-    var quotas: Quotas?
-    var budget: Budget?
+    let quotas: Quotas?
+    let budget: Budget?
+    /// `quotas` as the quota store takes them, made once here rather than for every request.
+    let quotaLimits: [QuotaMeter: Int64]
+    /// `budget` in micro-dollars, the unit spend is counted in.
+    let budgetMicroUSD: Int64?
 
     package init(_ entry: APIKeyConfig, defaultLimits: Limits?) {
         self.name = entry.name
@@ -26,5 +30,11 @@ package struct Principal: Sendable, Equatable {
         self.priority = entry.priority
         self.quotas = entry.quotas
         self.budget = entry.budget
+        var quotaLimits: [QuotaMeter: Int64] = [:]
+        quotaLimits[.requestsPerDay] = entry.quotas?.requestsPerDay.map(Int64.init)
+        quotaLimits[.tokensPerDay] = entry.quotas?.tokensPerDay.map(Int64.init)
+        quotaLimits[.tokensPerMonth] = entry.quotas?.tokensPerMonth.map(Int64.init)
+        self.quotaLimits = quotaLimits
+        self.budgetMicroUSD = entry.budget.map { Int64(($0.usdPerMonth * 1_000_000).rounded(.down)) }
     }
 }

@@ -118,20 +118,7 @@ final class RedisQuotaStore: QuotaStore {
         do {
             return try await client.run(script, keys: keys, arguments: arguments)
         } catch {
-            throw QuotaStoreError(reason: Self.reason(error))
-        }
-    }
-
-    /// What went wrong, in words that never hold Redis's address or credentials: the client's
-    /// connection errors can name the host, so only their kind is told.
-    private static func reason(_ error: RedisClientError) -> String {
-        switch error {
-        case .server(let message): "Redis answered with an error: \(message)"
-        case .connectionFailed: "Redis cannot be reached"
-        case .connectionClosed: "the connection to Redis closed before it answered"
-        case .timeout: "Redis did not answer in time"
-        case .protocolError: "Redis's answer could not be read"
-        case .shutDown: "the Redis client is shut down"
+            throw QuotaStoreError(reason: error.reasonWithoutAddress)
         }
     }
 }

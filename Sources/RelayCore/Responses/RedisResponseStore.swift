@@ -61,20 +61,7 @@ final class RedisResponseStore: ResponseStore {
         do {
             return try await client.send(command)
         } catch {
-            throw ResponseStoreError(reason: Self.reason(error))
-        }
-    }
-
-    /// What went wrong, in words that never hold Redis's address or credentials: the client's
-    /// connection errors can name the host, so only their kind is told.
-    private static func reason(_ error: RedisClientError) -> String {
-        switch error {
-        case .server(let message): "Redis answered with an error: \(message)"
-        case .connectionFailed: "Redis cannot be reached"
-        case .connectionClosed: "the connection to Redis closed before it answered"
-        case .timeout: "Redis did not answer in time"
-        case .protocolError: "Redis's answer could not be read"
-        case .shutDown: "the Redis client is shut down"
+            throw ResponseStoreError(reason: error.reasonWithoutAddress)
         }
     }
 }

@@ -14,17 +14,11 @@ extension Gateway {
     /// has none. Throws the 429 of a quota used up, or the 503 of an unreachable store in
     /// `closed` mode (in `open` mode the request goes on, uncounted, as for rate limits).
     func reserveQuotas(_ principal: Principal, estimatedTokens: Int) async throws(RelayError) -> QuotaHold? {
-        guard let quotas = principal.quotas, let store = self.quotas else { return nil }
+        guard principal.quotas != nil, let store = self.quotas else { return nil }
+        let limits = principal.quotaLimits
         var amounts: [QuotaMeter: Int64] = [:]
-        var limits: [QuotaMeter: Int64] = [:]
-        for (meter, limit, amount) in [
-            (QuotaMeter.requestsPerDay, quotas.requestsPerDay, 1),
-            (.tokensPerDay, quotas.tokensPerDay, estimatedTokens),
-            (.tokensPerMonth, quotas.tokensPerMonth, estimatedTokens),
-        ] {
-            guard let limit else { continue }
-            amounts[meter] = Int64(amount)
-            limits[meter] = Int64(limit)
+        for meter in limits.keys {
+            amounts[meter] = meter == .requestsPerDay ? 1 : Int64(estimatedTokens)
         }
         let reservation: QuotaReservation
         do {
@@ -55,9 +49,9 @@ extension Gateway {
         guard let price = target.price else { return nil }
         let reserved = [QuotaMeter.usdPerMonth: price.microUSD(prompt: promptTokens, completion: completionTokens)]
         let uncounted = QuotaHold(key: principal.name, windows: nil, reserved: reserved, spend: (price, model))
-        guard let budget = principal.budget, budget.appliesTo == .all || target.isFallback, let store = quotas
+        guard let budget = principal.budget, let limit = principal.budgetMicroUSD,
+            budget.appliesTo == .all || target.isFallback, let store = quotas
         else { return .hold(uncounted) }
-        let limit = Int64((budget.usdPerMonth * 1_000_000).rounded(.down))
         do {
             switch try await store.reserve(key: principal.name, amounts: reserved, limits: [.usdPerMonth: limit]) {
             case .admitted(let windows):
