@@ -16,7 +16,9 @@ let package = Package(
         .library(name: "RelayRedis", targets: ["RelayRedis"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // No traits: the defaults bring full Foundation (with ICU's data) and swift-configuration,
+        // neither of which Relay uses.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         // For the tests' own HTTP client only.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
