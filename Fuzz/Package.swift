@@ -3,7 +3,7 @@
 //
 //   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address --scratch-path .build-fuzz
 //
-// Only the Swift code is instrumented (-Xswiftc): the C in the dependencies (libyaml,
+// Only the Swift code is instrumented (-Xswiftc): the C in the dependencies (LibYAML,
 // BoringSSL) is not Relay's and costs build time only.
 //
 // The Fuzzed* library targets are symlinks to the real source files in ../Sources, so the fuzzers
@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // libFuzzer's driver, started by each target's main.swift (see FuzzSupport).
@@ -44,12 +43,15 @@ let package = Package(
         ),
         // The RESP2 reply parser of the Redis client.
         .target(name: "FuzzedRESP", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // Debian's LibYAML and the config's YAML node tree (Sources/RelayYAML).
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "RelayYAML", dependencies: ["CLibYAML"]),
         // The whole config loader (Sources/RelayCore/Config).
         .target(
             name: "FuzzedConfig",
             dependencies: [
                 "RelayWire",
-                .product(name: "Yams", package: "Yams"),
+                "RelayYAML",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

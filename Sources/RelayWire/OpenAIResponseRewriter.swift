@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Rewrites a complete (non-streamed) OpenAI-API answer for the client: `model` back to the
 /// client's alias (spliced into the upstream's bytes), and embeddings to base64 when the client asked for it and the upstream sent floats.

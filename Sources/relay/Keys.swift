@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import RelayCore
 
 /// `relay keys generate` and `relay keys hash`: making API keys and their config hashes.
@@ -56,17 +55,17 @@ struct HashKey: ParsableCommand {
     var argon2 = false
 
     func run() throws {
-        var input = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        var input = StandardStreams.readInput()
         // One newline, "\n" or "\r\n", as `echo` and editors leave it.
         if input.last == UInt8(ascii: "\n") { input.removeLast() }
         if input.last == UInt8(ascii: "\r") { input.removeLast() }
         // Decoding must not repair bad bytes: the hash would then be of a different key.
         guard let key = String(validating: input, as: UTF8.self) else {
-            FileHandle.standardError.write(Data("relay keys hash: the key is not valid UTF-8\n".utf8))
+            StandardStreams.writeError("relay keys hash: the key is not valid UTF-8\n")
             throw ExitCode.failure
         }
         if let problem = KeyHashText.problem(with: key) {
-            FileHandle.standardError.write(Data("relay keys hash: \(problem)\n".utf8))
+            StandardStreams.writeError("relay keys hash: \(problem)\n")
             throw ExitCode.failure
         }
         print(argon2 ? try KeyHashText.argon2id(of: key) : KeyHashText.sha256(of: key))

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import RelayCore
 
 struct Relay: AsyncParsableCommand {
@@ -25,7 +25,7 @@ struct ConfigOption: ParsableArguments {
         do {
             return try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment)
         } catch {
-            FileHandle.standardError.write(Data("\(path): invalid config\n\(error.description)\n".utf8))
+            StandardStreams.writeError("\(path): invalid config\n\(error.description)\n")
             throw ExitCode.failure
         }
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import RelayCore
 
 struct Usage: AsyncParsableCommand {
@@ -28,7 +27,7 @@ struct Usage: AsyncParsableCommand {
                 print(report.table(), terminator: "")
             }
         } catch {
-            FileHandle.standardError.write(Data("relay usage: \(error.reason)\n".utf8))
+            StandardStreams.writeError("relay usage: \(error.reason)\n")
             throw ExitCode.failure
         }
     }

@@ -83,8 +83,10 @@ LLAMA_SERVER_CMAKE_ARGS="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLL
 # install and the packages import.
 ensure_venv() {
     # libargon2-dev: the C library the build links for argon2id key hashes (CArgon2 target);
-    # argon2: its CLI, to make test vectors by hand.
-    ensure_apt python3:python3 g++:g++ make:make /usr/include/argon2.h:libargon2-dev argon2:argon2
+    # argon2: its CLI, to make test vectors by hand. libyaml-dev: the YAML parser the config
+    # loader composes its tree from (CLibYAML target).
+    ensure_apt python3:python3 g++:g++ make:make /usr/include/argon2.h:libargon2-dev argon2:argon2 \
+        /usr/include/yaml.h:libyaml-dev
     if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
         ensure_apt_packages_always python3-venv
     fi

@@ -1,5 +1,3 @@
-import Crypto
-
 /// The SHA-256 digest of a presented key: what Relay's in-memory caches remember instead of
 /// the key itself, so a memory dump shows no usable key.
 ///
@@ -9,19 +7,12 @@ struct KeyDigest: Hashable, Sendable {
     let bytes: [UInt8]
 
     init(of key: [UInt8]) {
-        self.bytes = key.withUnsafeBytes { Self.hash($0) }
+        self.bytes = key.withUnsafeBytes { SHA256Hash.digest(of: $0) }
     }
 
     /// The key's bytes hashed where they are: a request's key is not copied to be hashed.
     init(of key: UnsafeRawBufferPointer) {
-        self.bytes = Self.hash(key)
-    }
-
-    private static func hash(_ key: UnsafeRawBufferPointer) -> [UInt8] {
-        // Copied from the digest's own bytes: making an array of it as a sequence costs many times more.
-        var hasher = SHA256()
-        hasher.update(bufferPointer: key)
-        return hasher.finalize().withUnsafeBytes { Array($0) }
+        self.bytes = SHA256Hash.digest(of: key)
     }
 
     init(bytes: [UInt8]) {

@@ -1,5 +1,3 @@
-import Crypto
-
 /// The config's `hash:` value for a key, as `relay keys hash` and `relay keys generate` print it.
 ///
 /// ```swift
@@ -8,7 +6,8 @@ import Crypto
 /// ```
 package enum KeyHashText {
     package static func sha256(of key: String) -> String {
-        "sha256:" + SHA256.hash(data: Array(key.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digest = Array(key.utf8).withUnsafeBytes { SHA256Hash.digest(of: $0) }
+        return "sha256:" + digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     package static func argon2id(

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Checks a backend's `base_url` and reduces it to the server's root, to which Relay appends
 /// `/v1/...` or `/api/...` itself.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOSSL
 
 /// Certificate authorities read from a PEM file, trusted instead of the system's roots.
@@ -39,11 +39,11 @@ enum PEMFile {
     }
 
     private static func unreadable(_ path: String) -> PEMFileProblem? {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return PEMFileProblem(description: "file \"\(path)\" does not exist")
         }
-        guard !isDirectory.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+        guard !isDirectory, FileManager.default.isReadableFile(atPath: path) else {
             return PEMFileProblem(description: "cannot read \"\(path)\"")
         }
         return nil

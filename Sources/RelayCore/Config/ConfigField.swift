@@ -1,8 +1,8 @@
-import Yams
+import RelayYAML
 
 /// A YAML node together with the path it was found at, so every problem can say where.
 struct ConfigField {
-    let node: Node
+    let node: YAMLNode
     let path: String
 
     var isNull: Bool {
@@ -17,9 +17,9 @@ struct ConfigField {
 /// The keys of one YAML mapping, after unknown keys were reported.
 struct ConfigFields {
     let path: String
-    private let values: [String: Node]
+    private let values: [String: YAMLNode]
 
-    init(path: String, values: [String: Node]) {
+    init(path: String, values: [String: YAMLNode]) {
         self.path = path
         self.values = values
     }
@@ -45,9 +45,9 @@ enum ConfigPath {
     }
 }
 
-extension Node {
-    /// The resolved YAML type (`int`, `str`, `null`, ...); Yams keeps `Tag.name` internal.
-    var tagName: Tag.Name {
-        Tag.Name(rawValue: tag.rawValue)
+extension YAMLNode {
+    /// The resolved YAML type (`int`, `str`, `null`, ...) the decoders check a value against.
+    var tagName: YAMLTag {
+        tag
     }
 }

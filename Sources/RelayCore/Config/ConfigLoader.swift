@@ -1,5 +1,5 @@
-import Foundation
-import Yams
+import FoundationEssentials
+import RelayYAML
 
 /// Reads, interpolates, overrides and validates the YAML configuration (SPEC §2).
 package enum ConfigLoader {
@@ -21,9 +21,9 @@ package enum ConfigLoader {
     }
 
     static func parse(yaml: String, environment: [String: String]) throws(ConfigError) -> RelayConfig {
-        let root: Node?
+        let root: YAMLNode?
         do {
-            root = try Yams.compose(yaml: yaml)
+            root = try YAMLComposer.compose(yaml: yaml)
         } catch {
             throw ConfigError(problems: [YAMLSyntaxProblem.problem(for: error)])
         }
@@ -37,11 +37,11 @@ package enum ConfigLoader {
     }
 
     private static func readFile(at path: String) throws(ConfigError) -> String {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(problems: [ConfigProblem(path: "", message: "config file \"\(path)\" does not exist")])
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+        guard !isDirectory, let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(problems: [ConfigProblem(path: "", message: "cannot read config file \"\(path)\"")])
         }
         guard let text = String(data: data, encoding: .utf8) else {

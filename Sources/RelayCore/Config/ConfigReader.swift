@@ -1,4 +1,4 @@
-import Yams
+import RelayYAML
 
 /// Reads typed values out of the YAML tree. Every value that is missing or wrong becomes a
 /// problem at its path and reads as `nil`, so decoding carries on and all problems are found
@@ -29,7 +29,7 @@ final class ConfigReader {
             return []
         }
         var entries: [(key: String, field: ConfigField)] = []
-        var merged: [Node] = []
+        var merged: [YAMLNode] = []
         for (keyNode, valueNode) in mapping {
             if keyNode.tagName == .merge {
                 merged.append(valueNode)
@@ -50,11 +50,11 @@ final class ConfigReader {
     /// YAML merge keys (`<<: *shared`) let backends share settings through an anchor; keys
     /// written out in the mapping win over merged ones, and earlier merged mappings over later.
     private func appendMerged(
-        _ source: Node,
+        _ source: YAMLNode,
         into entries: inout [(key: String, field: ConfigField)],
         at field: ConfigField
     ) {
-        let sources = source.sequence.map { Array($0) } ?? [source]
+        let sources = source.sequence ?? [source]
         for mergedNode in sources {
             guard let mapping = mergedNode.mapping else {
                 report(field.childPath("<<"), "expected a mapping to merge, got \(describe(mergedNode))")
@@ -70,7 +70,7 @@ final class ConfigReader {
     /// The keys of a mapping whose key set is fixed: anything not in `known` is reported, with
     /// a suggestion when it looks like a typo. Environment overrides for these keys are applied.
     func fields(of field: ConfigField?, at path: String, known: [String]) -> ConfigFields {
-        var values: [String: Node] = [:]
+        var values: [String: YAMLNode] = [:]
         for (key, entry) in entries(of: field) {
             if known.contains(key) {
                 values[key] = entry.node
@@ -226,7 +226,7 @@ final class ConfigReader {
     /// The node with `${VAR}` references in its text replaced; a plain scalar is re-typed after
     /// replacement so `port: ${PORT:-8080}` is an integer, while a quoted one stays a string.
     /// Values from environment overrides are taken literally.
-    func interpolated(_ field: ConfigField) -> Node? {
+    func interpolated(_ field: ConfigField) -> YAMLNode? {
         guard overrides[field.path] == nil, let scalar = field.node.scalar, scalar.string.contains("$") else {
             return field.node
         }
@@ -235,10 +235,10 @@ final class ConfigReader {
             for problem in expansion.problems { report(field.path, problem) }
             return nil
         }
-        if scalar.style == .plain || scalar.style == .any {
-            return Node(expansion.text, Tag(.implicit), .plain)
+        if scalar.style == .plain {
+            return YAMLNode(plain: expansion.text)
         }
-        return Node(expansion.text, Tag(.str), scalar.style)
+        return .scalar(YAMLScalar(expansion.text, tag: .str, style: scalar.style))
     }
 
     /// A value as a message shows it: as written in the file when it came from `${VAR}`, so a
@@ -249,11 +249,10 @@ final class ConfigReader {
 
     /// How a wrong value is shown in a message. Collections are never dumped and long strings
     /// are not shown, so a secret pasted under the wrong key does not end up in a log.
-    func describe(_ node: Node) -> String {
+    func describe(_ node: YAMLNode) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let scalar):
             switch node.tagName {
             case .null: return "null"

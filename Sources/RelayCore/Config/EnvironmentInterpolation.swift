@@ -40,7 +40,7 @@ enum EnvironmentInterpolation {
     {
         let name: Substring
         let fallback: Substring?
-        if let separator = reference.range(of: ":-") {
+        if let separator = reference.firstRange(of: ":-") {
             name = reference[..<separator.lowerBound]
             fallback = reference[separator.upperBound...]
         } else {

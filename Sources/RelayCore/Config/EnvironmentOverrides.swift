@@ -1,10 +1,10 @@
-import Yams
+import RelayYAML
 
 /// A value from a `RELAY_*` variable that replaces the one at `path` in the file.
 struct EnvironmentOverride {
     let variable: String
     let path: String
-    let node: Node
+    let node: YAMLNode
 }
 
 /// The variables that override file values (SPEC §2). They take the place of the file's value
@@ -23,11 +23,13 @@ enum EnvironmentOverrides {
         var overrides: [EnvironmentOverride] = []
         for (variable, path) in stringOverrides {
             guard let value = environment[variable], !value.isEmpty else { continue }
-            overrides.append(EnvironmentOverride(variable: variable, path: path, node: Node(value, Tag(.str), .plain)))
+            overrides.append(
+                EnvironmentOverride(variable: variable, path: path, node: .scalar(YAMLScalar(value, tag: .str))))
         }
         if let port = environment["RELAY_PORT"]?.trimmingWhitespace(), !port.isEmpty {
             // Resolved like a YAML plain scalar, so "abc" or "80.5" are reported as not integers.
-            overrides.append(EnvironmentOverride(variable: "RELAY_PORT", path: "server.port", node: Node(port)))
+            overrides.append(
+                EnvironmentOverride(variable: "RELAY_PORT", path: "server.port", node: YAMLNode(plain: port)))
         }
         return overrides
     }

@@ -1,4 +1,4 @@
-import Yams
+import RelayYAML
 
 /// Converts a YAML subtree (Ollama `options`) to JSON, keeping mapping order so requests are
 /// built the same way every time.
@@ -15,11 +15,11 @@ struct JSONValueReader {
             }
             return valid ? .object(object) : nil
         case .sequence(let sequence):
-            let values = sequence.enumerated().map { index, node in
+            let values = sequence.nodes.enumerated().map { index, node in
                 value(of: ConfigField(node: node, path: ConfigPath.element(index, of: field.path)))
             }
             return values.contains(where: { $0 == nil }) ? nil : .array(values.compactMap { $0 })
-        case .scalar, .alias:
+        case .scalar:
             return scalar(field)
         }
     }

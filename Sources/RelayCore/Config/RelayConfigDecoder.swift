@@ -1,4 +1,4 @@
-import Yams
+import RelayYAML
 
 /// Decodes the whole file, section by section, in the order that lets later sections check
 /// their references: backends before models (`backend:`), models before keys (`scopes:`).
@@ -11,7 +11,7 @@ struct RelayConfigDecoder {
         "api_keys", "default_limits",
     ]
 
-    func decode(_ root: Node?) -> RelayConfig {
+    func decode(_ root: YAMLNode?) -> RelayConfig {
         // A file that is empty or only comments composes to no node at all: every default applies.
         let rootField = root.map { ConfigField(node: $0, path: "") }
         let fields = reader.fields(of: rootField, at: "", known: Self.knownKeys)

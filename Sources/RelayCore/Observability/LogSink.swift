@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -26,7 +27,7 @@ package final class LogSink: Sendable {
     static let standardOutput = LogSink { bytes in
         var offset = 0
         while offset < bytes.count {
-            let written = Foundation.write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = Glibc.write(1, bytes.baseAddress! + offset, bytes.count - offset)
             if written <= 0 { return }
             offset += written
         }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import SQLiteNIO
 
 /// One counter of the file store: a key's meter in one window (a day or a month id, by the
@@ -241,11 +241,11 @@ struct QuotaStateFile: Sendable {
     /// Why SQLite could not open `path`, which its error does not say.
     private static func whyNotOpened(_ path: String) -> String {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
+        var isFolder = false
         if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
             return "the folder \(folder) does not exist"
         }
-        if !isFolder.boolValue { return "\(folder) is not a folder" }
+        if !isFolder { return "\(folder) is not a folder" }
         if !FileManager.default.isWritableFile(atPath: folder) { return "the folder \(folder) is not writable" }
         return "SQLite cannot open it: it must be a file that Relay may read and write"
     }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import RelayWire
 
 /// Each key's quotas and budget: what is used, the limit, and when the window resets (SPEC
@@ -93,7 +93,7 @@ package struct QuotaUsageReport: Sendable {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         return ([header] + rows).map { row in
             row.enumerated().map { column, text in
-                column == row.count - 1 ? text : text.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                column == row.count - 1 ? text : text + String(repeating: " ", count: widths[column] - text.count)
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
@@ -101,8 +101,17 @@ package struct QuotaUsageReport: Sendable {
     /// Whole numbers as such, dollars to the cent's hundredth.
     private static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        var text = String(format: "%.4f", value)
+        var text = fourDecimals(value)
         while text.hasSuffix("0") { text.removeLast() }
         return text
+    }
+
+    /// `value` as C's `printf("%.4f")` writes it: rounded to four decimals, never in exponent form.
+    private static func fourDecimals(_ value: Double) -> String {
+        // The largest Double has 309 digits; with a sign, the point and four decimals it fits.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 320) { buffer in
+            _ = withVaList([value]) { vsnprintf(buffer.baseAddress, buffer.count, "%.4f", $0) }
+            return String(cString: buffer.baseAddress!)
+        }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOCore
 
 /// Everything a request needs that comes from one config load, built once and then only read.

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import NIOCore
 import RelayHTTP
@@ -24,7 +23,7 @@ struct ModelsHandler {
             let data = visible.map(modelObject).joined(separator: [UInt8(ascii: ",")])
             return GatewayResponder.json(.ok, Array("{\"object\":\"list\",\"data\":[".utf8) + data + Array("]}".utf8))
         }
-        let id = String(path.dropFirst("/v1/models/".count)).removingPercentEncoding ?? ""
+        let id = PercentDecoding.decode(path.dropFirst("/v1/models/".count)) ?? ""
         // Outside the key's scopes is answered as missing: a key learns nothing of other models.
         guard state.config.models[id] != nil, ModelPolicy.allows(principal, model: id) else {
             throw .modelNotFound(model: id)

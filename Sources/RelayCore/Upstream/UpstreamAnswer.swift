@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RelayWire
 
 /// A complete (non-streamed) answer in the client's API, as the upstream dialect made it.

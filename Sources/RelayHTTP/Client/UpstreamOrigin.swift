@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import NIOCore
 
 /// Where a backend's `base_url` points: the server to connect to, how, and what goes before

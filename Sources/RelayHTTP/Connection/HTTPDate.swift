@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 import NIOConcurrencyHelpers
 
 /// The `Date` header's value (IMF-fixdate, RFC 9110 §5.6.7), formatted at most once a second.

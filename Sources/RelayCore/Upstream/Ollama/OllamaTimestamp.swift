@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Ollama's `created_at` (RFC 3339 with up to nanoseconds and an offset, as Go prints it:
 /// `2023-08-04T08:52:19.385406455-07:00`) as OpenAI's `created`, whole Unix seconds.
