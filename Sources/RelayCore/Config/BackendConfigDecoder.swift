@@ -1,4 +1,5 @@
 import RelayWire
+import RelayYAML
 
 /// Decodes `backends:`, one entry per backend name.
 struct BackendConfigDecoder {

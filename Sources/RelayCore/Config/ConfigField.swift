@@ -6,7 +6,7 @@ struct ConfigField {
     let path: String
 
     var isNull: Bool {
-        node.tagName == .null
+        node.tag == .null
     }
 
     func childPath(_ key: String) -> String {
@@ -42,12 +42,5 @@ enum ConfigPath {
 
     static func element(_ index: Int, of parent: String) -> String {
         "\(parent)[\(index)]"
-    }
-}
-
-extension YAMLNode {
-    /// The resolved YAML type (`int`, `str`, `null`, ...) the decoders check a value against.
-    var tagName: YAMLTag {
-        tag
     }
 }

@@ -31,7 +31,7 @@ final class ConfigReader {
         var entries: [(key: String, field: ConfigField)] = []
         var merged: [YAMLNode] = []
         for (keyNode, valueNode) in mapping {
-            if keyNode.tagName == .merge {
+            if keyNode.tag == .merge {
                 merged.append(valueNode)
                 continue
             }
@@ -138,7 +138,7 @@ final class ConfigReader {
     /// the variable holds "true" or nothing at all.
     func string(_ field: ConfigField) -> String? {
         let written = field.node
-        guard written.scalar != nil, written.tagName != .null, written.tagName != .bool else {
+        guard written.scalar != nil, written.tag != .null, written.tag != .bool else {
             report(field.path, "expected a string, got \(describe(written))")
             return nil
         }
@@ -156,7 +156,7 @@ final class ConfigReader {
 
     func int(_ field: ConfigField, atLeast minimum: Int, atMost maximum: Int? = nil) -> Int? {
         guard let node = interpolated(field) else { return nil }
-        guard node.tagName == .int, let value = node.int else {
+        guard node.tag == .int, let value = node.int else {
             report(field.path, "expected an integer, got \(describe(field.node))")
             return nil
         }
@@ -174,7 +174,7 @@ final class ConfigReader {
     /// Durations accept integers and decimals; zero only where it has a meaning.
     func seconds(_ field: ConfigField, allowZero: Bool = false) -> Double? {
         guard let node = interpolated(field) else { return nil }
-        guard node.tagName == .int || node.tagName == .float, let value = node.float, value.isFinite else {
+        guard node.tag == .int || node.tag == .float, let value = node.float, value.isFinite else {
             report(field.path, "expected a number of seconds, got \(describe(field.node))")
             return nil
         }
@@ -191,7 +191,7 @@ final class ConfigReader {
 
     func bool(_ field: ConfigField) -> Bool? {
         guard let node = interpolated(field) else { return nil }
-        guard node.tagName == .bool, let value = node.bool else {
+        guard node.tag == .bool, let value = node.bool else {
             report(field.path, "expected true or false, got \(describe(field.node))")
             return nil
         }
@@ -254,7 +254,7 @@ final class ConfigReader {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .scalar(let scalar):
-            switch node.tagName {
+            switch node.tag {
             case .null: return "null"
             case .bool, .int, .float: return scalar.string
             default:

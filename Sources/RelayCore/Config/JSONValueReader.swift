@@ -26,7 +26,7 @@ struct JSONValueReader {
 
     private func scalar(_ field: ConfigField) -> JSONValue? {
         guard let node = reader.interpolated(field) else { return nil }
-        switch node.tagName {
+        switch node.tag {
         case .null: return .null
         case .bool: return node.bool.map { .bool($0) }
         case .int: return node.int.map { .int($0) } ?? node.float.map { .double($0) }

@@ -1,3 +1,5 @@
+import RelayYAML
+
 /// Decodes `models:`, checking that every backend a model names exists.
 struct ModelConfigDecoder {
     let reader: ConfigReader

@@ -1,3 +1,5 @@
+import RelayYAML
+
 /// Checks an Ollama `keep_alive`: a Go duration (`5m`, `1h30m`, `-1s`) or whole seconds.
 ///
 /// Ollama parses a string with Go's `time.ParseDuration`, which rejects a bare number, so an
@@ -10,8 +12,8 @@ struct OllamaKeepAlive {
 
     func value(_ field: ConfigField) -> String? {
         guard let node = reader.interpolated(field) else { return nil }
-        if node.tagName == .int, let seconds = node.int { return "\(seconds)s" }
-        guard node.tagName == .str, let text = node.scalar?.string else {
+        if node.tag == .int, let seconds = node.int { return "\(seconds)s" }
+        guard node.tag == .str, let text = node.scalar?.string else {
             reader.report(
                 field.path, "expected a duration such as \"5m\" or whole seconds, got \(reader.describe(field.node))")
             return nil

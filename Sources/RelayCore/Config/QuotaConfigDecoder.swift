@@ -1,3 +1,5 @@
+import RelayYAML
+
 /// Decodes a key's `quotas:` and `budget:`, and the `price:` of a model, backend or fallback.
 struct QuotaConfigDecoder {
     let reader: ConfigReader
@@ -31,7 +33,7 @@ struct QuotaConfigDecoder {
     /// billion, so that micro-dollars stay exact in 64 bits.
     private func amount(_ field: ConfigField, positive: Bool) -> Double? {
         guard let node = reader.interpolated(field) else { return nil }
-        guard node.tagName == .int || node.tagName == .float, let value = node.float, value.isFinite else {
+        guard node.tag == .int || node.tag == .float, let value = node.float, value.isFinite else {
             reader.report(field.path, "expected a number of US dollars, got \(reader.describe(field.node))")
             return nil
         }
