@@ -82,6 +82,7 @@ let package = Package(
         .target(
             name: "RelayRedis",
             dependencies: [
+                "RelayWire",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,13 +1,14 @@
-/// Undoes `%XX` escapes (RFC 3986 §2.1), as in a path that names a model like `org%2Fmodel`.
+/// Undoes `%XX` escapes (RFC 3986 §2.1): a path that names a model like `org%2Fmodel`, the user
+/// and password of a `redis://` URL.
 ///
 /// ```swift
 /// PercentDecoding.decode("org%2Fmodel")  // "org/model"
 /// PercentDecoding.decode("100%")         // nil
 /// ```
-enum PercentDecoding {
+package enum PercentDecoding {
     /// `text` with each escape replaced by its byte, or `nil` when a `%` is not followed by two
     /// hex digits or the bytes are not UTF-8. `+` stays a `+`: that is a form's rule, not a path's.
-    static func decode(_ text: some StringProtocol) -> String? {
+    package static func decode(_ text: some StringProtocol) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var utf8 = text.utf8.makeIterator()

@@ -1,6 +1,5 @@
+import RelayWire
 import Testing
-
-@testable import RelayCore
 
 @Suite("Percent-decoding a model's name in a path")
 struct PercentDecodingTests {
