@@ -1,11 +1,13 @@
 import NIOCore
 
-/// Turns the bytes of a Redis connection into RESP values, one per reply.
+/// Cuts the bytes of a Redis connection into replies: each one the bytes of one whole RESP
+/// value, checked by `RESPParser` but not built, so that a caller reads what it needs in place
+/// (`RESPReader`) or builds a `RESPValue` (`RESPValue(reply:)`).
 ///
 /// Bytes stay in the decoder's buffer until a whole value has arrived; a malformed reply fails
 /// the pipeline with a `RESPDecodingError`, which closes the connection.
 public struct RESPDecoder: ByteToMessageDecoder {
-    public typealias InboundOut = RESPValue
+    public typealias InboundOut = ByteBuffer
 
     private let parser: RESPParser
 
@@ -14,8 +16,10 @@ public struct RESPDecoder: ByteToMessageDecoder {
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let value = try parser.parse(&buffer) else { return .needMoreData }
-        context.fireChannelRead(Self.wrapInboundOut(value))
+        guard let length = try parser.length(ofValueIn: buffer), let reply = buffer.readSlice(length: length) else {
+            return .needMoreData
+        }
+        context.fireChannelRead(Self.wrapInboundOut(reply))
         return .continue
     }
 

@@ -45,3 +45,13 @@ extension RESPValue {
         return nil
     }
 }
+
+extension RESPValue {
+    /// The value of one whole reply, as `RESPDecoder` hands replies on.
+    public init(reply: ByteBuffer) throws(RESPDecodingError) {
+        var bytes = reply
+        // A reply holds one whole value: it cannot end early, and an empty one is none.
+        guard let value = try RESPParser().parse(&bytes) else { throw .missingTerminator }
+        self = value
+    }
+}

@@ -48,9 +48,14 @@ public final class RedisClient: Sendable {
 
     /// Sends one command and waits for its reply. An error reply throws `.server(message)`.
     public func send(_ arguments: [ByteBuffer]) async throws(RedisClientError) -> RESPValue {
-        let reply = try await sendKeepingErrors(arguments)
-        if case .error(let message) = reply { throw .server(message) }
-        return reply
+        var command = ByteBufferAllocator().buffer(capacity: 16 + arguments.reduce(0) { $0 + $1.readableBytes + 16 })
+        RESPCommandEncoder.encode(arguments, into: &command)
+        let reply = try await Self.awaitReply(send(encoded: command))
+        do {
+            return try RESPValue(reply: reply)
+        } catch {
+            throw .protocolError(error)
+        }
     }
 
     public func send(_ arguments: [String]) async throws(RedisClientError) -> RESPValue {
@@ -76,10 +81,32 @@ public final class RedisClient: Sendable {
         }
     }
 
-    private func sendKeepingErrors(_ arguments: [ByteBuffer]) async throws(RedisClientError) -> RESPValue {
-        let connection = try await connection()
+    /// Sends a command already written as RESP. The future holds the reply's bytes, or fails
+    /// with a `RedisClientError` (`.server` for an error reply), and is completed on the event
+    /// loop of the connection that carried the command.
+    func send(encoded command: ByteBuffer) -> EventLoopFuture<ByteBuffer> {
+        switch connection() {
+        case .ready(let connection):
+            return connection.send(encoded: command)
+        case .failed(let error, let eventLoop):
+            return eventLoop.makeFailedFuture(error)
+        case .pending(let future):
+            return future.flatMapErrorThrowing { error in
+                throw error as? RedisClientError ?? .connectionFailed(String(describing: error))
+            }.flatMap { connection in
+                // `record` stored the connection under this lock before the future completed.
+                // Taking it here gives ThreadSanitizer the order the future's callback already
+                // gives, which it cannot see, so the connection's fields are not reported as raced.
+                self.slots.withLockedValue { _ in }
+                return connection.send(encoded: command)
+            }
+        }
+    }
+
+    /// `future`'s reply, its error as the client's.
+    static func awaitReply(_ future: EventLoopFuture<ByteBuffer>) async throws(RedisClientError) -> ByteBuffer {
         do {
-            return try await connection.send(arguments).get()
+            return try await future.get()
         } catch let error as RedisClientError {
             throw error
         } catch {
@@ -87,34 +114,27 @@ public final class RedisClient: Sendable {
         }
     }
 
-    /// An open connection: the next slot's, or another open one while the next is unavailable.
-    private func connection() async throws(RedisClientError) -> RedisConnection {
-        guard !isShutDown.load(ordering: .sequentiallyConsistent) else { throw .shutDown }
+    private enum Acquired {
+        case ready(RedisConnection)
+        case pending(EventLoopFuture<RedisConnection>)
+        case failed(RedisClientError, any EventLoop)
+    }
+
+    /// An open connection: the next slot's, or another open one while the next is unavailable;
+    /// or the connection being made for the next slot.
+    private func connection() -> Acquired {
         let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue % eventLoops.count
+        guard !isShutDown.load(ordering: .sequentiallyConsistent) else { return .failed(.shutDown, eventLoops[index]) }
         let action = slots.withLockedValue { slots in Self.action(for: index, in: &slots, eventLoop: eventLoops[index])
         }
-        let future: EventLoopFuture<RedisConnection>
         switch action {
-        case .use(let connection): return connection
-        case .fail(let error): throw error
-        case .wait(let pending): future = pending
+        case .use(let connection): return .ready(connection)
+        case .fail(let error): return .failed(error, eventLoops[index])
+        case .wait(let pending): return .pending(pending)
         case .connect(let promise, let failures):
-            future = promise.futureResult
             startConnecting(slot: index, promise: promise, failures: failures)
+            return .pending(promise.futureResult)
         }
-        let connection: RedisConnection
-        do {
-            connection = try await future.get()
-        } catch let error as RedisClientError {
-            throw error
-        } catch {
-            throw .connectionFailed(String(describing: error))
-        }
-        // `record` stored the connection under this lock before the future completed. Taking it
-        // here gives ThreadSanitizer the order the awaited continuation already gives, which it
-        // cannot see (swiftlang/swift#57803), so the connection's fields are not reported as raced.
-        slots.withLockedValue { _ in }
-        return connection
     }
 
     private static func action(

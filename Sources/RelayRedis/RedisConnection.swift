@@ -71,18 +71,27 @@ final class RedisConnection: Sendable {
             commands.append(["SELECT", String(configuration.database)])
         }
         let replies = commands.map { send($0.map { ByteBuffer(string: $0) }) }
-        return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).flatMapThrowing { replies in
-            for case .error(let message) in replies {
+        return EventLoopFuture.whenAllSucceed(replies, on: channel.eventLoop).map { _ in }.flatMapErrorThrowing {
+            error in
+            if case .server(let message) = error as? RedisClientError {
                 throw RedisClientError.connectionFailed("Redis refused the connection setup: \(message)")
             }
+            throw error
         }
     }
 
-    /// Sends one command; the future holds the reply, error replies included as `.error`.
-    func send(_ arguments: [ByteBuffer]) -> EventLoopFuture<RESPValue> {
-        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+    /// Sends one command; the future holds the reply's bytes, or fails (`.server` for an error
+    /// reply).
+    func send(_ arguments: [ByteBuffer]) -> EventLoopFuture<ByteBuffer> {
         var bytes = channel.allocator.buffer(capacity: 16 + arguments.reduce(0) { $0 + $1.readableBytes + 16 })
         RESPCommandEncoder.encode(arguments, into: &bytes)
+        return send(encoded: bytes)
+    }
+
+    /// Sends one command already written as RESP (`RESPCommandEncoder`); completed on the
+    /// connection's event loop.
+    func send(encoded bytes: ByteBuffer) -> EventLoopFuture<ByteBuffer> {
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let request = RedisRequest(bytes: bytes, promise: promise, timeout: commandTimeout)
         // A failed write also fails the command (completing a promise twice is a no-op in NIO).
         channel.writeAndFlush(request).whenFailure { error in

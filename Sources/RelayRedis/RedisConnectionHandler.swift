@@ -3,16 +3,17 @@ import NIOCore
 /// Matches the replies of one pipelined connection to its commands, first in, first out.
 ///
 /// Commands are written as they come, without waiting for earlier answers; Redis answers in
-/// order, so each reply completes the oldest waiting promise. A command that times out closes
+/// order, so each reply completes the oldest waiting promise: with the reply's bytes, or, for an
+/// error reply, by failing it with `.server(message)`. A command that times out closes
 /// the connection: a server that stopped answering one command is not trusted with the next
 /// (a half-open TCP connection looks exactly like this), and the client reconnects.
 final class RedisConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = RESPValue
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = RedisRequest
     typealias OutboundOut = ByteBuffer
 
     private struct Waiting {
-        var promise: EventLoopPromise<RESPValue>
+        var promise: EventLoopPromise<ByteBuffer>
         var timeoutTask: Scheduled<Void>?
     }
 
@@ -35,14 +36,19 @@ final class RedisConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let value = unwrapInboundIn(data)
+        let reply = unwrapInboundIn(data)
         guard let first = waiting.popFirst() else {
             // A reply nobody asked for: the stream is out of step, nothing after it can be trusted.
             failAll(.connectionClosed, context: context)
             return
         }
         first.timeoutTask?.cancel()
-        first.promise.succeed(value)
+        var reader = RESPReader(reply)
+        if let message = reader.readError() {
+            first.promise.fail(RedisClientError.server(message))
+        } else {
+            first.promise.succeed(reply)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -59,7 +65,7 @@ final class RedisConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Fails the command that waited too long with `.timeout`, the others with `.connectionClosed`.
-    private func timeOut(_ future: EventLoopFuture<RESPValue>, context: ChannelHandlerContext) {
+    private func timeOut(_ future: EventLoopFuture<ByteBuffer>, context: ChannelHandlerContext) {
         let timedOut = waiting.firstIndex { $0.promise.futureResult === future }.map { waiting.remove(at: $0) }
         failAll(.connectionClosed, context: context)
         timedOut?.promise.fail(RedisClientError.timeout)

@@ -1,8 +1,9 @@
 import NIOCore
 
-/// One encoded command on its way to the connection handler, with where its answer goes.
+/// One encoded command on its way to the connection handler, with where its reply goes.
 struct RedisRequest {
     var bytes: ByteBuffer
-    var promise: EventLoopPromise<RESPValue>
+    /// Completed with the reply's bytes, or failed (an error reply with `.server`).
+    var promise: EventLoopPromise<ByteBuffer>
     var timeout: TimeAmount
 }

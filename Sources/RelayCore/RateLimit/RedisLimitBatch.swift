@@ -1,3 +1,4 @@
+import NIOCore
 import RelayRedis
 
 /// One reserve or settle of the Redis limiter, as `RedisRateLimitScripts.batch` runs it.
@@ -18,12 +19,12 @@ enum RedisLimitOperation: Sendable {
     case settle(tokenKey: String, slotsKey: String, second: Int64, tokenCorrection: Int, slotID: String?)
 }
 
-/// A batch's arguments for `RedisRateLimitScripts.batch`: the distinct keys it uses, each
-/// named once, and its operations in order, pointing at them.
+/// A batch's arguments for `RedisRateLimitScripts.batch`, written as RESP as they are made:
+/// the distinct keys it uses, each named once, and its operations in order, pointing at them.
 ///
 /// ```swift
 /// let batch = RedisLimitBatch([operation], slotLeaseMilliseconds: 900_000)
-/// let reply = try await client.run(RedisRateLimitScripts.batch, keys: batch.keys, arguments: batch.arguments)
+/// let reply = try await client.run(RedisRateLimitScripts.batch, keys: batch.keys, arguments: batch.arguments).get()
 /// let outcomes = RedisLimitBatch.outcomes(of: reply, for: [operation])
 /// ```
 struct RedisLimitBatch {
@@ -35,63 +36,65 @@ struct RedisLimitBatch {
         case failed
     }
 
-    private(set) var keys: [String] = []
-    private(set) var arguments: [String]
+    private(set) var keys = RESPArguments(capacity: 256)
+    private(set) var arguments: RESPArguments
     private var keyNumbers: [String: Int] = [:]
 
     init(_ operations: some Collection<RedisLimitOperation>, slotLeaseMilliseconds: Int64) {
-        arguments = [String(slotLeaseMilliseconds)]
-        arguments.reserveCapacity(1 + operations.count * 9)
+        arguments = RESPArguments(capacity: 32 + operations.count * 64)
+        arguments.append(slotLeaseMilliseconds)
         for operation in operations {
             switch operation {
             case .reserve(let keys, let tokenKey, let rpm, let tpm, let maxParallel, let cost, let slotID):
-                arguments += [
-                    "r",
-                    number(of: rpm.map { _ in keys.requests }),
-                    number(of: tpm.map { _ in tokenKey }),
-                    number(of: maxParallel.map { _ in keys.slots }),
-                    String(rpm ?? -1), String(tpm ?? -1), String(maxParallel ?? -1),
-                    String(cost), slotID ?? "",
-                ]
+                arguments.append("r")
+                arguments.append(number(of: rpm.map { _ in keys.requests }))
+                arguments.append(number(of: tpm.map { _ in tokenKey }))
+                arguments.append(number(of: maxParallel.map { _ in keys.slots }))
+                arguments.append(rpm ?? -1)
+                arguments.append(tpm ?? -1)
+                arguments.append(maxParallel ?? -1)
+                arguments.append(cost)
+                arguments.append(slotID ?? "")
             case .settle(let tokenKey, let slotsKey, let second, let tokenCorrection, let slotID):
-                arguments += [
-                    "s",
-                    number(of: tokenCorrection != 0 ? tokenKey : nil),
-                    number(of: slotID != nil ? slotsKey : nil),
-                    String(second), String(tokenCorrection), slotID ?? "",
-                ]
+                arguments.append("s")
+                arguments.append(number(of: tokenCorrection != 0 ? tokenKey : nil))
+                arguments.append(number(of: slotID != nil ? slotsKey : nil))
+                arguments.append(second)
+                arguments.append(tokenCorrection)
+                arguments.append(slotID ?? "")
             }
         }
     }
 
-    /// The key's 1-based place in `keys`, adding it on first use; "0" for a key not used.
-    private mutating func number(of key: String?) -> String {
-        guard let key else { return "0" }
-        if let known = keyNumbers[key] { return String(known) }
+    /// The key's 1-based place in `keys`, adding it on first use; 0 for a key not used.
+    private mutating func number(of key: String?) -> Int {
+        guard let key else { return 0 }
+        if let known = keyNumbers[key] { return known }
         keys.append(key)
         keyNumbers[key] = keys.count
-        return String(keys.count)
+        return keys.count
     }
 
-    /// Each operation's outcome, in order, or `nil` when the reply is not one answer per
-    /// operation in the script's shape.
+    /// Each operation's outcome, in order, read from the reply's bytes in place; `nil` when the
+    /// reply is not one answer per operation in the script's shape.
     static func outcomes(
-        of reply: RESPValue,
+        of reply: ByteBuffer,
         for operations: some Collection<RedisLimitOperation>
     ) -> [Outcome]? {
-        guard let answers = reply.array, answers.count == operations.count else { return nil }
+        var reader = RESPReader(reply)
+        guard reader.readArrayCount() == operations.count else { return nil }
         var outcomes: [Outcome] = []
-        outcomes.reserveCapacity(answers.count)
-        for (operation, answer) in zip(operations, answers) {
+        outcomes.reserveCapacity(operations.count)
+        for operation in operations {
             switch operation {
             case .reserve:
-                guard let reserved = ReserveAnswer(answer) else { return nil }
+                guard let reserved = ReserveAnswer(&reader) else { return nil }
                 outcomes.append(.reserved(reserved))
             case .settle:
-                guard answer.integer != nil else { return nil }
+                guard reader.readInteger() != nil else { return nil }
                 outcomes.append(.settled)
             }
         }
-        return outcomes
+        return reader.isAtEnd ? outcomes : nil
     }
 }

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOCore
 import RelayRedis
 
 /// Sends the Redis limiter's reserves and settles in batches, one script call each, so that
@@ -10,10 +11,11 @@ import RelayRedis
 /// next call. Reserves and settles share the queue and the call, so a batch applies them in the
 /// order they arrived, as one script per operation would have.
 ///
-/// The call is made by one of the batch's own callers (its first): when a call ends, its
-/// caller hands the next waiting batch to that batch's first caller and returns, so no task
-/// is spawned and no caller is held beyond its own batch. The queue holds one entry per
-/// suspended caller, so it is bounded by the requests in progress.
+/// A call's reply is handled where it arrives, on the event loop of its Redis connection: the
+/// next waiting batch is written from there at once, then this batch's callers are resumed with
+/// their answers. No task stands between a reply and the next call, and no caller makes the
+/// call for others. The queue holds one entry per suspended caller, so it is bounded by the
+/// requests in progress.
 ///
 /// Every caller is answered exactly once: with its own answer, or with `.failed` for every
 /// operation of a call that failed or answered something unexpected (recorded once per call
@@ -26,14 +28,7 @@ import RelayRedis
 final class RedisLimitBatcher: Sendable {
     private struct Waiter: Sendable {
         let operation: RedisLimitOperation
-        let continuation: CheckedContinuation<Wake, Never>
-    }
-
-    /// What a waiting caller is woken with.
-    private enum Wake: Sendable {
-        case answered(RedisLimitBatch.Outcome)
-        /// Make the call for this batch, whose first waiter is the one woken.
-        case lead([Waiter])
+        let continuation: UnsafeContinuation<RedisLimitBatch.Outcome, Never>
     }
 
     private struct State {
@@ -41,6 +36,10 @@ final class RedisLimitBatcher: Sendable {
         var callsInFlight = 0
 
         mutating func nextBatch(upTo size: Int) -> [Waiter] {
+            guard waiting.count > size else {
+                defer { waiting = [] }
+                return waiting
+            }
             let batch = Array(waiting.prefix(size))
             waiting.removeFirst(batch.count)
             return batch
@@ -55,14 +54,16 @@ final class RedisLimitBatcher: Sendable {
     private let state = NIOLockedValueBox(State())
 
     /// - Parameters:
-    ///   - maxCallsInFlight: calls out at once; with two, Redis runs one batch while the reply
-    ///     of the other travels back and the next one gathers.
+    ///   - maxCallsInFlight: calls out at once. One: each call carries everything that gathered
+    ///     while the one before it was out. Most of a call's work in Redis is the same however
+    ///     many operations it holds (reading the windows and slot sets), and Relay writes and
+    ///     reads once a call, so fewer, larger calls cost both sides less a request.
     ///   - maxBatchSize: operations in one call at most, so one script never holds Redis long.
     init(
         client: RedisClient,
         health: RedisHealth,
         slotLeaseMilliseconds: Int64,
-        maxCallsInFlight: Int = 2,
+        maxCallsInFlight: Int = 1,
         maxBatchSize: Int = 256
     ) {
         self.client = client
@@ -74,54 +75,53 @@ final class RedisLimitBatcher: Sendable {
 
     /// Runs `operation` in the next batch and returns what it came to.
     func run(_ operation: RedisLimitOperation) async -> RedisLimitBatch.Outcome {
-        let wake = await withCheckedContinuation { (continuation: CheckedContinuation<Wake, Never>) in
+        // Resumed exactly once, by `send`'s reply handler: the continuation need not be checked.
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<RedisLimitBatch.Outcome, Never>) in
             let batch = state.withLockedValue { state -> [Waiter]? in
                 state.waiting.append(Waiter(operation: operation, continuation: continuation))
                 guard state.callsInFlight < maxCallsInFlight else { return nil }
                 state.callsInFlight += 1
                 return state.nextBatch(upTo: maxBatchSize)
             }
-            if let batch { batch[0].continuation.resume(returning: .lead(batch)) }
-        }
-        switch wake {
-        case .answered(let outcome): return outcome
-        case .lead(let batch): return await lead(batch)
+            if let batch { send(batch) }
         }
     }
 
-    /// Makes the call for `batch` (whose first waiter is the caller), passes the next batch on,
-    /// answers the rest of this one, and returns the caller's own outcome.
-    private func lead(_ batch: [Waiter]) async -> RedisLimitBatch.Outcome {
-        let outcomes = await call(batch.map(\.operation))
-        let next = state.withLockedValue { state -> [Waiter]? in
-            guard !state.waiting.isEmpty else {
-                state.callsInFlight -= 1
-                return nil
+    /// Makes the call for `batch`. When it ends, on the connection's event loop: the next
+    /// waiting batch goes out (or the call's place is given up), then every caller of this one
+    /// is resumed with its outcome.
+    private func send(_ batch: [Waiter]) {
+        let encoded = RedisLimitBatch(batch.lazy.map { $0.operation }, slotLeaseMilliseconds: slotLeaseMilliseconds)
+        client.run(RedisRateLimitScripts.batch, keys: encoded.keys, arguments: encoded.arguments).whenComplete {
+            result in
+            let outcomes = self.outcomes(of: result, for: batch.lazy.map { $0.operation })
+            let next = self.state.withLockedValue { state -> [Waiter]? in
+                guard !state.waiting.isEmpty else {
+                    state.callsInFlight -= 1
+                    return nil
+                }
+                return state.nextBatch(upTo: self.maxBatchSize)
             }
-            return state.nextBatch(upTo: maxBatchSize)
+            if let next { self.send(next) }
+            for (waiter, outcome) in zip(batch, outcomes) {
+                waiter.continuation.resume(returning: outcome)
+            }
         }
-        if let next { next[0].continuation.resume(returning: .lead(next)) }
-        for index in batch.indices.dropFirst() {
-            batch[index].continuation.resume(returning: .answered(outcomes[index]))
-        }
-        return outcomes[0]
     }
 
     /// One outcome per operation: Redis's answers, or `.failed` for all after recording why.
-    private func call(_ operations: [RedisLimitOperation]) async -> [RedisLimitBatch.Outcome] {
-        let batch = RedisLimitBatch(operations, slotLeaseMilliseconds: slotLeaseMilliseconds)
-        do {
-            let reply = try await client.run(
-                RedisRateLimitScripts.batch,
-                keys: batch.keys,
-                arguments: batch.arguments
-            )
+    private func outcomes(
+        of result: Result<ByteBuffer, any Error>,
+        for operations: some Collection<RedisLimitOperation>
+    ) -> [RedisLimitBatch.Outcome] {
+        switch result {
+        case .success(let reply):
             if let outcomes = RedisLimitBatch.outcomes(of: reply, for: operations) {
                 health.recordSuccess()
                 return outcomes
             }
             health.recordFailure("unexpected reply to the rate limit script")
-        } catch {
+        case .failure(let error):
             health.recordFailure(String(describing: error))
         }
         return Array(repeating: .failed, count: operations.count)

@@ -33,6 +33,12 @@ package final class RedisRateLimiter: RateLimiter {
     private let keyPrefix: String
     private let health: RedisHealth
     private let batcher: RedisLimitBatcher
+    /// Each API key's Redis keys by its name, made on its first request and kept: the names
+    /// come from the configuration, so there are as many as keys were ever configured.
+    private let keyNames = Mutex<[String: RedisLimitKeys]>([:])
+    private let slotPrefix =
+        String(UInt64.random(in: .min ... .max), radix: 36) + String(UInt64.random(in: .min ... .max), radix: 36) + "-"
+    private let slotCount = Atomic<UInt64>(0)
 
     /// - Parameters:
     ///   - fallback: decides while Redis is unreachable in `open` mode.
@@ -87,8 +93,8 @@ package final class RedisRateLimiter: RateLimiter {
         if limits.rpm == nil, limits.tpm == nil, limits.maxParallel == nil {
             return .admitted(Reservation(unlimitedFor: principal.name, tokens: cost, pool: .primary))
         }
-        let slotID = limits.maxParallel != nil ? Self.newSlotID() : nil
-        let keys = RedisLimitKeys(prefix: keyPrefix, name: principal.name)
+        let slotID = limits.maxParallel != nil ? newSlotID() : nil
+        let keys = redisKeys(of: principal.name)
         let operation = RedisLimitOperation.reserve(
             keys: keys,
             tokenKey: keys.tokens,
@@ -109,7 +115,7 @@ package final class RedisRateLimiter: RateLimiter {
         guard let limit = principal.fallbackTPM else {
             return .admitted(Reservation(unlimitedFor: principal.name, tokens: cost, pool: .fallback))
         }
-        let keys = RedisLimitKeys(prefix: keyPrefix, name: principal.name)
+        let keys = redisKeys(of: principal.name)
         // A reserve with only its token window in use, pointed at the fallback window.
         let operation = RedisLimitOperation.reserve(
             keys: keys,
@@ -138,7 +144,7 @@ package final class RedisRateLimiter: RateLimiter {
         case .inProcess: return fallback.settleNow(reservation, actualTokens: actualTokens)
         case .redis: break
         }
-        let keys = RedisLimitKeys(prefix: keyPrefix, name: reservation.key)
+        let keys = redisKeys(of: reservation.key)
         let delta = reservation.chargedTokens.map { max(0, actualTokens ?? 0) - $0 } ?? 0
         // Nothing to correct and no slot to free: nothing for Redis to do.
         guard delta != 0 || reservation.slotID != nil else { return }
@@ -155,6 +161,15 @@ package final class RedisRateLimiter: RateLimiter {
         )
     }
 
+    private func redisKeys(of name: String) -> RedisLimitKeys {
+        keyNames.withLock { known in
+            if let keys = known[name] { return keys }
+            let keys = RedisLimitKeys(prefix: keyPrefix, name: name)
+            known[name] = keys
+            return keys
+        }
+    }
+
     private func fallbackDecision(_ decide: (InProcessRateLimiter) -> RateLimitDecision) -> RateLimitDecision {
         switch failureMode {
         case .open: decide(fallback)
@@ -162,7 +177,9 @@ package final class RedisRateLimiter: RateLimiter {
         }
     }
 
-    private static func newSlotID() -> String {
-        String(UInt64.random(in: .min ... .max), radix: 36) + String(UInt64.random(in: .min ... .max), radix: 36)
+    /// A slot's id: this limiter's random prefix and a count, so that ids never meet across
+    /// replicas and restarts without asking the system for random bytes on every request.
+    private func newSlotID() -> String {
+        slotPrefix + String(slotCount.wrappingAdd(1, ordering: .relaxed).newValue, radix: 36)
     }
 }

@@ -13,12 +13,21 @@ struct ReserveAnswer {
     var inFlight: Int64
     var second: Int64
 
-    init?(_ reply: RESPValue) {
-        guard let values = reply.array?.compactMap(\.integer), values.count == 9 else { return nil }
-        admitted = values[0] == 1
-        (requestWait, requestUsed, requestReset) = (values[1], values[2], values[3])
-        (tokenWait, tokenUsed, tokenReset) = (values[4], values[5], values[6])
-        (inFlight, second) = (values[7], values[8])
+    /// One answer read in place, consumed: an array of exactly nine integers, in the script's
+    /// order; `nil` (nothing consumed) for anything else.
+    init?(_ reader: inout RESPReader) {
+        var answer = reader
+        guard answer.readArrayCount() == 9, let admitted = answer.readInteger(),
+            let requestWait = answer.readInteger(), let requestUsed = answer.readInteger(),
+            let requestReset = answer.readInteger(), let tokenWait = answer.readInteger(),
+            let tokenUsed = answer.readInteger(), let tokenReset = answer.readInteger(),
+            let inFlight = answer.readInteger(), let second = answer.readInteger()
+        else { return nil }
+        reader = answer
+        self.admitted = admitted == 1
+        (self.requestWait, self.requestUsed, self.requestReset) = (requestWait, requestUsed, requestReset)
+        (self.tokenWait, self.tokenUsed, self.tokenReset) = (tokenWait, tokenUsed, tokenReset)
+        (self.inFlight, self.second) = (inFlight, second)
     }
 
     func decision(

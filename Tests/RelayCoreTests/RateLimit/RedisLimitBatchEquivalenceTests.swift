@@ -57,7 +57,8 @@ import Testing
                         String(reserve.cost), reserve.slot ?? "", "60000",
                     ]
                 )
-                answers.append(try #require(ReserveAnswer(reply)))
+                var reader = RESPReader(reply.bytes)
+                answers.append(try #require(ReserveAnswer(&reader)))
             case .settle(let index, let actual):
                 let (reserve, answer) = admitted[index]
                 let keys = RedisLimitKeys(prefix: prefix + "one:", name: reserve.name)
@@ -108,6 +109,7 @@ import Testing
         }
         let batch = RedisLimitBatch(operations, slotLeaseMilliseconds: 60_000)
         let reply = try await client.run(RedisRateLimitScripts.batch, keys: batch.keys, arguments: batch.arguments)
+            .get()
         return try #require(RedisLimitBatch.outcomes(of: reply, for: operations)).map {
             if case .reserved(let answer) = $0 { return answer }
             return nil

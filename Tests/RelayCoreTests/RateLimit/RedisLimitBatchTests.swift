@@ -1,3 +1,4 @@
+import NIOCore
 import RelayRedis
 import RelayTestSupport
 import Synchronization
@@ -58,6 +59,7 @@ import Testing
     func runBatch(_ client: RedisClient, _ operations: [RedisLimitOperation]) async throws -> [ReserveAnswer?] {
         let batch = RedisLimitBatch(operations, slotLeaseMilliseconds: 60_000)
         let reply = try await client.run(RedisRateLimitScripts.batch, keys: batch.keys, arguments: batch.arguments)
+            .get()
         let outcomes = try #require(RedisLimitBatch.outcomes(of: reply, for: operations))
         return outcomes.map {
             if case .reserved(let answer) = $0 { return answer }
@@ -170,11 +172,143 @@ import Testing
     @Test func aReplyOfTheWrongShapeIsNoAnswer() {
         let operations = [reserve(rpm: 1), settle(slot: "a")]
         let answer = RESPValue.array((1...9).map { RESPValue.integer($0) })
-        #expect(RedisLimitBatch.outcomes(of: .array([answer, .integer(0)]), for: operations) != nil)
-        #expect(RedisLimitBatch.outcomes(of: .array([answer]), for: operations) == nil)
-        #expect(RedisLimitBatch.outcomes(of: .array([.integer(0), answer]), for: operations) == nil)
-        #expect(RedisLimitBatch.outcomes(of: .array([.array([.integer(1)]), .integer(0)]), for: operations) == nil)
-        #expect(RedisLimitBatch.outcomes(of: .integer(1), for: operations) == nil)
+        func outcomes(_ reply: RESPValue) -> [RedisLimitBatch.Outcome]? {
+            RedisLimitBatch.outcomes(of: reply.bytes, for: operations)
+        }
+        #expect(outcomes(.array([answer, .integer(0)])) != nil)
+        #expect(outcomes(.array([answer])) == nil)
+        #expect(outcomes(.array([.integer(0), answer])) == nil)
+        #expect(outcomes(.array([.array([.integer(1)]), .integer(0)])) == nil)
+        #expect(outcomes(.integer(1)) == nil)
+        #expect(outcomes(.array([.array((1...10).map { RESPValue.integer($0) }), .integer(0)])) == nil)
+        #expect(outcomes(.array([.array((1...8).map { RESPValue.integer($0) } + [.null]), .integer(0)])) == nil)
+    }
+
+    /// The outcomes the reply holds, read from its parsed value: the reference for the reader.
+    func parsedOutcomes(_ reply: RESPValue, for operations: [RedisLimitOperation]) -> [[Int64]?]? {
+        guard let answers = reply.array, answers.count == operations.count else { return nil }
+        var outcomes: [[Int64]?] = []
+        for (operation, answer) in zip(operations, answers) {
+            switch operation {
+            case .reserve:
+                guard let values = answer.array, values.count == 9, values.allSatisfy({ $0.integer != nil }) else {
+                    return nil
+                }
+                // `admitted` is read as `== 1`.
+                outcomes.append([values[0].integer == 1 ? 1 : 0] + values.dropFirst().map { $0.integer! })
+            case .settle:
+                guard answer.integer != nil else { return nil }
+                outcomes.append(nil)
+            }
+        }
+        return outcomes
+    }
+
+    @Test func theReplyIsReadInPlaceAsItsParsedValueSays() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let operations = (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                Bool.random(using: &generator) ? reserve(rpm: 1) : settle(slot: "a")
+            }
+            // The script's shape, then now and then one thing wrong with it.
+            var answers: [RESPValue] = operations.map { operation in
+                switch operation {
+                case .reserve:
+                    .array((0..<9).map { _ in .integer(Int64.random(in: -1...70_000, using: &generator)) })
+                case .settle: .integer(0)
+                }
+            }
+            var reply = RESPValue.array(answers)
+            switch Int.random(in: 0..<6, using: &generator) {
+            case 0: break
+            case 1 where !answers.isEmpty:
+                answers[Int.random(in: 0..<answers.count, using: &generator)] = .random(using: &generator)
+                reply = .array(answers)
+            case 2 where !answers.isEmpty:
+                let index = Int.random(in: 0..<answers.count, using: &generator)
+                if var values = answers[index].array {
+                    values[Int.random(in: 0..<values.count, using: &generator)] = .random(using: &generator, depth: 0)
+                    answers[index] = .array(values)
+                }
+                reply = .array(answers)
+            case 3: reply = .array(answers.dropLast())
+            case 4: reply = .array(answers + [.integer(0)])
+            default: reply = .random(using: &generator)
+            }
+            let read = RedisLimitBatch.outcomes(of: reply.bytes, for: operations)?.map { outcome -> [Int64]? in
+                guard case .reserved(let answer) = outcome else { return nil }
+                return [
+                    answer.admitted ? 1 : 0, answer.requestWait, answer.requestUsed, answer.requestReset,
+                    answer.tokenWait, answer.tokenUsed, answer.tokenReset, answer.inFlight, answer.second,
+                ]
+            }
+            #expect(read == parsedOutcomes(reply, for: operations), "\(reply)")
+        }
+    }
+
+    /// The script's keys and arguments as they were built before they were written in place:
+    /// strings, the keys numbered in the order they are first used.
+    func argumentsAsStrings(
+        _ operations: [RedisLimitOperation],
+        lease: Int64
+    ) -> (keys: [String], arguments: [String]) {
+        var keys: [String] = []
+        func number(_ key: String?) -> String {
+            guard let key else { return "0" }
+            if let index = keys.firstIndex(of: key) { return String(index + 1) }
+            keys.append(key)
+            return String(keys.count)
+        }
+        var arguments = [String(lease)]
+        for operation in operations {
+            switch operation {
+            case .reserve(let names, let tokenKey, let rpm, let tpm, let maxParallel, let cost, let slotID):
+                arguments += ["r", number(rpm.map { _ in names.requests })]
+                arguments += [number(tpm.map { _ in tokenKey }), number(maxParallel.map { _ in names.slots })]
+                arguments += [String(rpm ?? -1), String(tpm ?? -1), String(maxParallel ?? -1), String(cost)]
+                arguments += [slotID ?? ""]
+            case .settle(let tokenKey, let slotsKey, let second, let tokenCorrection, let slotID):
+                arguments += [
+                    "s", number(tokenCorrection != 0 ? tokenKey : nil), number(slotID != nil ? slotsKey : nil),
+                ]
+                arguments += [String(second), String(tokenCorrection), slotID ?? ""]
+            }
+        }
+        return (keys, arguments)
+    }
+
+    @Test func theBatchIsWrittenAsItsStringsWouldBe() {
+        var generator = SystemRandomNumberGenerator()
+        func maybe(_ range: ClosedRange<Int>) -> Int? {
+            Bool.random(using: &generator) ? Int.random(in: range, using: &generator) : nil
+        }
+        for _ in 0..<500 {
+            let operations = (0..<Int.random(in: 0...20, using: &generator)).map { _ -> RedisLimitOperation in
+                let name = ["alice", "bob", "{c}%"].randomElement(using: &generator)!
+                if Bool.random(using: &generator) {
+                    return reserve(
+                        name, rpm: maybe(0...100), tpm: maybe(0...1_000_000), maxParallel: maybe(1...9),
+                        cost: Int.random(in: 0...5000, using: &generator), slot: maybe(0...9).map { "slot-\($0)" },
+                        fallbackPool: Bool.random(using: &generator))
+                }
+                return settle(
+                    name, second: Int64.random(in: 0...1_800_000_000, using: &generator),
+                    correction: Int.random(in: -2000...2000, using: &generator), slot: maybe(0...9).map { "s\($0)" })
+            }
+            let lease = Int64.random(in: 1000...900_000, using: &generator)
+            let batch = RedisLimitBatch(operations, slotLeaseMilliseconds: lease)
+            let strings = argumentsAsStrings(operations, lease: lease)
+            #expect(batch.keys.count == strings.keys.count)
+            #expect(batch.arguments.count == strings.arguments.count)
+            #expect(batch.keys.bytes == Self.encoded(strings.keys))
+            #expect(batch.arguments.bytes == Self.encoded(strings.arguments))
+        }
+    }
+
+    static func encoded(_ arguments: [String]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for argument in arguments { buffer.writeString("$\(argument.utf8.count)\r\n\(argument)\r\n") }
+        return buffer
     }
 
     // MARK: Concurrent callers, batched by the limiter
