@@ -164,17 +164,25 @@ public struct RESPParser: Sendable {
             guard start < bytes.count else { return nil }
             var value: Int64 = 0
             for byte in bytes[start...] {
-                let digit = byte &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
-                let (next, overflowedAgain) =
-                    negative
-                    ? shifted.subtractingReportingOverflow(Int64(digit))
-                    : shifted.addingReportingOverflow(Int64(digit))
-                guard !overflowed, !overflowedAgain else { return nil }
+                guard let next = appendingDecimalDigit(byte, to: value, negative: negative) else { return nil }
                 value = next
             }
             return value
         }
+    }
+
+    /// `value` with the digit `byte` written after it; `nil` when `byte` is not a digit or the
+    /// number leaves `Int64`'s range. A negative number's digits are subtracted, so that
+    /// `Int64.min` can be read.
+    static func appendingDecimalDigit(_ byte: UInt8, to value: Int64, negative: Bool) -> Int64? {
+        let digit = byte &- UInt8(ascii: "0")
+        guard digit < 10 else { return nil }
+        let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
+        let (next, overflowedAgain) =
+            negative
+            ? shifted.subtractingReportingOverflow(Int64(digit))
+            : shifted.addingReportingOverflow(Int64(digit))
+        guard !overflowed, !overflowedAgain else { return nil }
+        return next
     }
 }

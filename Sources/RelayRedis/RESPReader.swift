@@ -85,14 +85,9 @@ public struct RESPReader {
         let digitsStart = index
         var value: Int64 = 0
         while index < bytes.count, bytes[index] != UInt8(ascii: "\r") {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            let (shifted, overflowed) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflowedAgain) =
-                negative
-                ? shifted.subtractingReportingOverflow(Int64(digit))
-                : shifted.addingReportingOverflow(Int64(digit))
-            guard !overflowed, !overflowedAgain else { return nil }
+            guard let next = RESPParser.appendingDecimalDigit(bytes[index], to: value, negative: negative) else {
+                return nil
+            }
             value = next
             index += 1
         }
