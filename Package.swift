@@ -76,6 +76,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // glibc's malloc.h, a header of the C library itself: nothing to install or link.
+        .systemLibrary(name: "CMalloc"),
         // RelayYAML: the config file's YAML as a node tree, composed from LibYAML's events, with
         // YAML 1.1's implicit types, anchors and duplicate keys; no Foundation.
         .target(name: "RelayYAML", dependencies: ["CLibYAML"]),
@@ -122,6 +124,7 @@ let package = Package(
             name: "RelayCore",
             dependencies: [
                 "CArgon2",
+                "CMalloc",
                 "RelayRedis",
                 "RelayWire",
                 "RelayHTTP",

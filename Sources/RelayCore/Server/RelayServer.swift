@@ -93,7 +93,8 @@ package struct RelayServer: Sendable {
         let drain = DrainService(readiness: gateway.readiness, drainDelay: config.server.drainDelay, logger: logger)
         let tlsContexts = try makeTLSContexts()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: HealthChecker(gateway: gateway, logger: logger))
+            .init(service: HealthChecker(gateway: gateway, logger: logger)),
+            .init(service: HeapTrimmer()),
         ]
         if let redisLimiter = gateway.redisLimiter {
             services.append(.init(service: RedisProbe(limiter: redisLimiter)))
