@@ -1,6 +1,6 @@
 """After a burst ends, Relay gives its memory back: RSS falls toward where it was before the burst
 instead of staying at the burst's peak (the allocator's free memory is trimmed every 5 s once a
-burst freed 8 MiB or more; docs/operations.md, "Memory").
+burst freed 8 MiB or more; docs/operations.md, "Sizing").
 
 The burst: 150 requests at once, each with a 256 KiB prompt, held together by an upstream that
 takes a second over each answer, so Relay holds every body at the same time.
