@@ -37,6 +37,8 @@ final class FileQuotaStore: QuotaStore {
         var writer: Task<Void, Never>?
         /// The windows when counters of ended windows were last dropped.
         var prunedAt: QuotaWindows?
+        /// Whether that drop kept a counter of an ended window because it was not written yet.
+        var keepsEndedCounters = false
 
         /// Adds `amount` to a counter, which never goes under zero (as when a refund is larger
         /// than what was counted) nor over `Int64.max`.
@@ -50,12 +52,18 @@ final class FileQuotaStore: QuotaStore {
         }
 
         /// Drops the counters of windows before `windows` once they are written: they can never
-        /// count again.
+        /// count again. One not written yet stays, and `keepsEndedCounters` says so, for a later
+        /// pass to drop it once written.
         mutating func dropEndedWindows(before windows: QuotaWindows) {
+            var keptUnwritten = false
             counters = counters.filter { id, _ in
-                id.window >= windows.id(of: id.meter.period) || dirty.contains(id)
+                guard id.window < windows.id(of: id.meter.period) else { return true }
+                let unwritten = dirty.contains(id)
+                if unwritten { keptUnwritten = true }
+                return unwritten
             }
             prunedAt = windows
+            keepsEndedCounters = keptUnwritten
         }
     }
 
@@ -159,6 +167,13 @@ final class FileQuotaStore: QuotaStore {
         await enqueueWrite()?.value
     }
 
+    /// Whether every counter of a window that has ended is out of memory, so a test can wait for
+    /// the writer's drop instead of guessing how long it takes.
+    var holdsOnlyCurrentWindows: Bool {
+        let windows = QuotaWindows(unixSeconds: now())
+        return state.withLockedValue { $0.prunedAt == windows && !$0.keepsEndedCounters }
+    }
+
     /// Writes what is pending, stops the background writer and closes the file. Nothing may be
     /// called after.
     func close() async {
@@ -182,7 +197,9 @@ final class FileQuotaStore: QuotaStore {
                 await enqueueWrite()?.value
                 let windows = QuotaWindows(unixSeconds: now())
                 state.withLockedValue { state in
-                    if state.prunedAt != windows { state.dropEndedWindows(before: windows) }
+                    if state.prunedAt != windows || state.keepsEndedCounters {
+                        state.dropEndedWindows(before: windows)
+                    }
                 }
             }
         }

@@ -7,11 +7,15 @@ import Testing
 /// `server.tls`, `backends.X.ca_file`, `redis_ca_file` and `rediss://`: the files are read at
 /// load, so a bad one is a config problem with its path, not a failure at the first connection.
 @Suite("TLS settings")
-struct TLSConfigTests {
+final class TLSConfigTests {
     let files: TestCertificates
 
     init() throws {
         files = try TestCertificates()
+    }
+
+    deinit {
+        files.remove()
     }
 
     private func serverTLS(cert: String, key: String) -> String {
