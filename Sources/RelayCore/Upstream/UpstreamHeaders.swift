@@ -113,10 +113,14 @@ enum UpstreamHeaders {
             else { return }
             fields.append(HTTPField(name: fieldName, value: String(decoding: value, as: UTF8.self)))
         }
-        // Names the backend's `Connection` lists are for the hop to Relay only.
+        // Names the backend's `Connection` lists are for the hop to Relay only. It nearly always
+        // lists none of the fields passed back, and then the fields stay as they are.
         if !connectionOptions.isEmpty {
             let listed = ConnectionOptions(connectionOptions)
-            fields = HTTPFields(fields.filter { $0.name == .contentLength || !listed.names($0.name.canonicalName) })
+            let isListed = { (field: HTTPField) in
+                field.name != .contentLength && listed.names(field.name.canonicalName)
+            }
+            if fields.contains(where: isListed) { fields = HTTPFields(fields.filter { !isListed($0) }) }
         }
         return fields
     }

@@ -21,8 +21,14 @@ package struct ClientRequestHead: Sendable {
     /// Hummingbird's `URI.path` reads it, without parsing the rest of a URI for every request.
     package var routePath: String {
         guard !path.isEmpty else { return "/" }
-        guard let query = path.utf8.firstIndex(of: UInt8(ascii: "?")) else { return path }
-        return String(path[..<query])
+        var path = path
+        // Searched in place: the string's generic UTF-8 view costs an index step per byte.
+        let beforeQuery = path.withUTF8 { bytes in
+            bytes.firstIndex(of: UInt8(ascii: "?")).map {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[..<$0]), as: UTF8.self)
+            }
+        }
+        return beforeQuery ?? path
     }
 }
 
