@@ -141,3 +141,35 @@ def test_admin_port_added_by_reload_waits_for_a_restart_and_metrics_stay_on_the_
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", admin_port)) != 0
     assert not any(record.get("msg") == "admin listening" for record in relay.records())
+
+
+def test_a_key_removed_by_reload_is_refused_on_a_connection_that_used_it(stub, keys, start_relay):
+    # A connection remembers the key that last authenticated on it; a reload's new key list
+    # must still decide the next request on that same kept-alive connection.
+    import http.client
+    import json
+
+    config = standard_config(stub.base_url, keys)
+    relay = start_relay(config)
+    connection = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=10)
+    body = json.dumps({"model": "chat-a", "messages": [{"role": "user", "content": "hi"}]})
+
+    def status(key: str) -> int:
+        connection.request("POST", "/v1/chat/completions", body,
+                           {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    assert [status(keys.other), status(keys.other)] == [200, 200]
+    assert status(keys.other[:-1] + ("x" if keys.other[-1] != "x" else "y")) == 401  # same length, one byte off
+    assert [status(keys.main), status(keys.other)] == [200, 200]
+
+    removed = copy.deepcopy(config)
+    removed["api_keys"] = [entry for entry in removed["api_keys"] if entry["name"] != "test-other"]
+    relay.write_config(removed)
+    relay.signal(signal.SIGHUP)
+    relay.wait_for_record(lambda record: record.get("msg") == "config_reloaded")
+    assert status(keys.other) == 401
+    assert status(keys.main) == 200
+    connection.close()

@@ -3,6 +3,8 @@ import NIOCore
 /// Finds the principal for a presented API key, so that wrong keys stay cheap.
 ///
 /// Built once per config load. The cost of a check, cheapest first:
+/// 0. The key that last authenticated on the request's connection (`ConnectionKeyMemo`): a
+///    comparison of the key's bytes, when the caller passes the connection's memo.
 /// 1. `sha256:` entries: one SHA-256, a bucket lookup and a constant-time comparison.
 /// 2. argon2 keys that verified before: the SHA-256 digest of the key is looked up in a bounded
 ///    cache (the key itself is never stored), so only a key's first request pays for argon2.
@@ -65,6 +67,9 @@ package struct APIKeyAuthenticator: Sendable {
     private let verifier: any Argon2Verifying
     /// Kept across reloads, so editing the config does not wipe an attacker's debt.
     let throttle: FailedKeyThrottle
+    /// This authenticator's, so that what a connection remembers of its checks is not taken for
+    /// the next one's after a reload (`ConnectionKeyMemo`).
+    private let identity = AuthenticatorIdentity()
 
     /// - Parameter previous: the authenticator this one replaces on a reload: keys it verified
     ///   stay verified while their hash is still configured; keys removed are forgotten.
@@ -115,11 +120,26 @@ package struct APIKeyAuthenticator: Sendable {
         await authenticate(authorization: authorization, client: ClientAddressKey(clientAddress))
     }
 
-    /// `client`: whom failed keys are counted against (see ``FailedKeyThrottle``).
-    func authenticate(authorization: String?, client: ClientAddressKey) async -> Principal? {
+    /// `client`: whom failed keys are counted against (see ``FailedKeyThrottle``). `memo`: the
+    /// connection's last key that authenticated, taken without a digest when it is this one.
+    func authenticate(
+        authorization: String?, client: ClientAddressKey, memo: ConnectionKeyMemo? = nil
+    ) async -> Principal? {
         guard let authorization, let key = Self.bearerToken(authorization), !key.isEmpty,
             key.utf8.count <= limits.maximumKeyBytes
         else { return nil }
+        var keyText = key
+        if let memo, let principal = keyText.withUTF8({ memo.principal(for: $0, checkedBy: identity) }) {
+            return principal
+        }
+        guard let principal = await check(keyText, client: client) else { return nil }
+        if let memo { keyText.withUTF8 { memo.remember($0, as: principal, checkedBy: identity) } }
+        return principal
+    }
+
+    /// The principal whose key `key` is: its digest looked up, or argon2 run against the entries
+    /// it could match.
+    private func check(_ key: Substring, client: ClientAddressKey) async -> Principal? {
         var keyText = key
         let digest = keyText.withUTF8 { KeyDigest(of: UnsafeRawBufferPointer($0)) }
         if let principal = sha256Principal(for: digest) { return principal }

@@ -49,7 +49,7 @@ struct GatewayResponder: Sendable {
             response = try await route(
                 request, path: path, state: state,
                 client: record.clientIP.map(ClientAddressKey.init) ?? ClientAddressKey(context.remoteAddress),
-                watch: context.watch, body: context.body, call: call, record: &record)
+                connection: context, call: call, record: &record)
         } catch {
             record.status = Int(error.status.code)
             record.error = error.message
@@ -74,8 +74,7 @@ struct GatewayResponder: Sendable {
         path: String,
         state: GatewayState,
         client: ClientAddressKey,
-        watch: ClientConnectionWatch,
-        body: ArrivingBody,
+        connection: RelayRequestContext,
         call: CallOwner,
         record: inout AccessRecord
     ) async throws(RelayError) -> RelayResponse {
@@ -83,7 +82,7 @@ struct GatewayResponder: Sendable {
             guard request.method == .post else { throw .methodNotAllowed }
             return try await ProxyHandler(
                 gateway: gateway, state: state, endpoint: endpoint, client: client,
-                watch: watch, body: body
+                watch: connection.watch, keyMemo: connection.keyMemo, body: connection.body
             )
             .handle(request, call: call, record: &record)
         }

@@ -15,6 +15,8 @@ struct ProxyHandler {
     /// The client's connection's watch: a request ends its upstream call as soon as the client
     /// leaves it.
     let watch: ClientConnectionWatch
+    /// The connection's last key that authenticated.
+    let keyMemo: ConnectionKeyMemo
     /// The request's body, whole or still arriving (`RelayRequestContext`).
     var body: ArrivingBody
 
@@ -31,7 +33,9 @@ struct ProxyHandler {
         if authorization == nil, endpoint.api == .messages, let key = request.headerFields.value(.xAPIKey) {
             authorization = "Bearer " + key
         }
-        guard let principal = await state.authenticator.authenticate(authorization: authorization, client: client)
+        guard
+            let principal = await state.authenticator.authenticate(
+                authorization: authorization, client: client, memo: keyMemo)
         else { throw .invalidAPIKey }
         record.key = principal.name
         let client = try await readBody(request, of: principal)

@@ -9,6 +9,8 @@ struct RelayRequestContext: Sendable {
     let channel: any Channel
     /// The connection's "the client left" signal: a request ends its upstream call at once.
     let watch: ClientConnectionWatch
+    /// The connection's last key that authenticated.
+    let keyMemo = ConnectionKeyMemo()
     /// The request's body, whole or still arriving: the responders read it from here.
     var body: ArrivingBody = .whole(ByteBuffer())
 }

@@ -206,6 +206,43 @@ struct APIKeyAuthenticatorTests {
         #expect(try await new.name(for: fixture.keys["goes"]!) == nil)
     }
 
+    @Test func aConnectionRemembersItsKeyAndChecksAnyOtherInFull() async throws {
+        var fixture = AuthFixture()
+        let plain = fixture.addSHA256("plain")
+        let other = fixture.addSHA256("other")
+        let legacy = try fixture.addForeignArgon2("legacy")
+        let verifier = CountingVerifier()
+        let auth = authenticator(fixture, verifier: verifier)
+        let memo = ConnectionKeyMemo()
+        let client = ClientAddressKey(nil)
+        func name(_ key: String) async -> String? {
+            await auth.authenticate(authorization: "Bearer \(key)", client: client, memo: memo)?.name
+        }
+        #expect(await name(plain) == "plain")
+        #expect(await name(plain) == "plain")
+        #expect(await name(String(plain.dropLast()) + (plain.last == "x" ? "y" : "x")) == nil)
+        #expect(await name(other) == "other")
+        #expect(await name(legacy) == "legacy")
+        #expect(await name(legacy) == "legacy")
+        // The wrong key was tried against the entry without an id, and `legacy` checked once.
+        #expect(verifier.runs == 2)
+        #expect(await name(plain) == "plain")
+    }
+
+    @Test func whatAConnectionRememberedIsCheckedAgainAfterAReload() async throws {
+        var fixture = AuthFixture()
+        let goes = fixture.addSHA256("goes")
+        fixture.addSHA256("stays")
+        let old = authenticator(fixture, verifier: CountingVerifier())
+        let memo = ConnectionKeyMemo()
+        let client = ClientAddressKey(nil)
+        #expect(await old.authenticate(authorization: "Bearer \(goes)", client: client, memo: memo)?.name == "goes")
+        var reloaded = fixture.config
+        reloaded.apiKeys.removeAll { $0.name == "goes" }
+        let new = APIKeyAuthenticator(config: reloaded, previous: old, verifier: CountingVerifier())
+        #expect(await new.authenticate(authorization: "Bearer \(goes)", client: client, memo: memo) == nil)
+    }
+
     @Test(arguments: [nil, "", "Bearer", "Bearer ", "Bearer    ", "Basic abc", "bearer", "Bearerx abc", "Bear"])
     func missingOrMalformedHeadersAreRefused(header: String?) async {
         let auth = APIKeyAuthenticator(config: AuthFixture().config, verifier: CountingVerifier())
