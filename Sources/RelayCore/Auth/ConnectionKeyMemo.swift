@@ -3,11 +3,11 @@ import NIOConcurrencyHelpers
 /// The last key that authenticated on one client connection, so that the connection's next
 /// requests with the same key skip its digest and the look-up.
 ///
-/// `HTTPConnection` makes one a connection. What it remembers holds for the authenticator that
-/// checked the key only: a reload makes a new authenticator, and a key remembered by the one
-/// before is checked again (and refused, if the reload removed it). The key presented is
-/// compared with the remembered one in a time that depends on their lengths only, because a
-/// connection from a proxy or balancer can carry the requests of several clients.
+/// A connection's `RelayRequestContext` holds one. What it remembers holds for the
+/// authenticator that checked the key only: a reload makes a new authenticator, and a key
+/// remembered by the one before is checked again (and refused, if the reload removed it). The
+/// key presented is compared with the remembered one in a time that depends on their lengths
+/// only, because a connection from a proxy or balancer can carry the requests of several clients.
 final class ConnectionKeyMemo: Sendable {
     private struct Remembered {
         let checker: AuthenticatorIdentity
