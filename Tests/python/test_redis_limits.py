@@ -20,6 +20,7 @@ import raw_http
 from relay_configs import standard_config
 from redis_server import RedisServer
 from relay_process import free_port
+from waiting import wait_until
 
 
 @pytest.fixture
@@ -117,9 +118,7 @@ def instant_upstream(tmp_path: Path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while not _listening(port) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: _listening(port), what=f"nginx listening on {port}")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.kill()

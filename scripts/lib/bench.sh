@@ -1,6 +1,11 @@
 # shellcheck shell=bash
 # Process figures for scripts/bench: CPU time and memory of a server and all its processes
-# (nginx's workers, LiteLLM's uvicorn workers). Source it, don't run it.
+# (nginx's workers, LiteLLM's uvicorn workers), and the chat completion the benchmarks' instant
+# upstream (nginx `return 200`) answers with. Source it, don't run it.
+
+# The instant upstream's answer, as vLLM writes a chat completion.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+ANSWER='{"id":"chatcmpl-bench","object":"chat.completion","created":1732579200,"model":"bench-upstream","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?","tool_calls":[]},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":{"prompt_tokens":12,"total_tokens":22,"completion_tokens":10}}'
 
 CLK_TCK=$(getconf CLK_TCK)
 

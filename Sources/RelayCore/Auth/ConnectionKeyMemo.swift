@@ -17,8 +17,6 @@ final class ConnectionKeyMemo: Sendable {
 
     private let remembered = NIOLockedValueBox<Remembered?>(nil)
 
-    init() {}
-
     /// The principal of `key` when it is the key remembered, as `checker` checked it.
     func principal(for key: UnsafeBufferPointer<UInt8>, checkedBy checker: AuthenticatorIdentity) -> Principal? {
         remembered.withLockedValue { remembered in
